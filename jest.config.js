@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': 'ts-jest' },
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+  // Synth-heavy construct tests and database integration tests: give them room on a 2-core box.
+  testTimeout: 180000,
+  maxWorkers: 2,
+};
