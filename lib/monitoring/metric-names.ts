@@ -1,0 +1,43 @@
+/**
+ * Names of the custom CloudWatch metrics this library publishes, shared by the constructs (which
+ * alarm on them), the runner (which emits them as Embedded Metric Format lines) and the Lambda
+ * handlers. Pure constants: no CDK import, so runner/ and lambda/ may import this file.
+ */
+
+/** Emitted by the runner CLI (runner/) for every job, as EMF on stdout. */
+export const RUNNER_METRICS = {
+  namespace: 'CdkDatabaseDr/Runner',
+  /** Dimensions on every runner metric. */
+  dimensions: { database: 'Database', engine: 'Engine', job: 'Job' },
+  /** 1 on success (0 otherwise). */
+  success: 'JobSuccess',
+  /** 1 on failure (0 otherwise). */
+  failure: 'JobFailure',
+  durationSeconds: 'JobDurationSeconds',
+  bytesRaw: 'BytesRaw',
+  bytesStored: 'BytesStored',
+  throughputBytesPerSecond: 'ThroughputBytesPerSecond',
+  /** Unix epoch seconds of the last successful job (emitted on success only). */
+  lastSuccessEpochSeconds: 'LastSuccessEpochSeconds',
+} as const;
+
+/** Emitted by the restore validator Lambda and the runner's restore drills. */
+export const VERIFICATION_METRICS = {
+  namespace: 'CdkDatabaseDr/Verification',
+  dimensions: { database: 'Database' },
+  success: 'VerificationSuccess',
+  failure: 'VerificationFailure',
+  durationSeconds: 'VerificationDurationSeconds',
+  /** Measured RTO: time from restore start to a verified, usable copy. */
+  measuredRtoSeconds: 'MeasuredRtoSeconds',
+  /** Measured RPO of the restore: age of the newest data found in the restored copy. */
+  restoredDataAgeSeconds: 'RestoredDataAgeSeconds',
+} as const;
+
+/** Emitted by the measured-RPO Lambda. */
+export const RECOVERY_METRICS = {
+  namespace: 'CdkDatabaseDr/Recovery',
+  dimensions: { database: 'Database' },
+  /** Age in seconds of the newest recovery point the database could be restored from. */
+  measuredRpoSeconds: 'MeasuredRpoSeconds',
+} as const;
