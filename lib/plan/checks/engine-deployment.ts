@@ -1,0 +1,17 @@
+/** MongoDB does not run on RDS or Aurora. */
+import { CheckContext, PlanCheck, compliant, nonCompliant, notApplicable } from './check';
+import { DatabaseEngine, DeploymentKind, databasePath } from '../types';
+
+export const engineDeployment: PlanCheck = {
+  id: 'engine-deployment',
+  description: 'The engine can run on the deployment (no MongoDB on RDS/Aurora).',
+  evaluate({ db }: CheckContext) {
+    if (db.engine !== DatabaseEngine.MONGODB) {
+      return notApplicable();
+    }
+    if (db.deployment === DeploymentKind.SELF_MANAGED) {
+      return compliant();
+    }
+    return nonCompliant(`${databasePath(db)}.deployment: "${db.deployment}" cannot run db_type "mongodb" — RDS and Aurora do not offer MongoDB (Amazon DocumentDB is a different service, not supported here); fix: use deployment "self-managed"`);
+  },
+};

@@ -1,0 +1,10 @@
+export * from './types';
+export * from './cron';
+export * from './model';
+export * from './tiers';
+export * from './feasibility';
+export * from './table';
+export * from './load-plan';
+export * from './objectives';
+export { FEASIBILITY_CHECKS, CheckOutcome } from './checks';
+export type { CheckContext, CheckResult, PlanCheck } from './checks';

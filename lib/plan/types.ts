@@ -1,0 +1,154 @@
+/**
+ * The plan file, loaded and normalized: camelCase, defaults applied, the schedule parsed.
+ * Pure types (no CDK import) so the CLI, the runner and tests can share them.
+ */
+
+/** Database engines a plan may name. */
+export enum DatabaseEngine {
+  POSTGRES = 'postgres',
+  MYSQL = 'mysql',
+  MARIADB = 'mariadb',
+  MONGODB = 'mongodb',
+}
+
+/** Where the database runs. */
+export enum DeploymentKind {
+  /** An RDS DB instance. */
+  RDS = 'rds',
+  /** An Aurora DB cluster. */
+  AURORA = 'aurora',
+  /** The engine on EC2 (or elsewhere reachable), backed up by the runner task. */
+  SELF_MANAGED = 'self-managed',
+}
+
+/** Continuous log archiving tool for self-managed databases. */
+export enum ArchiveTool {
+  PGBACKREST = 'pgbackrest',
+  WAL_G = 'wal-g',
+  BINLOG = 'binlog',
+  OPLOG = 'oplog',
+  NONE = 'none',
+}
+
+/** Whether AWS Backup continuous backup (PITR) is used for an RDS/Aurora database. */
+export enum ContinuousBackupMode {
+  /** Enabled when the RPO is shorter than the scheduled snapshot interval. */
+  AUTO = 'auto',
+  ENABLED = 'enabled',
+  DISABLED = 'disabled',
+}
+
+export enum VaultLockMode {
+  GOVERNANCE = 'governance',
+  COMPLIANCE = 'compliance',
+}
+
+/** How the AWS Backup selection finds an RDS/Aurora database. */
+export enum SelectionMode {
+  /** Names the database by ARN (cdk-nag RDSInBackupPlan needs this). */
+  ARN = 'arn',
+  /** Every tag of the database's `tags` must match (AND semantics). */
+  TAGS = 'tags',
+}
+
+export interface VaultLockConfig {
+  readonly mode: VaultLockMode;
+  readonly minRetentionDays: number;
+  readonly maxRetentionDays?: number;
+  /** Compliance mode only. */
+  readonly changeableForHours?: number;
+}
+
+export interface HostConfig {
+  readonly address: string;
+  readonly port: number;
+  /** Secrets Manager ARN of the backup user's credentials. */
+  readonly secretArn: string;
+  /** Databases to dump; empty means all. */
+  readonly databaseNames: string[];
+}
+
+export interface VerificationCheck {
+  readonly name: string;
+  readonly sql: string;
+  /** Compared as text with the first column of the first row. */
+  readonly expected: string;
+}
+
+export interface VerificationConfig {
+  readonly scheduleCron: string;
+  readonly maxAgeDays: number;
+  readonly checks: VerificationCheck[];
+}
+
+/** Retention of the scheduled backups, grandfather-father-son. */
+export interface GfsRetention {
+  /** Days each scheduled backup is kept. */
+  readonly dailyDays: number;
+  /** Number of weekly backups kept (0 = no weekly tier). Each is kept weeks x 7 days. */
+  readonly weeklyCount: number;
+  /** Number of monthly backups kept (0 = no monthly tier). Each is kept months x 31 days. */
+  readonly monthlyCount: number;
+}
+
+export interface DatabaseConfig {
+  /** Position in the plan's `databases` array, for messages (`databases[2]`). */
+  readonly index: number;
+  readonly name: string;
+  readonly engine: DatabaseEngine;
+  readonly deployment: DeploymentKind;
+  readonly rpoMinutes: number;
+  readonly rtoMinutes: number;
+  /** AWS cron expression of the scheduled backup. */
+  readonly scheduleCron: string;
+  readonly retention: GfsRetention;
+  /** Undefined when the plan does not say. */
+  readonly sizeGb?: number;
+  readonly continuousBackup: ContinuousBackupMode;
+  /** Scheduled logical dumps by the runner; undefined = the default rule of `decideTiers`. */
+  readonly logicalBackup?: boolean;
+  readonly archive: ArchiveTool;
+  readonly archiveTimeoutSeconds: number;
+  readonly existingResourceArn?: string;
+  readonly host?: HostConfig;
+  readonly verification?: VerificationConfig;
+  /** The plan's tags merged with the database's own (the database wins). */
+  readonly tags: { [key: string]: string };
+  readonly selection: SelectionMode;
+}
+
+export interface BackupPlanConfig {
+  /** The file (or other source) the plan came from, for messages. */
+  readonly sourceName: string;
+  readonly name: string;
+  readonly primaryRegion: string;
+  readonly drRegion: string;
+  readonly account?: string;
+  readonly drAccount?: string;
+  readonly drVaultArn?: string;
+  readonly tags: { [key: string]: string };
+  readonly vaultLock?: VaultLockConfig;
+  readonly alarmEmail?: string;
+  readonly snsTopicArn?: string;
+  readonly auditEnabled: boolean;
+  readonly databases: DatabaseConfig[];
+}
+
+/** Defaults applied by the loader, in one place so the docs and the code agree. */
+export const PLAN_DEFAULTS = {
+  name: 'database-dr',
+  archiveTimeoutSeconds: 60,
+  verificationScheduleCron: 'cron(0 5 ? * SUN *)',
+  verificationMaxAgeDays: 8,
+  auditEnabled: true,
+} as const;
+
+/** `databases[2]` — the JSON path of a database, for messages. */
+export function databasePath(db: { index: number }): string {
+  return `databases[${db.index}]`;
+}
+
+/** `"orders" (postgres, rds)` — how messages name a database. */
+export function databaseLabel(db: { name: string; engine: string; deployment: string }): string {
+  return `"${db.name}" (${db.engine}, ${db.deployment})`;
+}
