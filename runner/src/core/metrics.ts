@@ -1,0 +1,83 @@
+/**
+ * CloudWatch Embedded Metric Format (EMF) lines on stdout. The awslogs driver ships stdout to
+ * CloudWatch Logs, which extracts the metrics: no PutMetricData permission or SDK call needed.
+ * Names come from lib/monitoring/metric-names.ts, the contract with the alarms.
+ */
+import { RUNNER_METRICS } from '../../../lib/monitoring/metric-names';
+import { LineSink, stdoutSink } from './logger';
+
+export type MetricUnit = 'Count' | 'Seconds' | 'Bytes' | 'Bytes/Second' | 'None';
+
+export interface MetricValue {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: MetricUnit;
+}
+
+export interface JobDimensions {
+  readonly database: string;
+  readonly engine: string;
+  /** The command: backup, restore, verify, expire, check or info. */
+  readonly job: string;
+}
+
+export interface JobOutcome {
+  readonly success: boolean;
+  readonly durationSeconds: number;
+  readonly bytesRaw?: number;
+  readonly bytesStored?: number;
+  /** Extra properties on the line (not metrics): exit code, backup id, error message. */
+  readonly properties?: Record<string, string | number>;
+}
+
+/** Builds one EMF record. Exported for tests and for engines that emit their own metrics. */
+export function emfRecord(namespace: string, dims: Record<string, string>, values: MetricValue[],
+  properties: Record<string, string | number> = {}, timestamp = Date.now()): Record<string, unknown> {
+  const record: Record<string, unknown> = {
+    _aws: {
+      Timestamp: timestamp,
+      CloudWatchMetrics: [{
+        Namespace: namespace,
+        Dimensions: [Object.keys(dims)],
+        Metrics: values.map((v) => ({ Name: v.name, Unit: v.unit })),
+      }],
+    },
+    ...properties,
+    ...dims,
+  };
+  for (const v of values) record[v.name] = v.value;
+  return record;
+}
+
+export class Metrics {
+  constructor(private readonly dims: JobDimensions, private readonly sink: LineSink = stdoutSink,
+    private readonly redact: (s: string) => string = (s) => s) {}
+
+  /** Emits arbitrary runner metrics with the job's dimensions. */
+  put(values: MetricValue[], properties: Record<string, string | number> = {}): void {
+    const d = RUNNER_METRICS.dimensions;
+    const dims = { [d.database]: this.dims.database, [d.engine]: this.dims.engine, [d.job]: this.dims.job };
+    this.sink(this.redact(JSON.stringify(emfRecord(RUNNER_METRICS.namespace, dims, values, properties))));
+  }
+
+  /** The end-of-job line: success/failure, duration, bytes, throughput and (on success) the last-success timestamp. */
+  jobOutcome(o: JobOutcome): void {
+    const m = RUNNER_METRICS;
+    const values: MetricValue[] = [
+      { name: m.success, value: o.success ? 1 : 0, unit: 'Count' },
+      { name: m.failure, value: o.success ? 0 : 1, unit: 'Count' },
+      { name: m.durationSeconds, value: round(o.durationSeconds), unit: 'Seconds' },
+    ];
+    if (o.bytesRaw !== undefined) values.push({ name: m.bytesRaw, value: o.bytesRaw, unit: 'Bytes' });
+    if (o.bytesStored !== undefined) values.push({ name: m.bytesStored, value: o.bytesStored, unit: 'Bytes' });
+    if (o.success && o.bytesRaw !== undefined && o.durationSeconds > 0) {
+      values.push({ name: m.throughputBytesPerSecond, value: Math.round(o.bytesRaw / o.durationSeconds), unit: 'Bytes/Second' });
+    }
+    if (o.success) values.push({ name: m.lastSuccessEpochSeconds, value: Math.floor(Date.now() / 1000), unit: 'Seconds' });
+    this.put(values, o.properties ?? {});
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

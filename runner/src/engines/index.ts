@@ -1,0 +1,8 @@
+/**
+ * The engine registry: one side-effect import per engine module (each calls registerEngine).
+ * Adding an engine is one line here.
+ */
+import './pg-dump';
+import './mariabackup';
+import './xtrabackup';
+import './pgbackrest';

@@ -1,0 +1,127 @@
+/**
+ * pg_dump engine: `pg_dump -Fc -Z0 | zstd -T0 -3 → S3 multipart` (zstd is ~3× faster than
+ * pg_dump's built-in gzip at a similar ratio), restore with `pg_restore -j N`, verify with
+ * `pg_restore --list` on the stored stream. Works on RDS/Aurora and self-managed PostgreSQL.
+ */
+import { Client } from 'pg';
+import { pipeline } from 'node:stream/promises';
+import { connectionFrom, DbConnection } from '../core/connection';
+import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/engine';
+import { DatabaseError, VerificationError } from '../core/errors';
+import type { Manifest } from '../core/manifest';
+import { registerEngine } from '../core/registry';
+import { probePostgresReplica } from '../core/replica-probe';
+
+export const DUMP_OBJECT = 'dump.pgc.zst';
+const DEFAULTS = { port: 5432, user: 'postgres', database: 'postgres' };
+
+/** libpq settings for a child: the password travels in PGPASSWORD, never in argv. */
+export function pgEnv(conn: DbConnection): Record<string, string> {
+  return { ...(conn.password ? { PGPASSWORD: conn.password } : {}), PGCONNECT_TIMEOUT: '15', PGAPPNAME: 'cdk-database-dr-runner' };
+}
+
+export function pgDumpArgs(conn: DbConnection): string[] {
+  return ['--format=custom', '--compress=0', '--no-password', '--host', conn.host, '--port', String(conn.port),
+    '--username', conn.user, '--dbname', conn.database ?? DEFAULTS.database];
+}
+
+export function pgRestoreArgs(conn: DbConnection, archive: string, jobs: number, noOwner: boolean, clean: boolean): string[] {
+  return ['--no-password', '--exit-on-error', `--jobs=${jobs}`, '--host', conn.host, '--port', String(conn.port),
+    '--username', conn.user, '--dbname', conn.database ?? DEFAULTS.database,
+    ...(noOwner ? ['--no-owner', '--no-privileges'] : []), ...(clean ? ['--clean', '--if-exists'] : []), archive];
+}
+
+async function withClient<T>(conn: DbConnection, database: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password || undefined, database, connectionTimeoutMillis: 15000 });
+  try {
+    await c.connect();
+    return await fn(c);
+  } catch (e) {
+    throw new DatabaseError(`PostgreSQL ${conn.host}:${conn.port}/${database}: ${(e as Error).message}`);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+function quoteIdent(s: string): string {
+  return '"' + s.replace(/"/g, '""') + '"';
+}
+
+const engine: Engine = {
+  name: 'pg-dump',
+  description: 'Logical PostgreSQL backup: pg_dump custom format streamed through zstd; restore with pg_restore -j.',
+  requiredTools: ['pg_dump', 'pg_restore', 'zstd'],
+  toolsFor: (command) => (command === 'backup' ? ['pg_dump', 'zstd'] : command === 'restore' || command === 'verify' ? ['pg_restore', 'zstd'] : []),
+  backupTypes: ['full'],
+  options: [
+    { name: 'pg-restore-no-owner', kind: 'bool', default: 'true', description: 'pg-dump restore: --no-owner --no-privileges (the target may lack the source roles).' },
+    { name: 'pg-restore-clean', kind: 'bool', default: 'false', description: 'pg-dump restore: drop objects before recreating them (--clean --if-exists).' },
+  ],
+  validate(command, o) {
+    const p: string[] = [];
+    if (command === 'backup' && !o.str('db-host')) p.push('--db-host (or RUNNER_DB_HOST) is required for backup');
+    if (command === 'restore') {
+      if (!o.str('target-host')) p.push('--target-host (or RUNNER_TARGET_HOST) is required for restore');
+      if (!o.str('target-db')) p.push('--target-db (or RUNNER_TARGET_DB) is required for restore');
+    }
+    return p;
+  },
+
+  async replicaStatus(job) {
+    return probePostgresReplica(connectionFrom(job.options, 'db', DEFAULTS));
+  },
+
+  async backup(job: JobContext): Promise<BackupResult> {
+    const conn = connectionFrom(job.options, 'db', DEFAULTS);
+    await job.recordToolVersion('pg_dump');
+    await job.recordToolVersion('zstd', ['-V']);
+    // The WAL position and server version at the start: where this dump sits in the database's history.
+    const start = await withClient(conn, conn.database ?? DEFAULTS.database, async (c) => (await c.query<{ lsn: string; version: string; recovery: boolean }>(
+      `select case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end::text as lsn,
+              current_setting('server_version') as version, pg_is_in_recovery() as recovery`)).rows[0]);
+    const dump = job.proc.start({ cmd: job.tool('pg_dump'), args: pgDumpArgs(conn), env: pgEnv(conn), label: 'pg_dump', failureKind: 'database' });
+    await job.upload(DUMP_OBJECT, dump.stdout!, { producer: dump });
+    return {
+      position: { walLsnAtStart: start.lsn },
+      details: { serverVersion: start.version, sourceIsReplica: start.recovery, format: 'pg_dump custom (-Fc -Z0) | zstd', database: conn.database },
+    };
+  },
+
+  async restore(job: JobContext): Promise<void> {
+    const m = await job.selectManifest();
+    const obj = m.objects.find((o) => o.key.endsWith('/' + DUMP_OBJECT));
+    if (!obj) throw new VerificationError(`backup ${m.backupId} has no ${DUMP_OBJECT}`);
+    const target = connectionFrom(job.options, 'target', DEFAULTS);
+    const db = target.database!;
+    await withClient(target, 'postgres', async (c) => {
+      const exists = await c.query('select 1 from pg_database where datname = $1', [db]);
+      if (exists.rowCount === 0) {
+        await c.query(`create database ${quoteIdent(db)}`);
+        job.log.info('target database created', { database: db });
+      }
+    });
+    // pg_restore -j needs a seekable file: spool the verified, decompressed archive.
+    const spooled = job.spool.createWriteStream('restore.pgc');
+    await pipeline(await job.download(obj.key, { sha256: obj.sha256 }), spooled.stream);
+    job.log.info('archive spooled', { backupId: m.backupId, bytes: job.spool.usedBytes });
+    await job.proc.run({ cmd: job.tool('pg_restore'),
+      args: pgRestoreArgs(target, spooled.path, job.options.int('jobs')!, job.options.bool('pg-restore-no-owner'), job.options.bool('pg-restore-clean')),
+      env: pgEnv(target), label: 'pg_restore', failureKind: 'database' });
+    job.log.info('pg_restore finished', { backupId: m.backupId, target: `${target.host}:${target.port}/${db}` });
+  },
+
+  async verify(job: JobContext, m: Manifest): Promise<VerifyResult> {
+    const obj = m.objects.find((o) => o.key.endsWith('/' + DUMP_OBJECT));
+    if (!obj) throw new VerificationError(`backup ${m.backupId} has no ${DUMP_OBJECT}`);
+    const list = job.proc.start({ cmd: job.tool('pg_restore'), args: ['--list'], stdin: await job.download(obj.key, { sha256: obj.sha256 }),
+      label: 'pg_restore --list', failureKind: 'verification' });
+    let out = '';
+    list.stdout!.on('data', (d: Buffer) => { out += d.toString('utf8'); });
+    await list.done;
+    const entries = out.split('\n').filter((l) => /^\d+;/.test(l)).length;
+    if (entries === 0) throw new VerificationError(`pg_restore --list found no entries in ${obj.key}`);
+    return { checks: [`pg_restore --list: ${entries} TOC entries readable`] };
+  },
+};
+
+registerEngine(engine);
