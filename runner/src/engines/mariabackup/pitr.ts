@@ -1,0 +1,103 @@
+/**
+ * Point-in-time recovery after a physical restore: start a private server on the restored data
+ * directory (no network, no grant checks, no binlog of its own), replay the binlogs from the
+ * backup's binlog position up to the target time, and shut it down again.
+ *
+ * `mysqlbinlog --stop-datetime` compares whole seconds in the runner's time zone (TZ): every
+ * event stamped in the target second is applied, nothing after it. Two commits in the same second
+ * cannot be told apart; a finer target needs --stop-position, which this runner does not expose.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { JobContext } from '../../core/engine';
+import { DatabaseError, RunnerError } from '../../core/errors';
+import type { BinlogPosition } from './chain';
+import { PhysicalBackupTool, binlogReplayCommand } from './commands';
+
+export interface ReplayOptions {
+  readonly dataDir: string;
+  /** System user that owns the data directory; the private server runs as this user. */
+  readonly owner: string;
+  readonly binlogDir: string;
+  readonly start: BinlogPosition;
+  /** `YYYY-MM-DD HH:MM:SS`, server-local time. */
+  readonly stopDatetime: string;
+  readonly mysqld: string;
+}
+
+/** The binlog files to replay: the backup's file and every later one with the same base name, in order. */
+export function binlogFilesFrom(dir: string, first: string): string[] {
+  const m = first.match(/^(.*)\.(\d+)$/);
+  if (!m) throw new RunnerError('config', `binlog file name ${JSON.stringify(first)} has no numeric suffix`);
+  const [, base, num] = m;
+  const files = readdirSync(dir)
+    .map((f) => f.match(/^(.*)\.(\d+)$/))
+    .filter((x): x is RegExpMatchArray => !!x && x[1] === base && Number(x[2]) >= Number(num))
+    .sort((a, b) => Number(a[2]) - Number(b[2]))
+    .map((x) => join(dir, x[0]));
+  if (files.length === 0 || !files[0].endsWith(`/${first}`)) {
+    throw new RunnerError('config', `--binlog-dir ${dir} does not hold ${first}, the binlog the backup is consistent with`);
+  }
+  return files;
+}
+
+function uidOf(user: string): { uid: number; gid: number } {
+  const r = spawnSync('id', ['-u', user], { encoding: 'utf8' });
+  const g = spawnSync('id', ['-g', user], { encoding: 'utf8' });
+  if (r.status !== 0 || g.status !== 0) throw new RunnerError('config', `--restore-owner ${JSON.stringify(user)} is not a user on this host`);
+  return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
+}
+
+export async function replayBinlogs(tool: PhysicalBackupTool, job: JobContext, o: ReplayOptions): Promise<void> {
+  const files = binlogFilesFrom(o.binlogDir, o.start.file);
+  // The server runs as the data owner and must reach its socket: a private directory it owns.
+  const runDir = mkdtempSync(join(tmpdir(), 'runner-pitr-'));
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) {
+    const { uid, gid } = uidOf(o.owner);
+    chownSync(runDir, uid, gid);
+  }
+  chmodSync(runDir, 0o700);
+  const socket = join(runDir, 'mysqld.sock');
+  const serverArgs = ['--no-defaults', `--datadir=${o.dataDir}`, `--socket=${socket}`, `--pid-file=${join(runDir, 'mysqld.pid')}`,
+    `--log-error=${join(runDir, 'error.log')}`, '--skip-networking', '--skip-grant-tables', '--skip-log-bin', '--skip-slave-start',
+    ...(asRoot ? [`--user=${o.owner}`] : [])];
+  job.log.info('starting a private server for binlog replay', { datadir: o.dataDir, binlogs: files.length, from: o.start, stopDatetime: o.stopDatetime });
+  const server = spawn(o.mysqld, serverArgs, { stdio: 'ignore' });
+  const serverExit = new Promise<number | null>((resolve) => server.on('exit', (c) => resolve(c)));
+  server.on('error', () => { /* reported through the exit/ping timeout below */ });
+  const errorLog = () => {
+    const p = join(runDir, 'error.log');
+    return existsSync(p) ? spawnSync('tail', ['-n', '20', p], { encoding: 'utf8' }).stdout : '';
+  };
+  const client = (extra: string[]) => [tool.client, ['--no-defaults', `--socket=${socket}`, '-uroot', ...extra]] as const;
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (server.exitCode !== null) throw new DatabaseError(`the replay server exited with code ${server.exitCode} on ${o.dataDir}: ${errorLog()}`);
+      const [cmd, args] = client(['-e', 'select 1']);
+      if (existsSync(socket) && spawnSync(cmd, args, { stdio: 'ignore' }).status === 0) break;
+      if (Date.now() > deadline || job.signal.aborted) throw new DatabaseError(`the replay server on ${o.dataDir} did not start: ${errorLog()}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const reader = binlogReplayCommand(tool, files, o.start.position, o.stopDatetime);
+    const r = job.proc.start({ cmd: reader[0], args: reader.slice(1), label: tool.binlogReader, failureKind: 'database' });
+    const [cmd, args] = client([]);
+    const apply = job.proc.start({ cmd, args: [...args], label: `${cmd} (binlog replay)`, stdin: r.stdout!, stdout: 'ignore', failureKind: 'database' });
+    await Promise.all([r.done, apply.done]);
+    const [scmd, sargs] = client(['-e', 'shutdown']);
+    await job.proc.run({ cmd: scmd, args: [...sargs], label: 'shutdown of the replay server', failureKind: 'database' });
+    const code = await Promise.race([serverExit, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 120_000).unref())]);
+    if (code === 'timeout') throw new DatabaseError('the replay server did not shut down within 120 s');
+    job.log.info('binlog replay complete', { stopDatetime: o.stopDatetime });
+  } finally {
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGTERM');
+      await Promise.race([serverExit, new Promise((r) => setTimeout(r, 30_000).unref())]);
+      if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+    }
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
