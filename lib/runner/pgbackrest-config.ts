@@ -5,7 +5,7 @@
  * Pure TypeScript: no CDK import. The runner CLI (runner/src/engines/pgbackrest.ts) and the
  * BackupRunner construct (lib/runner/backup-runner.ts) both import this file; the construct
  * publishes `renderDbHostConfig()` / `renderArchiveCommand()` and passes the settings to the
- * runner task as JSON (`PGBACKREST_SETTINGS_ENV`), which the runner validates with the same
+ * runner task as JSON (`PGBACKREST_RUNNER_ENV.settings`), which the runner validates with the same
  * `pgBackRestSettingsProblems()`.
  *
  * Secrets never appear here: the repository cipher passphrase (and, without an instance profile,
@@ -13,21 +13,28 @@
  * `conf.d/` include file on the database host that the operator fills from Secrets Manager.
  */
 
-/** Environment variable carrying the JSON-encoded {@link PgBackRestSettings} to the runner. */
-export const PGBACKREST_SETTINGS_ENV = 'PGBACKREST_SETTINGS';
-/** Environment variable with the repository cipher passphrase (pgBackRest reads it itself). */
-export const PGBACKREST_CIPHER_PASS_ENV = 'PGBACKREST_REPO1_CIPHER_PASS';
-/** Environment variables with the runner's TLS client identity (PEM text), filled from Secrets Manager. */
-export const PGBACKREST_TLS_ENV = {
-  caCert: 'PGBACKREST_TLS_CA_PEM',
-  clientCert: 'PGBACKREST_TLS_CLIENT_CERT_PEM',
-  clientKey: 'PGBACKREST_TLS_CLIENT_KEY_PEM',
+/**
+ * Runner environment variables of the pgbackrest engine (the runner's options
+ * `--pgbackrest-settings` and the environment-only secrets), shared with the construct.
+ */
+export const PGBACKREST_RUNNER_ENV = {
+  /** JSON-encoded {@link PgBackRestSettings} (no secrets). */
+  settings: 'RUNNER_PGBACKREST_SETTINGS',
+  /** Repository cipher passphrase (secret; passed to pgBackRest as PGBACKREST_REPO1_CIPHER_PASS). */
+  cipherPass: 'RUNNER_PGBACKREST_CIPHER_PASS',
+  /** PEM of the CA that signed the database host's TLS server certificate. */
+  tlsCa: 'RUNNER_PGBACKREST_TLS_CA',
+  /** PEM of the runner's TLS client certificate. */
+  tlsClientCert: 'RUNNER_PGBACKREST_TLS_CLIENT_CERT',
+  /** PEM of the runner's TLS client key (secret). */
+  tlsClientKey: 'RUNNER_PGBACKREST_TLS_CLIENT_KEY',
 } as const;
-/** Environment variables pgBackRest reads for S3 credentials; the runner sets them, never argv. */
-export const PGBACKREST_S3_CREDENTIAL_ENV = {
-  key: 'PGBACKREST_REPO1_S3_KEY',
-  secret: 'PGBACKREST_REPO1_S3_KEY_SECRET',
-  token: 'PGBACKREST_REPO1_S3_TOKEN',
+/** Environment variables pgBackRest itself reads; the runner sets them for the child, never argv. */
+export const PGBACKREST_TOOL_ENV = {
+  cipherPass: 'PGBACKREST_REPO1_CIPHER_PASS',
+  s3Key: 'PGBACKREST_REPO1_S3_KEY',
+  s3KeySecret: 'PGBACKREST_REPO1_S3_KEY_SECRET',
+  s3Token: 'PGBACKREST_REPO1_S3_TOKEN',
 } as const;
 
 /** Default TCP port of `pgbackrest server` on the database host. */
@@ -164,6 +171,12 @@ export interface PgBackRestRunnerPaths {
   readonly tlsCaFile?: string;
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
+  /**
+   * Render repo1-retention-*. Only the expire job sets it: with retention set, pgBackRest expires
+   * right after every backup, and the backup task's role cannot (and must not) delete.
+   * @default false
+   */
+  readonly applyRetention?: boolean;
 }
 
 const STANZA_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -284,8 +297,7 @@ export function renderRepoHostConfig(s: PgBackRestSettings, paths: PgBackRestRun
   const d = s.databaseHost;
   const global = [
     ...repoLines(s),
-    `repo1-retention-full=${s.retentionFull ?? 2}`,
-    ...(s.retentionDiff !== undefined ? [`repo1-retention-diff=${s.retentionDiff}`] : []),
+    ...retentionLines(s, paths),
     `process-max=${s.processMax ?? 2}`,
     'start-fast=y',
     `lock-path=${paths.lockPath}`,
@@ -313,8 +325,7 @@ export function renderRepoHostConfig(s: PgBackRestSettings, paths: PgBackRestRun
 export function renderLocalConfig(s: PgBackRestSettings, paths: PgBackRestRunnerPaths, pgPath: string, pgPort?: number, socketPath?: string): string {
   const global = [
     ...repoLines(s),
-    `repo1-retention-full=${s.retentionFull ?? 2}`,
-    ...(s.retentionDiff !== undefined ? [`repo1-retention-diff=${s.retentionDiff}`] : []),
+    ...retentionLines(s, paths),
     `process-max=${s.processMax ?? 2}`,
     'start-fast=y',
     `lock-path=${paths.lockPath}`,
@@ -388,6 +399,14 @@ export function repositoryPrefixes(s: PgBackRestSettings): { archive: string; ba
   const root = (s.repository.path ?? '/pgbackrest').replace(/^\/+/, '').replace(/\/+$/, '');
   const join = (...p: string[]) => p.filter((x) => x !== '').join('/');
   return { root, archive: join(root, 'archive', s.stanza), backup: join(root, 'backup', s.stanza) };
+}
+
+function retentionLines(s: PgBackRestSettings, paths: PgBackRestRunnerPaths): string[] {
+  if (!paths.applyRetention) return [];
+  return [
+    `repo1-retention-full=${s.retentionFull ?? 2}`,
+    ...(s.retentionDiff !== undefined ? [`repo1-retention-diff=${s.retentionDiff}`] : []),
+  ];
 }
 
 function section(name: string, lines: string[]): string {

@@ -1,0 +1,393 @@
+/**
+ * pgBackRest engine: the runner is the repository host. It reaches the database host's
+ * `pgbackrest server` over TLS (client certificate from Secrets Manager) and keeps the repository
+ * in S3 (zstd, AES-256-CBC). The database host pushes WAL to the same repository from
+ * archive_command; both configurations come from lib/runner/pgbackrest-config.ts.
+ *
+ * Secrets never reach argv: the cipher passphrase and the S3 credentials (resolved by the AWS SDK
+ * default provider chain, because pgBackRest 2.45 cannot read ECS task-role credentials) go to
+ * pgBackRest as PGBACKREST_* environment variables; the TLS key is a 0600 file in the spool.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  PGBACKREST_RUNNER_ENV, PGBACKREST_TOOL_ENV, PgBackRestSettings, renderLocalConfig, renderRepoHostConfig,
+} from '../../../lib/runner/pgbackrest-config';
+import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/engine';
+import { ConfigError, RunnerError, StorageError, VerificationError } from '../core/errors';
+import { MANIFEST_NAME, Manifest } from '../core/manifest';
+import type { Command, OptionSpec, Options } from '../core/options';
+import { registerEngine } from '../core/registry';
+import {
+  PgBackRestBackup, PgBackRestStanzaInfo, explainFailure, newBackup, parseInfoJson, parseVerifyText, printable, verifyProblems,
+} from './pgbackrest/output';
+import { resolveSettings } from './pgbackrest/settings';
+
+const LABEL_RE = /^\d{8}-\d{6}F(_\d{8}-\d{6}[DI])?$/;
+/** ISO-like timestamps PostgreSQL accepts as recovery_target_time, with an explicit zone. */
+const TARGET_TIME_RE = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}(:?\d{2})?|Z| UTC)$/;
+
+export const PGBACKREST_OPTIONS: readonly OptionSpec[] = [
+  { name: 'pgbackrest-settings', kind: 'string', env: PGBACKREST_RUNNER_ENV.settings,
+    requiredFor: ['backup', 'restore', 'verify', 'expire', 'check', 'info'],
+    description: 'JSON pgBackRest settings (stanza, S3 repository, database host) rendered by the BackupRunner construct; --s3-* flags override its repository.' },
+  { name: 'pgbackrest-cipher-pass', kind: 'secret', env: PGBACKREST_RUNNER_ENV.cipherPass,
+    requiredFor: ['backup', 'restore', 'verify', 'expire', 'check', 'info'],
+    description: 'Repository cipher passphrase (AES-256-CBC), environment only.' },
+  { name: 'pgbackrest-tls-ca', kind: 'secret', env: PGBACKREST_RUNNER_ENV.tlsCa,
+    description: 'PEM of the CA that signed the database host\'s `pgbackrest server` certificate, environment only.' },
+  { name: 'pgbackrest-tls-client-cert', kind: 'secret', env: PGBACKREST_RUNNER_ENV.tlsClientCert,
+    description: 'PEM of the runner\'s TLS client certificate, environment only.' },
+  { name: 'pgbackrest-tls-client-key', kind: 'secret', env: PGBACKREST_RUNNER_ENV.tlsClientKey,
+    description: 'PEM of the runner\'s TLS client key, environment only.' },
+  { name: 'pgbackrest-local', kind: 'bool', default: 'false',
+    description: 'The runner runs on the database host: pg1-path is local, no TLS server is used.' },
+  { name: 'pgbackrest-retention-full', kind: 'int', min: 1, description: 'Full backups to keep (repo1-retention-full); --retain-count means the same.' },
+  { name: 'pgbackrest-retention-diff', kind: 'int', min: 1, description: 'Differential backups to keep (repo1-retention-diff).' },
+  { name: 'pgbackrest-process-max', kind: 'int', min: 1, description: 'Parallel processes for transfer and compression (process-max).' },
+  { name: 'target-dir', kind: 'path', requiredFor: ['restore'], description: 'restore: empty or missing PostgreSQL data directory to restore into.' },
+  { name: 'target-time', kind: 'string',
+    description: 'restore: point in time to recover to, with a zone (e.g. 2026-11-23 05:52:17.123+00); recovery stops before it and promotes.' },
+  { name: 'pgbackrest-archive-mode', kind: 'string', default: 'preserve', choices: ['preserve', 'off'],
+    description: 'restore: archive_mode of the restored cluster; off for drills so the copy never archives into the stanza.' },
+  { name: 'pgbackrest-recovery-config-path', kind: 'path',
+    description: 'restore: pgBackRest config directory the restored cluster\'s restore_command uses. When it holds a pgbackrest.conf it is used as is (the database host\'s /etc/pgbackrest); otherwise the runner writes one there (default <target-dir>.pgbackrest) with a 0600 conf.d/secrets.conf.' },
+];
+
+interface Prepared {
+  readonly settings: PgBackRestSettings;
+  readonly configPath: string;
+  readonly env: Record<string, string>;
+  readonly local: boolean;
+}
+
+function settingsOf(options: Options): PgBackRestSettings {
+  const r = resolveSettings(options);
+  if (r.problems.length || !r.settings) throw new ConfigError(r.problems);
+  return r.settings;
+}
+
+/** Temporary S3 credentials from the default provider chain (the ECS task role on Fargate). */
+async function s3CredentialEnv(job: JobContext, region: string): Promise<Record<string, string>> {
+  let creds;
+  try {
+    creds = await new S3Client({ region }).config.credentials();
+  } catch (e) {
+    throw new StorageError(`cannot resolve AWS credentials for the S3 repository (default provider chain: environment, ECS task role, instance profile): ${(e as Error).message}`);
+  }
+  job.redactor.add(creds.accessKeyId);
+  job.redactor.add(creds.secretAccessKey);
+  job.redactor.add(creds.sessionToken);
+  if (creds.expiration) job.log.info('resolved temporary S3 credentials for pgbackrest', { expiresAt: creds.expiration.toISOString() });
+  return {
+    [PGBACKREST_TOOL_ENV.s3Key]: creds.accessKeyId,
+    [PGBACKREST_TOOL_ENV.s3KeySecret]: creds.secretAccessKey,
+    ...(creds.sessionToken ? { [PGBACKREST_TOOL_ENV.s3Token]: creds.sessionToken } : {}),
+  };
+}
+
+/** Writes the job's pgbackrest.conf (and TLS files) into the spool and builds the child environment. */
+async function prepare(job: JobContext, mode: 'repo-host' | 'local', localPgPath?: string): Promise<Prepared> {
+  const settings = settingsOf(job.options);
+  const configPath = job.spool.path('pgbackrest');
+  mkdirSync(configPath, { recursive: true, mode: 0o700 });
+  const dirs = {
+    lockPath: join(configPath, 'lock'),
+    logPath: join(configPath, 'log'),
+    spoolPath: join(configPath, 'spool'),
+  };
+  for (const p of Object.values(dirs)) mkdirSync(p, { recursive: true, mode: 0o700 });
+  const paths = { ...dirs, applyRetention: job.command === 'expire' };
+  let conf: string;
+  if (mode === 'repo-host') {
+    const files = {
+      tlsCaFile: job.spool.writeSecretFile('pgbackrest-tls-ca.crt', job.options.requireStr('pgbackrest-tls-ca')),
+      tlsCertFile: job.spool.writeSecretFile('pgbackrest-tls-client.crt', job.options.requireStr('pgbackrest-tls-client-cert')),
+      tlsKeyFile: job.spool.writeSecretFile('pgbackrest-tls-client.key', job.options.requireStr('pgbackrest-tls-client-key')),
+    };
+    conf = renderRepoHostConfig(settings, { ...paths, ...files });
+  } else {
+    conf = renderLocalConfig(settings, paths, localPgPath ?? settings.databaseHost.pgPath);
+  }
+  writeFileSync(join(configPath, 'pgbackrest.conf'), conf, { mode: 0o600 });
+  const cipher = job.options.requireStr('pgbackrest-cipher-pass');
+  const env = {
+    [PGBACKREST_TOOL_ENV.cipherPass]: cipher,
+    ...(await s3CredentialEnv(job, settings.repository.region)),
+  };
+  job.log.debug('pgbackrest configuration written', { configPath, mode, stanza: settings.stanza });
+  return { settings, configPath, env, local: mode === 'local' };
+}
+
+function remoteMode(job: JobContext): 'repo-host' | 'local' {
+  return job.options.bool('pgbackrest-local') ? 'local' : 'repo-host';
+}
+
+/**
+ * Runs one pgbackrest command. Its console log (stdout) becomes runner log lines unless
+ * `capture` is set, in which case stdout is returned (JSON or text output) and console logging is off.
+ */
+async function pgbackrest(job: JobContext, p: Prepared, command: string, args: string[], capture = false): Promise<string> {
+  const argv = [
+    `--config-path=${p.configPath}`,
+    `--stanza=${p.settings.stanza}`,
+    `--log-level-console=${capture ? 'off' : 'info'}`,
+    '--log-level-stderr=warn',
+    ...args,
+    command,
+  ];
+  const proc = job.proc.start({ cmd: job.tool('pgbackrest'), args: argv, env: p.env, label: `pgbackrest ${command}`, failureKind: 'database' });
+  const chunks: Buffer[] = [];
+  if (capture) {
+    proc.stdout?.on('data', (d: Buffer) => chunks.push(d));
+  } else if (proc.stdout) {
+    const log = job.log.child({ process: `pgbackrest ${command}` });
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      if (line.trim()) log.info(printable(line).replace(/^\S+ \S+ P\d+\s+\w+:\s*/, ''));
+    });
+  }
+  try {
+    await proc.done;
+  } catch (e) {
+    if (job.signal.aborted) throw e;
+    const err = e as RunnerError;
+    const raw = printable(err.message ?? String(e));
+    const why = explainFailure(raw);
+    if (why) throw new RunnerError(why.kind, `pgbackrest ${command} failed: ${why.message}. pgbackrest said: ${raw}`);
+    throw new RunnerError(err.kind ?? 'database', printable(raw), err.exitCode);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function stanzaInfo(job: JobContext, p: Prepared): Promise<PgBackRestStanzaInfo> {
+  const out = await pgbackrest(job, p, 'info', ['--output=json'], true);
+  try {
+    return parseInfoJson(out, p.settings.stanza);
+  } catch (e) {
+    throw new StorageError(`cannot read the pgBackRest repository info: ${(e as Error).message}`);
+  }
+}
+
+function positionOf(b: PgBackRestBackup): Record<string, string> {
+  return { lsnStart: b.lsnStart, lsnStop: b.lsnStop, walStart: b.walStart, walStop: b.walStop };
+}
+
+function detailsOf(b: PgBackRestBackup, stanza: string): Record<string, unknown> {
+  return {
+    stanza,
+    label: b.label,
+    pgbackrestType: b.type,
+    prior: b.prior,
+    databaseBytes: b.databaseBytes,
+    deltaBytes: b.deltaBytes,
+    repositoryBytes: b.repositoryBytes,
+    repositoryDeltaBytes: b.repositoryDeltaBytes,
+    pgbackrestStart: new Date(b.startEpoch * 1000).toISOString(),
+    pgbackrestStop: new Date(b.stopEpoch * 1000).toISOString(),
+  };
+}
+
+async function backup(job: JobContext): Promise<BackupResult> {
+  const p = await prepare(job, remoteMode(job));
+  await job.recordToolVersion('pgbackrest', ['version']);
+  // Idempotent: creates the stanza on first use, confirms it matches the cluster afterwards.
+  await pgbackrest(job, p, 'stanza-create', []);
+  const before = await stanzaInfo(job, p);
+  await pgbackrest(job, p, 'backup', [`--type=${job.backupType}`]);
+  const after = await stanzaInfo(job, p);
+  const made = newBackup(before.backups, after.backups);
+  if (!made) throw new StorageError('pgbackrest backup finished but no new backup appears in `pgbackrest info`');
+  if (made.error) throw new VerificationError(`pgbackrest backup ${made.label} reports page checksum errors`);
+  job.log.info('pgbackrest backup complete', { label: made.label, type: made.type, lsnStart: made.lsnStart, lsnStop: made.lsnStop,
+    repositoryDeltaBytes: made.repositoryDeltaBytes });
+  // The runner's own record of the backup: what pgBackRest reported, hashed and listed in the manifest.
+  const record = JSON.stringify({ stanza: p.settings.stanza, backup: made, archiveMin: after.archiveMin, archiveMax: after.archiveMax }, null, 2);
+  const { Readable } = await import('node:stream');
+  await job.upload('pgbackrest-backup.json', Readable.from([Buffer.from(record)]), { compress: false });
+  let parentBackupId: string | undefined;
+  if (made.prior) {
+    const manifests = await job.listManifests();
+    parentBackupId = manifests.find((m) => m.details?.label === made.prior)?.backupId;
+  }
+  return { position: positionOf(made), details: detailsOf(made, p.settings.stanza), ...(parentBackupId ? { parentBackupId } : {}) };
+}
+
+/** Label to restore: --backup-id as a pgBackRest label, or the label in that runner backup's manifest. */
+async function labelToRestore(job: JobContext): Promise<string | undefined> {
+  const id = job.options.str('backup-id');
+  if (id === undefined) return undefined;
+  if (LABEL_RE.test(id)) return id;
+  const m = await job.selectManifest();
+  const label = m.details?.label;
+  if (typeof label !== 'string') throw new ConfigError([`--backup-id ${JSON.stringify(id)}: its manifest has no pgBackRest label`]);
+  return label;
+}
+
+function isEmptyDir(p: string): boolean {
+  return readdirSync(p).length === 0;
+}
+
+/** Removes what a failed restore left, so nothing looks like a usable data directory. */
+function clearRestoreTarget(dir: string, created: boolean): void {
+  if (!existsSync(dir)) return;
+  if (created) rmSync(dir, { recursive: true, force: true });
+  else for (const e of readdirSync(dir)) rmSync(join(dir, e), { recursive: true, force: true });
+}
+
+async function restore(job: JobContext): Promise<void> {
+  const targetDir = job.options.requireStr('target-dir');
+  const created = !existsSync(targetDir);
+  if (!created && !isEmptyDir(targetDir)) {
+    throw new ConfigError([`--target-dir ${JSON.stringify(targetDir)} is not empty; restore only into an empty or new directory`]);
+  }
+  const label = await labelToRestore(job);
+  const p = await prepare(job, 'local', targetDir);
+  const settings = p.settings;
+  const recoveryDir = job.options.str('pgbackrest-recovery-config-path') ?? `${targetDir}.pgbackrest`;
+  const useExisting = existsSync(join(recoveryDir, 'pgbackrest.conf'));
+  const restoreCommand = `pgbackrest --config-path=${recoveryDir} --stanza=${settings.stanza} archive-get %f "%p"`;
+  const targetTime = job.options.str('target-time');
+  const args = [
+    `--archive-mode=${job.options.str('pgbackrest-archive-mode') ?? 'preserve'}`,
+    `--recovery-option=restore_command=${restoreCommand}`,
+    ...(label ? [`--set=${label}`] : []),
+    ...(targetTime ? ['--type=time', `--target=${targetTime}`, '--target-action=promote'] : []),
+  ];
+  await job.recordToolVersion('pgbackrest', ['version']);
+  if (created) mkdirSync(targetDir, { recursive: true, mode: 0o700 });
+  let wroteRecoveryDir = false;
+  try {
+    await pgbackrest(job, p, 'restore', args);
+    if (!useExisting) {
+      writeRecoveryConfig(job, settings, recoveryDir, targetDir, p.env);
+      wroteRecoveryDir = true;
+    }
+  } catch (e) {
+    clearRestoreTarget(targetDir, created);
+    if (wroteRecoveryDir) rmSync(recoveryDir, { recursive: true, force: true });
+    job.log.error('restore failed; the target directory was cleared so it cannot be mistaken for a restored cluster', { targetDir });
+    throw e;
+  }
+  job.log.info('pgbackrest restore complete; start PostgreSQL on the target to replay WAL', {
+    targetDir, label: label ?? 'latest', targetTime: targetTime ?? null, restoreCommand,
+    recoveryConfig: useExisting ? 'existing' : 'written by the runner (holds the passphrase: remove it once recovery has finished)',
+  });
+}
+
+/**
+ * The restored cluster's restore_command runs pgBackRest as the cluster's owner without the
+ * runner's environment, so it needs a config directory of its own: pgbackrest.conf (no secrets)
+ * and conf.d/secrets.conf (0600) with the passphrase and the S3 credentials.
+ */
+function writeRecoveryConfig(job: JobContext, settings: PgBackRestSettings, dir: string, targetDir: string, env: Record<string, string>): void {
+  const paths = { lockPath: join(dir, 'lock'), logPath: join(dir, 'log'), spoolPath: join(dir, 'spool') };
+  for (const d of [dir, join(dir, 'conf.d'), ...Object.values(paths)]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, 'pgbackrest.conf'), renderLocalConfig(settings, paths, targetDir), { mode: 0o600 });
+  const secrets = [
+    '[global]',
+    `repo1-cipher-pass=${env[PGBACKREST_TOOL_ENV.cipherPass]}`,
+    `repo1-s3-key=${env[PGBACKREST_TOOL_ENV.s3Key]}`,
+    `repo1-s3-key-secret=${env[PGBACKREST_TOOL_ENV.s3KeySecret]}`,
+    ...(env[PGBACKREST_TOOL_ENV.s3Token] ? [`repo1-s3-token=${env[PGBACKREST_TOOL_ENV.s3Token]}`] : []),
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'conf.d', 'secrets.conf'), secrets, { mode: 0o600 });
+  // Owned like the restored data directory: PostgreSQL runs restore_command as that user.
+  const st = statSync(targetDir);
+  chownTree(dir, st.uid, st.gid);
+  chmodSync(dir, 0o700);
+  job.log.info('recovery configuration written for restore_command', { dir });
+}
+
+function chownTree(p: string, uid: number, gid: number): void {
+  chownSync(p, uid, gid);
+  if (statSync(p).isDirectory()) for (const e of readdirSync(p)) chownTree(join(p, e), uid, gid);
+}
+
+async function verify(job: JobContext, manifest: Manifest): Promise<VerifyResult> {
+  const p = await prepare(job, 'local');
+  const label = manifest.details?.label;
+  if (typeof label !== 'string') throw new VerificationError(`manifest of ${manifest.backupId} has no pgBackRest label`);
+  const text = await pgbackrest(job, p, 'verify', ['--output=text', '--verbose'], true);
+  const report = parseVerifyText(text);
+  job.log.info('pgbackrest verify result', { status: report.status, backups: report.backups, walChecked: report.walChecked, walValid: report.walValid });
+  const problems = verifyProblems(report, label);
+  if (problems.length) throw new VerificationError(`pgbackrest verify failed: ${problems.join('; ')}`);
+  const mine = report.backups.find((b) => b.label === label)!;
+  return {
+    checks: [
+      `pgbackrest verify: status ${report.status}, ${report.backups.length} backup(s) valid`,
+      `backup ${label}: ${mine.filesValid}/${mine.filesChecked} files valid`,
+      `archived WAL: ${report.walValid}/${report.walChecked} segments valid`,
+    ],
+  };
+}
+
+async function expire(job: JobContext): Promise<void> {
+  const p = await prepare(job, 'local');
+  await pgbackrest(job, p, 'expire', []);
+  const info = await stanzaInfo(job, p);
+  const kept = new Set(info.backups.map((b) => b.label));
+  // Runner manifests of backups pgBackRest expired would promise a restore that cannot happen.
+  let removed = 0;
+  for (const m of await job.listManifests()) {
+    const label = m.details?.label;
+    if (typeof label !== 'string' || kept.has(label)) continue;
+    await job.storage.delete(`${job.enginePrefix}/${m.backupId}/${MANIFEST_NAME}`);
+    for (const o of m.objects) await job.storage.delete(o.key);
+    removed++;
+  }
+  job.log.info('pgbackrest expire complete', { backupsKept: [...kept], runnerManifestsRemoved: removed, retentionFull: p.settings.retentionFull ?? 2 });
+}
+
+async function check(job: JobContext): Promise<void> {
+  const p = await prepare(job, remoteMode(job));
+  await pgbackrest(job, p, 'check', []);
+}
+
+async function info(job: JobContext): Promise<Record<string, unknown>> {
+  const p = await prepare(job, 'local');
+  const i = await stanzaInfo(job, p);
+  return { stanza: i.name, status: i.statusMessage, statusCode: i.statusCode, archiveMin: i.archiveMin, archiveMax: i.archiveMax, backups: i.backups };
+}
+
+function validate(command: Command, options: Options): string[] {
+  const problems = [...resolveSettings(options).problems];
+  const local = options.bool('pgbackrest-local');
+  if ((command === 'backup' || command === 'check') && !local) {
+    for (const n of ['pgbackrest-tls-ca', 'pgbackrest-tls-client-cert', 'pgbackrest-tls-client-key']) {
+      if (!options.str(n)) {
+        const env = PGBACKREST_OPTIONS.find((o) => o.name === n)!.env!;
+        problems.push(`${env} is required for ${command} (the runner's TLS identity for the database host's pgbackrest server), or set --pgbackrest-local`);
+      }
+    }
+  }
+  if (command === 'restore') {
+    const dir = options.str('target-dir');
+    if (dir !== undefined && !isAbsolute(dir)) problems.push(`--target-dir must be an absolute path, got ${JSON.stringify(dir)}`);
+    const t = options.str('target-time');
+    if (t !== undefined && !TARGET_TIME_RE.test(t)) {
+      problems.push(`--target-time must be a timestamp with a time zone like 2026-11-23 05:52:17+00, got ${JSON.stringify(t)}`);
+    }
+  }
+  return problems;
+}
+
+export const pgBackRestEngine: Engine = {
+  name: 'pgbackrest',
+  description: 'pgBackRest 2.45: full/diff/incr into an encrypted S3 repository; the runner is the repository host, the database host runs `pgbackrest server` (TLS) and archive-push.',
+  requiredTools: ['pgbackrest'],
+  backupTypes: ['full', 'diff', 'incr'],
+  options: PGBACKREST_OPTIONS,
+  validate,
+  backup,
+  restore,
+  verify,
+  expire,
+  check,
+  info,
+};
+
+registerEngine(pgBackRestEngine);

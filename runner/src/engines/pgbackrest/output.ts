@@ -1,0 +1,158 @@
+/**
+ * Parsing of pgBackRest's output (`info --output=json`, `verify --output=text --verbose`) and
+ * translation of its errors into messages an operator can act on. Pure functions, unit-tested.
+ */
+
+export interface PgBackRestBackup {
+  readonly label: string;
+  readonly type: string;
+  readonly prior: string | null;
+  readonly lsnStart: string;
+  readonly lsnStop: string;
+  readonly walStart: string;
+  readonly walStop: string;
+  readonly startEpoch: number;
+  readonly stopEpoch: number;
+  /** Size of the database at backup time. */
+  readonly databaseBytes: number;
+  /** Bytes this backup copied from the database (differs from databaseBytes for diff/incr). */
+  readonly deltaBytes: number;
+  /** Bytes of the whole backup in the repository (compressed), and of what this backup added. */
+  readonly repositoryBytes: number;
+  readonly repositoryDeltaBytes: number;
+  readonly error: boolean;
+}
+
+export interface PgBackRestStanzaInfo {
+  readonly name: string;
+  readonly statusCode: number;
+  readonly statusMessage: string;
+  readonly backups: PgBackRestBackup[];
+  readonly archiveMin?: string;
+  readonly archiveMax?: string;
+}
+
+/** Parses `pgbackrest info --output=json` and returns the stanza's entry. */
+export function parseInfoJson(text: string, stanza: string): PgBackRestStanzaInfo {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`pgbackrest info did not print JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new Error('pgbackrest info did not print a JSON array');
+  const entry = parsed.find((s: { name?: string }) => s?.name === stanza) as Record<string, any> | undefined;
+  if (!entry) throw new Error(`pgbackrest info has no stanza '${stanza}'`);
+  const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+  const backups: PgBackRestBackup[] = (Array.isArray(entry.backup) ? entry.backup : []).map((b: Record<string, any>) => ({
+    label: String(b.label),
+    type: String(b.type),
+    prior: typeof b.prior === 'string' ? b.prior : null,
+    lsnStart: String(b.lsn?.start ?? ''),
+    lsnStop: String(b.lsn?.stop ?? ''),
+    walStart: String(b.archive?.start ?? ''),
+    walStop: String(b.archive?.stop ?? ''),
+    startEpoch: num(b.timestamp?.start),
+    stopEpoch: num(b.timestamp?.stop),
+    databaseBytes: num(b.info?.size),
+    deltaBytes: num(b.info?.delta),
+    repositoryBytes: num(b.info?.repository?.size),
+    repositoryDeltaBytes: num(b.info?.repository?.delta),
+    error: b.error === true,
+  }));
+  const archives = Array.isArray(entry.archive) ? entry.archive : [];
+  const current = archives[archives.length - 1];
+  return {
+    name: stanza,
+    statusCode: num(entry.status?.code),
+    statusMessage: String(entry.status?.message ?? ''),
+    backups,
+    ...(current?.min ? { archiveMin: String(current.min) } : {}),
+    ...(current?.max ? { archiveMax: String(current.max) } : {}),
+  };
+}
+
+/** The backup a job just made: the one whose label was not there before (newest if several). */
+export function newBackup(before: readonly PgBackRestBackup[], after: readonly PgBackRestBackup[]): PgBackRestBackup | undefined {
+  const known = new Set(before.map((b) => b.label));
+  const fresh = after.filter((b) => !known.has(b.label));
+  return fresh[fresh.length - 1];
+}
+
+export interface VerifiedBackup {
+  readonly label: string;
+  readonly status: string;
+  readonly filesChecked: number;
+  readonly filesValid: number;
+}
+
+export interface VerifyReport {
+  readonly status: string;
+  readonly walChecked: number;
+  readonly walValid: number;
+  readonly backups: VerifiedBackup[];
+}
+
+/** Parses `pgbackrest verify --output=text --verbose` (2.45 format). */
+export function parseVerifyText(text: string): VerifyReport {
+  const status = /^status:\s*(\S+)/m.exec(text)?.[1] ?? 'unknown';
+  let walChecked = 0; let walValid = 0;
+  for (const m of text.matchAll(/archiveId:\s*\S+,\s*total WAL checked:\s*(\d+),\s*total valid WAL:\s*(\d+)/g)) {
+    walChecked += Number(m[1]);
+    walValid += Number(m[2]);
+  }
+  const backups: VerifiedBackup[] = [];
+  for (const m of text.matchAll(/backup:\s*(\S+),\s*status:\s*([^,]+),\s*total files checked:\s*(\d+),\s*total valid files:\s*(\d+)/g)) {
+    backups.push({ label: m[1], status: m[2].trim(), filesChecked: Number(m[3]), filesValid: Number(m[4]) });
+  }
+  return { status, walChecked, walValid, backups };
+}
+
+/** Problems in a verify report, for the backup `label` (or all when undefined). Empty means good. */
+export function verifyProblems(report: VerifyReport, label?: string): string[] {
+  const problems: string[] = [];
+  if (report.status !== 'ok') problems.push(`pgbackrest verify reported status '${report.status}'`);
+  if (report.backups.length === 0) {
+    // A listing that returns nothing must not look like a clean repository.
+    problems.push('pgbackrest verify checked no backup at all (empty or unreadable repository listing)');
+  }
+  for (const b of report.backups) {
+    if (b.status !== 'valid') problems.push(`backup ${b.label} is ${b.status} (${b.filesValid}/${b.filesChecked} files valid)`);
+    else if (b.filesChecked === 0) problems.push(`backup ${b.label} had no files checked`);
+  }
+  if (label !== undefined && !report.backups.some((b) => b.label === label)) {
+    problems.push(`backup ${label} was not among the backups pgbackrest verify checked`);
+  }
+  if (report.walChecked === 0) problems.push('pgbackrest verify checked no archived WAL');
+  if (report.walValid < report.walChecked) problems.push(`${report.walChecked - report.walValid} of ${report.walChecked} archived WAL segments are invalid`);
+  return problems;
+}
+
+/** Replaces bytes that are not printable text (decrypting with a wrong key prints binary). */
+export function printable(text: string): string {
+  return text.replace(/[^\x09\x0a\x20-\x7e]+/g, '?');
+}
+
+/**
+ * An operator-facing explanation for a failed pgBackRest command, or undefined when its own
+ * message is clear enough. Returns the error kind that decides the exit code.
+ */
+export function explainFailure(stderr: string): { kind: 'config' | 'database' | 'storage'; message: string } | undefined {
+  const t = printable(stderr);
+  if (/unable to load info file/.test(t) && /(FormatError|CryptoError|key\/value found outside of section|cipher)/i.test(t)) {
+    return {
+      kind: 'config',
+      message: 'the repository info files cannot be decrypted: the repository cipher passphrase (RUNNER_PGBACKREST_CIPHER_PASS) is wrong, or the repository is damaged',
+    };
+  }
+  if (/CryptoError/.test(t)) {
+    return { kind: 'config', message: 'decryption failed: the repository cipher passphrase (RUNNER_PGBACKREST_CIPHER_PASS) is wrong, or the repository is damaged' };
+  }
+  if (/\[039\]|HostConnectError|unable to connect to '[^']*:\d+'/.test(t)) {
+    return { kind: 'database', message: 'cannot reach `pgbackrest server` on the database host (TLS): is it running and is the port open to the runner?' };
+  }
+  if (/\[04[0-9]\].*(S3|http|HTTP)|S3 request failed|HttpError|unable to connect to .*:443|repo1: \[.*\] .*(S3|AccessDenied)/.test(t)) {
+    return { kind: 'storage', message: 'the S3 repository refused or could not be reached' };
+  }
+  return undefined;
+}
