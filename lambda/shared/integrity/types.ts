@@ -93,6 +93,11 @@ export interface Baseline {
   /** Exact row counts of the largest tables, largest first. */
   readonly rowCounts: TableRowCount[];
   readonly userChecks: UserCheckBaseline[];
+  /**
+   * The user checks as declared when the baseline was captured: the restored copy is judged by
+   * exactly the checks whose production values were recorded.
+   */
+  readonly checkDefinitions: UserCheck[];
 }
 
 export type CheckKind = 'connection' | 'baseline' | 'schema' | 'rowCount' | 'userCheck';

@@ -41,10 +41,12 @@ export async function captureBaseline(db: DatabaseClient, opts: CaptureOptions):
     schema,
     rowCounts,
     userChecks,
+    checkDefinitions: [...(opts.userChecks ?? [])],
   };
 }
 
 export interface VerifyOptions {
+  /** @default the checks recorded in the baseline */
   readonly userChecks?: UserCheck[];
   /** Time of the restored recovery point: the row-count tolerance and "newerThan" count from it. @default the baseline's capture time */
   readonly restorePointTime?: Date;
@@ -88,7 +90,7 @@ export async function verifyRestoredCopy(db: DatabaseClient, baseline: Baseline,
   checks.push(...await compareRowCounts(db, baseline.rowCounts, ageSeconds, opts.tolerance, opts.countTimeoutMs ?? 300000));
 
   const baselineChecks = new Map(baseline.userChecks.map((c) => [c.name, c]));
-  for (const c of opts.userChecks ?? []) {
+  for (const c of opts.userChecks ?? baseline.checkDefinitions ?? []) {
     t = Date.now();
     const outcome = await runUserQuery(db, c, opts.userCheckTimeoutMs ?? DEFAULT_USER_CHECK_TIMEOUT_MS);
     checks.push(judgeUserCheck(c, outcome, { referenceTime: reference, baseline: baselineChecks.get(c.name) }));
