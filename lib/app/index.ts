@@ -1,0 +1,3 @@
+export * from './compliance';
+export * from './dr-region-stack';
+export * from './primary-region-stack';
