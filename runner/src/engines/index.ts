@@ -6,3 +6,4 @@ import './pg-dump';
 import './mariabackup';
 import './xtrabackup';
 import './pgbackrest';
+import './wal-g';
