@@ -1,0 +1,93 @@
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PostgresServer, S3Server, startPostgres } from '../../support/servers';
+import { startS3WithMultipart } from '../support/s3-multipart';
+import { listKeys, outcome, runRunner, s3Client, s3Env } from '../support/run-runner';
+
+// pg_dump → zstd → S3 multipart, manifest, verify, pg_restore -j into another database, on a real
+// PostgreSQL 15 and the HTTPS test S3 server.
+describe('pg-dump engine on PostgreSQL 15 and S3', () => {
+  let pg: PostgresServer;
+  let s3: S3Server;
+  const bucket = 'logical-pg';
+
+  beforeAll(async () => {
+    [pg, s3] = await Promise.all([startPostgres(), startS3WithMultipart()]);
+    await s3.createBucket(bucket);
+    pg.psql('create database shop');
+    pg.psql(`create table orders(id int primary key, customer text not null, total numeric(10,2), placed timestamptz default now());
+      insert into orders(id, customer, total) select g, 'customer-' || g || repeat('x', 40), g * 1.5 from generate_series(1, 120000) g;
+      create index on orders(customer);
+      create view big_orders as select * from orders where total > 100;`, 'shop');
+  });
+  afterAll(async () => {
+    await Promise.all([pg?.stop(), s3?.stop()]);
+  });
+
+  const env = () => ({
+    ...s3Env(s3, bucket),
+    RUNNER_DB_PASSWORD: pg.password,
+    RUNNER_TARGET_PASSWORD: pg.password,
+  });
+  const common = () => ['--engine', 'pg-dump', '--database', 'shop', '--db-host', pg.host, '--db-port', String(pg.port), '--db-user', 'postgres', '--db-name', 'shop'];
+
+  it('backs up, verifies and restores with identical data; the password appears nowhere', async () => {
+    const backup = await runRunner(['backup', ...common(),
+      // Small parts so even this test database goes through a real multipart upload.
+      '--s3-part-size-mb', '5'], env());
+    expect(backup.code).toBe(0);
+    const ok = outcome(backup);
+    expect(ok).toMatchObject({ JobSuccess: 1, JobFailure: 0, Engine: 'pg-dump', Database: 'shop', Job: 'backup' });
+    expect(ok.BytesRaw as number).toBeGreaterThan(5 * 1024 * 1024);
+    expect(ok.BytesStored as number).toBeLessThan(ok.BytesRaw as number);
+    expect(ok.LastSuccessEpochSeconds).toEqual(expect.any(Number));
+
+    const client = s3Client(s3);
+    const keys = await listKeys(client, bucket, 'runner/shop/pg-dump/');
+    expect(keys).toHaveLength(2);
+    const manifestKey = keys.find((k) => k.endsWith('/manifest.json'))!;
+    const manifestText = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: manifestKey }))).Body!.transformToString();
+    const manifest = JSON.parse(manifestText);
+    expect(manifest).toMatchObject({ formatVersion: 1, engine: 'pg-dump', database: 'shop', type: 'full' });
+    expect(manifest.position.walLsnAtStart).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(manifest.toolVersions.pg_dump).toMatch(/pg_dump \(PostgreSQL\) 15/);
+    expect(manifest.objects).toHaveLength(1);
+    expect(manifest.objects[0]).toMatchObject({ compression: 'zstd', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(manifest.bytesRaw).toBe(ok.BytesRaw);
+
+    const verify = await runRunner(['verify', ...common()], env());
+    expect(verify.code).toBe(0);
+    const verifyLog = verify.logs.find((l) => l.msg === 'verify passed')!;
+    expect(JSON.stringify(verifyLog.checks)).toMatch(/sha256 ok/);
+    expect(JSON.stringify(verifyLog.checks)).toMatch(/pg_restore --list: \d+ TOC entries/);
+
+    const restore = await runRunner(['restore', ...common(), '--target-host', pg.host, '--target-port', String(pg.port), '--target-user', 'postgres',
+      '--target-db', 'shop_restored', '--jobs', '2'], env());
+    expect(restore.code).toBe(0);
+    expect(outcome(restore)).toMatchObject({ JobSuccess: 1, Job: 'restore' });
+    const q = 'select count(*), sum(total), md5(string_agg(id::text || customer, \',\' order by id)) from orders';
+    expect(pg.psql(q, 'shop_restored')).toBe(pg.psql(q, 'shop'));
+    expect(pg.psql('select count(*) from big_orders', 'shop_restored')).toBe(pg.psql('select count(*) from big_orders', 'shop'));
+
+    // The password travels only in the child's environment: never in output, argv logs or the manifest.
+    for (const text of [backup.stdout, backup.stderr, verify.stdout, restore.stdout, restore.stderr, manifestText]) {
+      expect(text).not.toContain(pg.password);
+    }
+    const argvLog = backup.logs.find((l) => l.msg === 'starting process' && l.process === 'pg_dump')!;
+    expect(argvLog.argv).toEqual(['/usr/bin/pg_dump', '--format=custom', '--compress=0', '--no-password', '--host', pg.host, '--port', String(pg.port),
+      '--username', 'postgres', '--dbname', 'shop']);
+    expect(argvLog.envKeys).toContain('PGPASSWORD');
+  });
+
+  it('verify fails with exit 5 when a stored object was altered', async () => {
+    const first = await runRunner(['backup', ...common()], env());
+    expect(first.code).toBe(0);
+    const id = outcome(first).backupId as string;
+    const client = s3Client(s3);
+    const key = (await listKeys(client, bucket, `runner/shop/pg-dump/${id}/`)).find((k) => k.endsWith('.zst'))!;
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from('not the dump') }));
+    const verify = await runRunner(['verify', ...common(), '--backup-id', id], env());
+    expect(verify.code).toBe(5);
+    expect(verify.logs.find((l) => l.level === 'error')!.msg).toMatch(/SHA-256 [0-9a-f]{64} does not match the manifest/);
+    expect(outcome(verify)).toMatchObject({ JobFailure: 1, Job: 'verify' });
+  });
+});
