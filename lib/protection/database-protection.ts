@@ -1,0 +1,298 @@
+/**
+ * AWS Backup protection of one RDS DB instance or Aurora DB cluster, derived from its RPO:
+ * continuous backup (PITR) when the RPO is shorter than the snapshot interval, scheduled
+ * snapshots with grandfather-father-son retention, copies to the DR vault (and to another
+ * account's vault), and a selection that names the database.
+ *
+ * Cold storage is never configured: AWS Backup does not tier RDS or Aurora snapshots to cold
+ * storage (it ignores the setting for them, see "Feature availability by resource"), and
+ * continuous backups can never go cold. Keeping long-lived copies cheap is done by retention.
+ */
+import { Aws, Duration, Names } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { lifecycleProblems, lockProblems } from './rule-validation';
+import { DatabaseResourceKind, ProtectedDatabase } from './protected-database';
+import { ConfigurationError } from '../errors';
+import { BackupRoles } from '../iam/backup-roles';
+import { cronIntervals, parseAwsCron } from '../plan/cron';
+import { CONTINUOUS_RETENTION_DAYS } from '../plan/model';
+import { VaultLockOptions } from '../storage/backup-vault';
+
+/** A tag the selection must match; several tags are ANDed. */
+export interface SelectionTag {
+  readonly key: string;
+  readonly value: string;
+}
+
+export interface DatabaseProtectionProps {
+  /** The instance or cluster to protect. */
+  readonly database: ProtectedDatabase;
+  /** The primary-region vault (this library's BackupVault, or any aws-backup vault). */
+  readonly vault: backup.IBackupVault;
+  /** Recovery point objective: decides continuous backup (see `continuousBackup`). */
+  readonly rpo: Duration;
+  /**
+   * Vault in the DR region that receives a copy of every recovery point.
+   * @default - no cross-region copy (not recommended; the audit framework flags it)
+   */
+  readonly drVault?: backup.IBackupVault;
+  /**
+   * Vault in another account (typically `BackupVault.fromBackupVaultArn`) that also receives
+   * copies. That vault needs a policy allowing backup:CopyIntoBackupVault from this account
+   * (see CrossAccountCopyTarget).
+   * @default - no cross-account copy
+   */
+  readonly crossAccountVault?: backup.IBackupVault;
+  /**
+   * Schedule of the snapshot rule, an AWS cron expression (UTC). At most hourly.
+   * @default events.Schedule.expression('cron(0 2 * * ? *)') — daily at 02:00 UTC
+   */
+  readonly snapshotSchedule?: events.Schedule;
+  /**
+   * How long each scheduled snapshot (and its copies) is kept.
+   * @default Duration.days(35)
+   */
+  readonly snapshotRetention?: Duration;
+  /**
+   * Keep a weekly snapshot (Sundays) for this long.
+   * @default - no weekly rule
+   */
+  readonly weeklyRetention?: Duration;
+  /**
+   * Keep a monthly snapshot (the 1st) for this long.
+   * @default - no monthly rule
+   */
+  readonly monthlyRetention?: Duration;
+  /**
+   * Force continuous backup on (true) or off (false).
+   * @default - on when `rpo` is shorter than the longest gap of `snapshotSchedule`
+   */
+  readonly continuousBackup?: boolean;
+  /**
+   * Retention of continuous backup (1–35 days).
+   * @default - the snapshot retention, capped at 35 days
+   */
+  readonly continuousRetention?: Duration;
+  /**
+   * Select the database by tags (every tag must match, AND semantics) instead of by ARN.
+   * Note: cdk-nag's RDSInBackupPlan only recognises selections by ARN.
+   * @default - the selection names the database by ARN
+   */
+  readonly selectionTags?: SelectionTag[];
+  /**
+   * Role AWS Backup assumes to back up the database.
+   * @default - a new BackupRoles' backupRole
+   */
+  readonly backupRole?: iam.IRole;
+  /**
+   * Name of the backup plan.
+   * @default - derived from the construct path
+   */
+  readonly backupPlanName?: string;
+  /**
+   * Time after the scheduled start within which a job must start, or it is cancelled.
+   * @default Duration.hours(1)
+   */
+  readonly startWindow?: Duration;
+  /**
+   * Time within which a started job must complete.
+   * @default Duration.hours(8)
+   */
+  readonly completionWindow?: Duration;
+}
+
+const DEFAULT_SCHEDULE = 'cron(0 2 * * ? *)';
+
+/** What the construct decided, for reports and for the lead's app output. */
+export interface ProtectionRuleSummary {
+  readonly ruleName: string;
+  readonly schedule: string;
+  readonly continuous: boolean;
+  readonly retentionDays: number;
+  readonly copiesTo: string[];
+}
+
+export class DatabaseProtection extends Construct {
+  public readonly backupPlan: backup.BackupPlan;
+  public readonly selection: backup.CfnBackupSelection;
+  /** True when a continuous-backup (PITR) rule is part of the plan. */
+  public readonly continuousBackupEnabled: boolean;
+  /** Longest gap between scheduled snapshots, in minutes. */
+  public readonly snapshotIntervalMinutes: number;
+  /** The rules, as decided. */
+  public readonly rules: ProtectionRuleSummary[] = [];
+  public readonly backupRole: iam.IRole;
+
+  private readonly vault: backup.IBackupVault;
+  private readonly resourceKind: DatabaseResourceKind;
+
+  constructor(scope: Construct, id: string, props: DatabaseProtectionProps) {
+    super(scope, id);
+    this.vault = props.vault;
+    this.resourceKind = props.database.kind;
+    const subject = `DatabaseProtection ${this.node.path}`;
+    const problems: string[] = [];
+
+    const scheduleText = props.snapshotSchedule?.expressionString ?? DEFAULT_SCHEDULE;
+    const parsed = parseAwsCron(scheduleText);
+    const intervals = parsed.schedule ? cronIntervals(parsed.schedule) : undefined;
+    if (!parsed.schedule) {
+      problems.push(...parsed.problems.map((p) => `snapshotSchedule: ${p}`));
+    } else if (!intervals) {
+      problems.push(`snapshotSchedule: "${scheduleText}" fires fewer than twice in the next four years`);
+    } else if (intervals.minGapMinutes < 60) {
+      problems.push(`snapshotSchedule: "${scheduleText}" runs ${intervals.minGapMinutes} min apart; AWS Backup runs a rule at most hourly (use continuous backup for a shorter RPO)`);
+    }
+    this.snapshotIntervalMinutes = intervals?.maxGapMinutes ?? 0;
+
+    const rpoMinutes = props.rpo.isUnresolved() ? undefined : props.rpo.toMinutes({ integral: false });
+    if (rpoMinutes !== undefined && rpoMinutes <= 0) {
+      problems.push(`rpo: must be > 0, got ${rpoMinutes} minutes`);
+    }
+    this.continuousBackupEnabled = props.continuousBackup
+      ?? (intervals !== undefined && rpoMinutes !== undefined && rpoMinutes < intervals.maxGapMinutes);
+    if (!this.continuousBackupEnabled && intervals && rpoMinutes !== undefined && rpoMinutes < intervals.maxGapMinutes) {
+      problems.push(`rpo: ${rpoMinutes} min cannot be met with continuousBackup false — snapshots run every ${intervals.maxGapMinutes} min at worst; enable continuous backup or raise the rpo`);
+    }
+
+    const snapshotDays = days(props.snapshotRetention ?? Duration.days(35));
+    const continuousDays = props.continuousRetention ? days(props.continuousRetention) : Math.min(snapshotDays, CONTINUOUS_RETENTION_DAYS.max);
+
+    const copyTargets = [props.drVault, props.crossAccountVault].filter((v): v is backup.IBackupVault => v !== undefined);
+    const vaults: backup.IBackupVault[] = [props.vault, ...copyTargets];
+
+    this.backupRole = props.backupRole ?? new BackupRoles(this, 'Roles').backupRole;
+    this.backupPlan = new backup.BackupPlan(this, 'Plan', {
+      backupPlanName: props.backupPlanName ?? Names.uniqueResourceName(this, { maxLength: 50, separator: '-' }),
+    });
+
+    const startWindow = props.startWindow ?? Duration.hours(1);
+    const completionWindow = props.completionWindow ?? Duration.hours(8);
+    const addRule = (ruleName: string, schedule: string, retentionDays: number, continuous: boolean) => {
+      problems.push(...lifecycleProblems({ ruleName, continuous, deleteAfterDays: retentionDays }));
+      for (const v of vaults) {
+        const lock = lockOf(v);
+        if (lock) {
+          problems.push(...lockProblems(ruleName, retentionDays, {
+            vault: v === props.vault ? 'the primary vault' : 'a copy destination vault',
+            minDays: days(lock.minRetention),
+            maxDays: lock.maxRetention ? days(lock.maxRetention) : undefined,
+          }));
+        }
+      }
+      const deleteAfter = Duration.days(Math.max(1, Math.ceil(retentionDays)));
+      this.backupPlan.addRule(new backup.BackupPlanRule({
+        ruleName,
+        backupVault: props.vault,
+        scheduleExpression: events.Schedule.expression(schedule),
+        enableContinuousBackup: continuous || undefined,
+        deleteAfter,
+        startWindow,
+        completionWindow,
+        copyActions: copyTargets.map((destinationBackupVault) => ({ destinationBackupVault, deleteAfter })),
+      }));
+      this.rules.push({ ruleName, schedule, continuous, retentionDays, copiesTo: copyTargets.map((v) => v.backupVaultArn) });
+    };
+
+    if (this.continuousBackupEnabled) {
+      // The continuous rule's schedule is when AWS Backup copies a snapshot of the continuous
+      // recovery point to the copy destinations (continuous backups themselves stay in-region).
+      addRule('Continuous', scheduleText, continuousDays, true);
+    }
+    addRule('Scheduled', scheduleText, snapshotDays, false);
+    const [minute, hour] = parsed.schedule ? [parsed.schedule.minutes[0], parsed.schedule.hours[0]] : [0, 2];
+    if (props.weeklyRetention) {
+      addRule('Weekly', `cron(${minute} ${hour} ? * SUN *)`, days(props.weeklyRetention), false);
+    }
+    if (props.monthlyRetention) {
+      addRule('Monthly', `cron(${minute} ${hour} 1 * ? *)`, days(props.monthlyRetention), false);
+    }
+
+    const tags = props.selectionTags ?? [];
+    if (props.selectionTags !== undefined && tags.length === 0) {
+      problems.push('selectionTags: at least one tag is needed for a tag selection, got []');
+    }
+    tags.forEach((t, i) => {
+      if (!t.key || t.key.startsWith('aws:')) {
+        problems.push(`selectionTags[${i}].key: must be a non-empty tag key not starting with aws:, got "${t.key}"`);
+      }
+    });
+    const selectionName = Names.uniqueResourceName(this, { maxLength: 50, separator: '-' });
+    this.selection = new backup.CfnBackupSelection(this, 'Selection', {
+      backupPlanId: this.backupPlan.backupPlanId,
+      backupSelection: tags.length
+        ? {
+          selectionName,
+          iamRoleArn: this.backupRole.roleArn,
+          // Resources narrows to the database type; Conditions.StringEquals entries are ANDed
+          // (ListOfTags would OR them).
+          resources: [this.resourceTypeArnPattern()],
+          conditions: {
+            StringEquals: tags.map((t) => ({ ConditionKey: `aws:ResourceTag/${t.key}`, ConditionValue: t.value })),
+          },
+        }
+        : {
+          selectionName,
+          iamRoleArn: this.backupRole.roleArn,
+          resources: [props.database.arn],
+        },
+    });
+
+    if (problems.length) {
+      throw new ConfigurationError(subject, problems);
+    }
+  }
+
+  /**
+   * An AWS/Backup metric of this database's resource type in the primary vault.
+   * @default sum over 5 minutes
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Backup',
+      metricName,
+      dimensionsMap: { BackupVaultName: this.vault.backupVaultName, ResourceType: this.resourceKind },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
+  /** Backup jobs of this resource type that failed. @default sum over 5 minutes */
+  public metricBackupJobsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('NumberOfBackupJobsFailed', props);
+  }
+
+  /** Backup jobs of this resource type that completed. @default sum over 5 minutes */
+  public metricBackupJobsCompleted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('NumberOfBackupJobsCompleted', props);
+  }
+
+  /** Copy jobs of this resource type (to the DR / cross-account vault) that failed. @default sum over 5 minutes */
+  public metricCopyJobsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('NumberOfCopyJobsFailed', props);
+  }
+
+  /** Recovery points of this resource type created. @default sum over 5 minutes */
+  public metricRecoveryPointsCompleted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('NumberOfRecoveryPointsCompleted', props);
+  }
+
+  private resourceTypeArnPattern(): string {
+    return `arn:${Aws.PARTITION}:rds:*:*:${this.resourceKind === DatabaseResourceKind.AURORA_CLUSTER ? 'cluster' : 'db'}:*`;
+  }
+}
+
+function days(d: Duration): number {
+  return d.toDays({ integral: false });
+}
+
+/** The Vault Lock of this library's BackupVault; undefined for other vaults. */
+function lockOf(vault: backup.IBackupVault): VaultLockOptions | undefined {
+  const lock = (vault as { lock?: VaultLockOptions }).lock;
+  return lock && lock.minRetention instanceof Duration ? lock : undefined;
+}

@@ -1,0 +1,5 @@
+export * from './protected-database';
+export * from './database-protection';
+export * from './cross-account-copy-target';
+export * from './audit-framework';
+export * from './rule-validation';
