@@ -7,7 +7,7 @@ import { BackupClient, paginateListRecoveryPointsByBackupVault, paginateListReco
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
-  MeasuredRpoS3Location, MeasuredRpoVault, RUNNER_MANIFEST_NAME, SNAPSHOT_AT_START_ENGINES,
+  MeasuredRpoS3Location, MeasuredRpoVaultConfig, RUNNER_MANIFEST_NAME, SNAPSHOT_AT_START_ENGINES,
 } from '../../lib/monitoring/measured-rpo-env';
 
 export type SourceName = 'aws-backup' | 'rds-pitr' | 'runner-manifest' | 'wal-archive';
@@ -67,7 +67,7 @@ function isContinuous(arn: string): boolean {
  * (ListRecoveryPointsByResource).
  */
 export async function awsBackupSource(
-  resourceArns: string[], vaults: MeasuredRpoVault[] | undefined, clientFor: (region?: string) => BackupClient,
+  resourceArns: string[], vaults: MeasuredRpoVaultConfig[] | undefined, clientFor: (region?: string) => BackupClient,
 ): Promise<SourceResult> {
   const points: Point[] = [];
   let continuous = 0;

@@ -34,7 +34,7 @@ export function noRecoveryPointAgeSeconds(nowMs: number): number {
 }
 
 /** An AWS Backup vault to search, possibly in another Region or account (copies). */
-export interface MeasuredRpoVault {
+export interface MeasuredRpoVaultConfig {
   readonly name: string;
   /** @default - the Lambda's Region */
   readonly region?: string;
@@ -59,7 +59,7 @@ export interface MeasuredRpoDatabaseConfig {
   readonly awsBackup?: {
     readonly resourceArns: string[];
     /** Search these vaults; without it, every vault of the Lambda's Region (ListRecoveryPointsByResource). */
-    readonly vaults?: MeasuredRpoVault[];
+    readonly vaults?: MeasuredRpoVaultConfig[];
   };
   /** RDS `LatestRestorableTime` (point-in-time restore) of an instance or a cluster. */
   readonly rds?: {
