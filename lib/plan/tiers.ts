@@ -10,7 +10,7 @@
  *   shipping.
  * - MongoDB (self-managed only): mongodump --oplog; with oplog also oplog archiving.
  */
-import { CronIntervals, describeInterval } from './cron';
+import { CronIntervals } from './cron';
 import {
   ARCHIVE_REPLAY_MINUTES, CONTINUOUS_RPO_MINUTES, RESTORE_FIGURES, TierKind, archiveRpoMinutes, estimateRestoreMinutes,
 } from './model';
@@ -175,5 +175,5 @@ export function describeTier(tier: TierDecision): string {
   if (tier.kind === TierKind.CONTINUOUS || tier.kind === TierKind.ARCHIVE) {
     return `${tier.label} (${tier.rpoMinutes} min)`;
   }
-  return `${tier.label} (${describeInterval(tier.rpoMinutes)})`;
+  return `${tier.label} (every ${tier.rpoMinutes} min)`;
 }
