@@ -65,8 +65,10 @@ export class ProcessRunner {
     child.stderr?.on('data', (d: Buffer) => {
       tail = (tail + d.toString('utf8')).slice(-STDERR_TAIL);
     });
+    let inputError: Error | undefined;
     if (spec.stdin && typeof spec.stdin !== 'string') {
-      spec.stdin.on('error', () => child.stdin?.destroy());
+      // A failing input (download error, hash mismatch) must fail the process run even if the tool exits 0 on EOF.
+      spec.stdin.on('error', (e) => { inputError ??= e; child.stdin?.destroy(); });
       child.stdin?.on('error', () => { /* the child closed its input early; its exit code tells why */ });
       spec.stdin.pipe(child.stdin!);
     }
@@ -91,6 +93,9 @@ export class ProcessRunner {
         this.signal.removeEventListener('abort', onAbort);
         if (killTimer) clearTimeout(killTimer);
         if (this.signal.aborted) return reject(this.signal.reason);
+        if (inputError) {
+          return reject(inputError instanceof RunnerError ? inputError : new RunnerError('storage', `${label}: its input failed: ${inputError.message}`));
+        }
         if (code === 0) {
           this.log.debug('process finished', { process: label });
           return resolve();

@@ -3,6 +3,7 @@
  * Adding an engine is one line here.
  */
 import './pg-dump';
+import './mysqldump';
 import './mariabackup';
 import './xtrabackup';
 import './pgbackrest';
