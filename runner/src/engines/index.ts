@@ -4,6 +4,7 @@
  */
 import './pg-dump';
 import './mysqldump';
+import './mongodump';
 import './mariabackup';
 import './xtrabackup';
 import './pgbackrest';
