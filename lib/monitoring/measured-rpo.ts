@@ -114,6 +114,10 @@ export class MeasuredRpo extends Construct {
   public readonly interval: Duration;
   /** The names of the measured databases. */
   public readonly databaseNames: string[];
+  /** The function's permissions (customer managed). */
+  public readonly policy: iam.ManagedPolicy;
+
+  private readonly wildcardObjectArns: string[] = [];
 
   constructor(scope: Construct, id: string, props: MeasuredRpoProps) {
     super(scope, id);
@@ -146,9 +150,15 @@ export class MeasuredRpo extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Measured RPO: reads recovery points, publishes MeasuredRpoSeconds',
     });
-    logGroup.grantWrite(role);
+    // A customer-managed policy (inline policies fail the HIPAA/NIST/PCI IAMNoInlinePolicy rule);
+    // grants are written into it explicitly, never through role.grant…() helpers.
+    this.policy = new iam.ManagedPolicy(this, 'Policy', { roles: [role], description: 'Measured RPO: read-only access to recovery points' });
+    this.policy.addStatements(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
 
-    const config: MeasuredRpoConfig = { databases: props.databases.map((d) => this.databaseConfig(d, role)) };
+    const config: MeasuredRpoConfig = { databases: props.databases.map((d) => this.databaseConfig(d)) };
     const json = stack.toJsonString(config);
     const environment: Record<string, string> = {};
     // The configuration holds names and ARNs only, no secret; a large plan goes to SSM because
@@ -157,11 +167,11 @@ export class MeasuredRpo extends Construct {
       environment[MEASURED_RPO_ENV.config] = json;
     } else {
       const parameter = new ssm.StringParameter(this, 'Config', { stringValue: json, description: 'Measured-RPO configuration', tier: ssm.ParameterTier.ADVANCED });
-      parameter.grantRead(role);
+      this.policy.addStatements(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [parameter.parameterArn] }));
       environment[MEASURED_RPO_ENV.configParameter] = parameter.parameterName;
     }
 
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
+    this.policy.addStatements(new iam.PolicyStatement({
       sid: 'PublishMeasuredRpo',
       actions: ['cloudwatch:PutMetricData'],
       resources: ['*'],
@@ -178,7 +188,7 @@ export class MeasuredRpo extends Construct {
       timeout: Duration.minutes(2),
       // One run at a time: overlapping runs would only publish the same numbers twice.
       reservedConcurrentExecutions: 1,
-      role,
+      role: role.withoutPolicyUpdates(),
       logGroup,
       environment,
     });
@@ -190,11 +200,11 @@ export class MeasuredRpo extends Construct {
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: this.interval })],
     });
 
-    this.acknowledgeFindings(role, key);
+    this.acknowledgeFindings();
   }
 
   /** The Lambda's view of one database, granting it exactly what that view reads. */
-  private databaseConfig(d: MeasuredRpoDatabase, role: iam.Role): MeasuredRpoDatabaseConfig {
+  private databaseConfig(d: MeasuredRpoDatabase): MeasuredRpoDatabaseConfig {
     const stack = Stack.of(this);
     const resourceArns: string[] = [];
     let rds: MeasuredRpoDatabaseConfig['rds'];
@@ -202,18 +212,18 @@ export class MeasuredRpo extends Construct {
       const arn = stack.formatArn({ service: 'rds', resource: 'cluster', resourceName: d.auroraClusterIdentifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
       resourceArns.push(arn);
       rds = { clusterIdentifier: d.auroraClusterIdentifier };
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['rds:DescribeDBClusters'], resources: [arn] }));
+      this.policy.addStatements(new iam.PolicyStatement({ actions: ['rds:DescribeDBClusters'], resources: [arn] }));
     } else if (d.rdsInstanceIdentifier) {
       const arn = stack.formatArn({ service: 'rds', resource: 'db', resourceName: d.rdsInstanceIdentifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
       resourceArns.push(arn);
       rds = { instanceIdentifier: d.rdsInstanceIdentifier };
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [arn] }));
+      this.policy.addStatements(new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [arn] }));
     }
     let awsBackup: MeasuredRpoDatabaseConfig['awsBackup'];
     if (resourceArns.length > 0 && d.awsBackup !== false) {
       if (d.backupVaults && d.backupVaults.length > 0) {
         awsBackup = { resourceArns, vaults: d.backupVaults.map((v) => ({ name: v.vaultName, region: v.region, accountId: v.accountId })) };
-        role.addToPrincipalPolicy(new iam.PolicyStatement({
+        this.policy.addStatements(new iam.PolicyStatement({
           actions: ['backup:ListRecoveryPointsByBackupVault'],
           resources: d.backupVaults.map((v) => stack.formatArn({
             service: 'backup', resource: 'backup-vault', resourceName: v.vaultName, region: v.region, account: v.accountId, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
@@ -221,48 +231,65 @@ export class MeasuredRpo extends Construct {
         }));
       } else {
         awsBackup = { resourceArns };
-        role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ListRecoveryPointsByResource', actions: ['backup:ListRecoveryPointsByResource'], resources: ['*'] }));
+        this.policy.addStatements(new iam.PolicyStatement({ actions: ['backup:ListRecoveryPointsByResource'], resources: ['*'] }));
       }
     }
     return {
       name: d.name,
       ...(awsBackup ? { awsBackup } : {}),
       ...(rds ? { rds } : {}),
-      ...(d.runnerBackups ? { manifests: this.grantLocation(d.runnerBackups, role, `*/${RUNNER_MANIFEST_NAME}`) } : {}),
-      ...(d.walArchive ? { walArchive: this.grantLocation(d.walArchive, role) } : {}),
+      ...(d.runnerBackups ? { manifests: this.grantLocation(d.runnerBackups, `*/${RUNNER_MANIFEST_NAME}`) } : {}),
+      ...(d.walArchive ? { walArchive: this.grantLocation(d.walArchive) } : {}),
     };
   }
 
   /** Lets the role list the prefix and, when `readPattern` is given, read only matching keys under it. */
-  private grantLocation(location: BackupLocation, role: iam.Role, readPattern?: string) {
+  private grantLocation(location: BackupLocation, readPattern?: string) {
     const prefix = location.prefix === '' || location.prefix.endsWith('/') ? location.prefix : `${location.prefix}/`;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
+    this.policy.addStatements(new iam.PolicyStatement({
       actions: ['s3:ListBucket'],
       resources: [location.bucket.bucketArn],
       conditions: { StringLike: { 's3:prefix': [prefix, `${prefix}*`] } },
     }));
     if (readPattern) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [location.bucket.arnForObjects(`${prefix}${readPattern}`)] }));
-      location.bucket.encryptionKey?.grantDecrypt(role);
+      const objects = location.bucket.arnForObjects(`${prefix}${readPattern}`);
+      this.policy.addStatements(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
+      this.wildcardObjectArns.push(objects);
+      if (location.bucket.encryptionKey) {
+        this.policy.addStatements(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [location.bucket.encryptionKey.keyArn] }));
+      }
     }
     return { bucket: location.bucket.bucketName, prefix, region: undefined };
   }
 
-  private acknowledgeFindings(role: iam.Role, key: kms.IKey): void {
-    const fn = this.function;
-    const v = Validations.of(fn);
-    v.acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData has no resource type (it is limited to the CdkDatabaseDr/Recovery namespace by condition); backup:ListRecoveryPointsByResource has no resource type either' });
+  private acknowledgeFindings(): void {
+    const v = Validations.of(this.function);
     for (const pack of ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321']) {
       v.acknowledge({ id: `${pack}-LambdaDLQ`, reason: 'A failed scheduled run publishes no MeasuredRpoSeconds data point, and the measured-RPO alarm treats missing data as breaching: the failure pages through the alarm, and a queue would only hold empty schedule events' });
       v.acknowledge({ id: `${pack}-LambdaInsideVPC`, reason: 'The function only calls AWS APIs (AWS Backup, RDS describe, S3, CloudWatch); it never connects to a database, so it needs no VPC' });
     }
-    const policy = role.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      const pv = Validations.of(policy);
-      pv.acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData and backup:ListRecoveryPointsByResource support no resource-level permission; PutMetricData is limited to one namespace by condition' });
+    const p = Validations.of(this.policy);
+    p.acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData has no resource type (the statement is limited to the CdkDatabaseDr/Recovery namespace by condition); backup:ListRecoveryPointsByResource has no resource type either' });
+    for (const arn of this.wildcardObjectArns) {
+      p.acknowledge({ id: `AwsSolutions-IAM5[Resource::${flattenArn(Stack.of(this).resolve(arn))}]`, reason: 'Runner manifests are <backup id>/manifest.json and backup ids are made at run time; the wildcard only matches objects named manifest.json under the database\'s prefix' });
     }
-    void key;
   }
+}
+
+/** A resolved ARN as cdk-nag prints it in finding ids: Ref as <Name>, GetAtt as <Id.Attr>, Join concatenated. */
+function flattenArn(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if (Array.isArray(v['Fn::Join'])) {
+    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(flattenArn).join(sep);
+  }
+  if (Array.isArray(v['Fn::GetAtt'])) {
+    const [id, attr] = v['Fn::GetAtt'] as [string, string];
+    return `<${id}.${attr}>`;
+  }
+  if (v.Ref !== undefined) return `<${String(v.Ref)}>`;
+  return JSON.stringify(value);
 }
 
 function checkProps(props: MeasuredRpoProps, interval: Duration): string[] {

@@ -8,7 +8,10 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
+import { BackupMonitoring } from '../../lib/monitoring/backup-monitoring';
 import { handler } from '../../lambda/measured-rpo/index';
 import { checkConfig } from '../../lambda/measured-rpo/config';
 import { MEASURED_RPO_ENV, MeasuredRpoConfig, noRecoveryPointAgeSeconds } from '../../lib/monitoring/measured-rpo-env';
@@ -257,6 +260,24 @@ describe('choosing among sources', () => {
     expect(value).toBeGreaterThan(50 * 365 * 24 * 3600);
     expect(out.databases[0]).toMatchObject({ noRecoveryPoint: true, bestSource: undefined });
     expect(JSON.parse(logs[0])).toMatchObject({ level: 'WARN', message: 'no recovery point found' });
+  });
+
+  test('the alarm BackupMonitoring creates would fire on that value, and on a missing one', async () => {
+    configure(everySource);
+    backup.on(ListRecoveryPointsByResourceCommand).resolves({ RecoveryPoints: [] });
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{}] });
+    s3.on(ListObjectsV2Command).resolves({});
+    await handler();
+    const value = published('orders');
+    // The longest RPO CloudWatch could hold the data for (15 months) still reads as breached.
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
+    new BackupMonitoring(stack, 'M', { planName: 'p', databases: [{ name: 'orders', rpo: Duration.days(450), rto: Duration.hours(4), rdsInstanceIdentifier: 'orders' }] });
+    const alarms = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'p-orders-measured-rpo-critical' } });
+    const props = Object.values(alarms)[0].Properties;
+    expect(props.ComparisonOperator).toBe('GreaterThanThreshold');
+    expect(value).toBeGreaterThan(props.Threshold);
+    expect(props.TreatMissingData).toBe('breaching');
   });
 
   test('every source failing also publishes the breaching value', async () => {
