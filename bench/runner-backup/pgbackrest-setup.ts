@@ -1,0 +1,116 @@
+/**
+ * The pgBackRest side of the benchmark, set up the way production runs it: the database host
+ * pushes WAL with `archive-push` from archive_command and runs `pgbackrest server` over TLS; the
+ * runner is the repository host (client certificate) and writes to an S3 repository (the local
+ * HTTPS s3rver). Both configurations come from lib/runner/pgbackrest-config.ts, like the
+ * BackupRunner construct renders them.
+ */
+import { execFileSync, spawn, ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DEFAULT_RUNNER_CLIENT_CN, PGBACKREST_RUNNER_ENV, PgBackRestSettings, renderArchiveCommand, renderDbHostConfig,
+} from '../../lib/runner/pgbackrest-config';
+import { PostgresServer, asUser, chownRecursive, freePort, startS3 } from '../../test/support/servers';
+
+const BUCKET = 'bench-pgbackrest';
+const STANZA = 'bench';
+
+export interface PgBackRestBench {
+  /** postgresql.conf lines (archiving through pgBackRest). */
+  readonly postgresConf: string;
+  /** Called once PostgreSQL runs: writes the DB-host config and starts `pgbackrest server`. */
+  attach(pg: PostgresServer): Promise<void>;
+  /** Runner CLI arguments for a full backup. */
+  backupArgs(database: string): string[];
+  /** Runner CLI arguments for a restore into an empty directory. */
+  restoreArgs(database: string, targetDir: string): string[];
+  /** Environment of the runner process (secrets only here, never argv). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Bytes the repository holds on disk (backup + archived WAL). */
+  repoBytes(): number;
+  stop(): Promise<void>;
+}
+
+function openssl(args: string[]): void {
+  execFileSync('openssl', args, { stdio: 'pipe' });
+}
+
+export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
+  const s3 = await startS3();
+  await s3.createBucket(BUCKET);
+  const dbConf = join(work, 'dbhost-pgbackrest');
+  const tls = join(dbConf, 'tls');
+  mkdirSync(join(dbConf, 'conf.d'), { recursive: true });
+  mkdirSync(tls, { recursive: true });
+  for (const d of ['lock', 'log', 'spool']) mkdirSync(join(dbConf, d));
+  // A private CA, the DB host's server certificate and the runner's client certificate.
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(tls, 'ca.key'), '-out', join(tls, 'ca.crt'), '-days', '2', '-subj', '/CN=bench-ca']);
+  const issue = (name: string, cn: string, ext: string) => {
+    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(tls, `${name}.key`), '-out', join(tls, `${name}.csr`), '-subj', `/CN=${cn}`]);
+    writeFileSync(join(tls, `${name}.ext`), ext);
+    openssl(['x509', '-req', '-in', join(tls, `${name}.csr`), '-CA', join(tls, 'ca.crt'), '-CAkey', join(tls, 'ca.key'), '-CAcreateserial',
+      '-out', join(tls, `${name}.crt`), '-days', '2', '-extfile', join(tls, `${name}.ext`)]);
+  };
+  issue('server', 'localhost', 'subjectAltName=DNS:localhost,DNS:127.0.0.1,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  issue('client', DEFAULT_RUNNER_CLIENT_CN, 'extendedKeyUsage=clientAuth\n');
+  const tlsPort = await freePort();
+  const cipherPass = 'bench-cipher-' + Math.random().toString(36).slice(2);
+  const s3url = new URL(s3.endpoint);
+  let settings: PgBackRestSettings = {
+    stanza: STANZA,
+    repository: { bucket: BUCKET, region: s3.region, path: '/pgbackrest', endpoint: s3url.hostname, port: Number(s3url.port), pathStyle: true, caFile: s3.caFile },
+    databaseHost: {
+      address: 'localhost', tlsPort, pgPath: '/set-after-start', configPath: dbConf, instanceProfileCredentials: false,
+      serverCertFile: join(tls, 'server.crt'), serverKeyFile: join(tls, 'server.key'), caFile: join(tls, 'ca.crt'),
+      lockPath: join(dbConf, 'lock'), logPath: join(dbConf, 'log'), spoolPath: join(dbConf, 'spool'),
+    },
+    processMax: 2,
+    compressLevel: 3,
+  };
+  let server: ChildProcess | undefined;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: s3.region,
+    [PGBACKREST_RUNNER_ENV.cipherPass]: cipherPass,
+    [PGBACKREST_RUNNER_ENV.tlsCa]: readFileSync(join(tls, 'ca.crt'), 'utf8'),
+    [PGBACKREST_RUNNER_ENV.tlsClientCert]: readFileSync(join(tls, 'client.crt'), 'utf8'),
+    [PGBACKREST_RUNNER_ENV.tlsClientKey]: readFileSync(join(tls, 'client.key'), 'utf8'),
+  };
+  const storageArgs = () => ['--s3-bucket', BUCKET, '--s3-endpoint', s3.endpoint, '--s3-ca-file', s3.caFile, '--spool-dir', join(work, 'runner-spool')];
+
+  return {
+    postgresConf: ['archive_mode = on', `archive_command = '${renderArchiveCommand(settings)}'`, 'max_wal_size = 4GB'].join('\n'),
+    async attach(pg: PostgresServer): Promise<void> {
+      settings = { ...settings, databaseHost: { ...settings.databaseHost, pgPath: pg.dataDir, pgPort: pg.port, socketPath: pg.socketDir } };
+      writeFileSync(join(dbConf, 'pgbackrest.conf'), renderDbHostConfig(settings));
+      writeFileSync(join(dbConf, 'conf.d', 'secrets.conf'),
+        `[global]\nrepo1-cipher-pass=${cipherPass}\nrepo1-s3-key=${s3.accessKeyId}\nrepo1-s3-key-secret=${s3.secretAccessKey}\n`, { mode: 0o600 });
+      chownRecursive(dbConf, 'postgres');
+      chmodSync(join(tls, 'server.key'), 0o600);
+      const cmd = asUser('postgres', ['pgbackrest', `--config-path=${dbConf}`, 'server']);
+      server = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 1000));
+      if (server.exitCode !== null) throw new Error(`pgbackrest server exited with ${server.exitCode}`);
+      env[PGBACKREST_RUNNER_ENV.settings] = JSON.stringify(settings);
+    },
+    backupArgs(database: string): string[] {
+      return ['backup', '--engine', 'pgbackrest', '--database', database, '--type', 'full', ...storageArgs()];
+    },
+    restoreArgs(database: string, targetDir: string): string[] {
+      // A drill copy: it must not archive into the same stanza.
+      return ['restore', '--engine', 'pgbackrest', '--database', database, '--target-dir', targetDir, '--pgbackrest-archive-mode', 'off', ...storageArgs()];
+    },
+    env,
+    repoBytes(): number {
+      return Number(execFileSync('du', ['-sb', join(s3.baseDir, 'data', BUCKET)], { encoding: 'utf8' }).split(/\s/)[0]);
+    },
+    async stop(): Promise<void> {
+      if (server && server.exitCode === null) {
+        server.kill('SIGTERM');
+        await new Promise((r) => { server!.once('exit', r); setTimeout(r, 5000); });
+      }
+      await s3.stop();
+    },
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * Runner backup benchmark (issue 4). Not part of the test suite: it builds a ~2 GB PostgreSQL
+ * database and takes several minutes.
+ *
+ *   node --import tsx bench/runner-backup/run.ts            (scale 130 ≈ 2 GB)
+ *   BENCH_SCALE=20 node --import tsx bench/runner-backup/run.ts   (quick smoke run)
+ *
+ * See bench/runner-backup/README.md for what is timed and the targets checked.
+ */
+import { buildSync } from 'esbuild';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PostgresServer, chownRecursive, requireTool, startPostgres } from '../../test/support/servers';
+import { RunResult, measure, measureShell } from './measure';
+import { PgBackRestBench, setUpPgBackRest } from './pgbackrest-setup';
+
+const ROOT = join(__dirname, '..', '..');
+const SCALE = Number(process.env.BENCH_SCALE ?? '130');
+const MEMORY_TARGET_BYTES = 256 * 1024 * 1024;
+const DB = 'bench';
+
+interface Row {
+  readonly step: string;
+  readonly result: RunResult;
+  /** Bytes the step wrote (backup size), when it is a backup. */
+  readonly bytes?: number;
+  /** The runner's own process (peak RSS counts against the 256 MB target). */
+  readonly runner?: boolean;
+}
+
+function mb(n: number): string {
+  return (n / 1024 / 1024).toFixed(0) + ' MB';
+}
+
+function duBytes(path: string): number {
+  return Number(execFileSync('du', ['-sb', path], { encoding: 'utf8' }).split(/\s/)[0]);
+}
+
+let runnerJs = '';
+
+/**
+ * The runner bundled exactly as scripts/bundle.mjs bundles it, but into the benchmark's own folder:
+ * a test run elsewhere rebuilds assets/runner/ (remove, then write) and could pull it away mid-run.
+ */
+function bundleRunner(dir: string): string {
+  const out = join(dir, 'runner.js');
+  buildSync({ entryPoints: [join(ROOT, 'runner', 'src', 'main.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs',
+    target: 'node20', external: ['pg-native'], logLevel: 'error', legalComments: 'none' });
+  return out;
+}
+
+/** Keeps each step's output (runner JSON logs included) for reading the timings afterwards. */
+function keepLog(r: RunResult): void {
+  const dir = process.env.BENCH_LOG_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, r.name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '') + '.log');
+  writeFileSync(file, `# stdout\n${r.stdout}\n# stderr\n${r.stderr}\n`);
+}
+
+function runnerArgv(args: string[]): string[] {
+  return [process.execPath, runnerJs, ...args];
+}
+
+async function main(): Promise<void> {
+  for (const t of ['pgbench', 'pg_dump', 'pg_restore', 'gzip', 'zstd', 'tar', 'pgbackrest']) requireTool(t);
+  const work = mkdtempSync(join(tmpdir(), 'bench-runner-'));
+  // The database host's pgBackRest files and the restored cluster live here and are used as postgres.
+  chmodSync(work, 0o755);
+  runnerJs = bundleRunner(work);
+  let pg: PostgresServer | undefined;
+  let restored: PostgresServer | undefined;
+  let pgbr: PgBackRestBench | undefined;
+  const rows: Row[] = [];
+  try {
+    pgbr = await setUpPgBackRest(work);
+    pg = await startPostgres({ extraConf: pgbr.postgresConf });
+    await pgbr.attach(pg);
+    const env = { ...process.env, PGPASSWORD: pg.password };
+
+    console.log(`building the database: pgbench -i -s ${SCALE} (about ${(SCALE * 15).toFixed(0)} MB)`);
+    const t0 = Date.now();
+    pg.psql(`create database ${DB}`);
+    execFileSync('pgbench', ['-i', '-s', String(SCALE), '-q', '-I', 'dtGvp', '-h', pg.socketDir, '-p', String(pg.port), '-U', 'postgres', DB],
+      { stdio: ['ignore', 'ignore', 'pipe'], env });
+    pg.psql('checkpoint');
+    const dbBytes = Number(pg.psql(`select pg_database_size('${DB}')`));
+    const dataDirBytes = duBytes(pg.dataDir);
+    console.log(`database ${DB}: ${mb(dbBytes)} (data directory ${mb(dataDirBytes)}), built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    // Over TCP like a runner task would connect; the password travels in PGPASSWORD.
+    const conn = ['-h', pg.host, '-p', String(pg.port), '-U', 'postgres'];
+    const naiveFile = join(work, 'naive.dump.gz');
+    // 1. The naive script people write first.
+    const naive = await measureShell('naive: pg_dump -Fc, piped to gzip',
+      `pg_dump ${conn.join(' ')} -Fc ${DB} | gzip > ${naiveFile}`, { env });
+    rows.push({ step: naive.name, result: naive, bytes: statSync(naiveFile).size });
+
+    // 2. The runner's pg_dump path (custom format, streamed through zstd, SHA-256, manifest).
+    const logicalRepo = join(work, 'logical-repo');
+    mkdirSync(logicalRepo);
+    const runnerDump = await measure('runner pg-dump backup', runnerArgv(['backup', '--engine', 'pg-dump', '--database', DB,
+      '--posix-repo', logicalRepo, '--spool-dir', join(work, 'spool'), '--db-host', pg.host, '--db-port', String(pg.port), '--db-user', 'postgres', '--db-name', DB]),
+    { env: { ...process.env, RUNNER_DB_PASSWORD: pg.password } });
+    rows.push({ step: runnerDump.name, result: runnerDump, bytes: duBytes(logicalRepo), runner: true });
+
+    // 3. The runner's pgBackRest full backup (the runner is the repository host).
+    const physical = await measure('runner pgbackrest full backup', runnerArgv(pgbr.backupArgs(DB)), { env: pgbr.env });
+    rows.push({ step: physical.name, result: physical, bytes: pgbr.repoBytes(), runner: true });
+
+    // 4. Physical reference: the data directory through zstd, nothing stored.
+    const tarRef = await measureShell('reference: tar of the data directory, piped to zstd -1 -T2, to /dev/null',
+      `tar -C ${pg.dataDir} -cf - . | zstd -q -1 -T2 > /dev/null`);
+    rows.push({ step: tarRef.name, result: tarRef });
+
+    // Restores. The naive dump gets the best a script can do: decompressed to disk, pg_restore -j2.
+    pg.psql('create database restored_naive');
+    const naiveRestore = await measureShell('naive restore: gunzip + pg_restore -j2',
+      `gunzip -c ${naiveFile} > ${join(work, 'naive.dump')} && pg_restore ${conn.join(' ')} -j 2 -d restored_naive ${join(work, 'naive.dump')}`, { env });
+    rows.push({ step: naiveRestore.name, result: naiveRestore });
+    const naiveCount = pg.psql('select count(*) from pgbench_accounts', 'restored_naive');
+    pg.psql('drop database restored_naive');
+
+    const runnerLogicalRestore = await measure('runner pg-dump restore (pg_restore -j2)', runnerArgv(['restore', '--engine', 'pg-dump',
+      '--database', DB, '--posix-repo', logicalRepo, '--target-host', pg.host, '--target-port', String(pg.port), '--target-user', 'postgres',
+      '--target-db', 'restored_runner', '--jobs', '2', '--spool-dir', join(work, 'spool')]),
+    { env: { ...process.env, RUNNER_TARGET_PASSWORD: pg.password } });
+    rows.push({ step: runnerLogicalRestore.name, result: runnerLogicalRestore, runner: true });
+    const runnerCount = pg.psql('select count(*) from pgbench_accounts', 'restored_runner');
+    pg.psql('drop database restored_runner');
+
+    // An empty directory owned by postgres: pgBackRest (as root) restores ownership from its manifest.
+    const restoreDir = join(work, 'restored-data');
+    mkdirSync(restoreDir, { mode: 0o700 });
+    chownRecursive(restoreDir, 'postgres');
+    const physicalRestore = await measure('runner pgbackrest restore', runnerArgv(pgbr.restoreArgs(DB, restoreDir)), { env: pgbr.env });
+    rows.push({ step: physicalRestore.name, result: physicalRestore, runner: true });
+    const restoredBytes = duBytes(restoreDir);
+    // A restore is done when the cluster accepts connections: time WAL recovery too and count it.
+    const t1 = process.hrtime.bigint();
+    restored = await startPostgres({ dataDir: restoreDir });
+    const recoverySeconds = Number(process.hrtime.bigint() - t1) / 1e9;
+    const physicalCount = restored.psql('select count(*) from pgbench_accounts', DB);
+    const physicalTotal: RunResult = { ...physicalRestore, name: 'runner pgbackrest restore + PostgreSQL recovery until ready',
+      seconds: physicalRestore.seconds + recoverySeconds };
+    rows.push({ step: physicalTotal.name, result: physicalTotal, runner: true });
+
+    const expected = String(SCALE * 100000);
+    const checks = [
+      `naive restore has ${naiveCount} accounts (expected ${expected})`,
+      `runner pg-dump restore has ${runnerCount} accounts (expected ${expected})`,
+      `pgbackrest restore wrote ${mb(restoredBytes)} (source data directory ${mb(dataDirBytes)}) and the started copy has ${physicalCount} accounts (expected ${expected})`,
+    ];
+    report(rows, naive, physical, tarRef, naiveRestore, physicalTotal, dbBytes, checks,
+      naiveCount === expected && runnerCount === expected && physicalCount === expected);
+  } finally {
+    await restored?.stop();
+    await pgbr?.stop();
+    await pg?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function report(rows: Row[], naive: RunResult, physical: RunResult, tarRef: RunResult, naiveRestore: RunResult,
+  physicalRestore: RunResult, dbBytes: number, checks: string[], dataOk: boolean): void {
+  const load = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim();
+  console.log('');
+  console.log(`runner backup benchmark — PostgreSQL 15, pgbench scale ${SCALE} (${mb(dbBytes)}), ${require('node:os').cpus().length} CPUs, load average ${load}`);
+  console.log('| step | seconds | vs naive | stored | peak RSS (process) | peak RSS (process tree) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) {
+    keepLog(r.result);
+    const base = r.step.includes('restore') ? naiveRestore.seconds : naive.seconds;
+    console.log(`| ${r.step} | ${r.result.seconds.toFixed(1)} | ${(base / r.result.seconds).toFixed(2)}x faster | ${r.bytes !== undefined ? mb(r.bytes) : ''} | ${mb(r.result.peakRssBytes)}${r.runner ? ' (runner)' : ''} | ${mb(r.result.peakTreeRssBytes)} |`);
+  }
+  console.log('');
+  const runnerPeak = Math.max(...rows.filter((r) => r.runner).map((r) => r.result.peakRssBytes));
+  const targets: Array<[string, boolean, string]> = [
+    ['physical backup >= 3x faster than the naive script', naive.seconds / physical.seconds >= 3,
+      `${(naive.seconds / physical.seconds).toFixed(2)}x`],
+    ['physical backup within 1.5x of tar | zstd -1 -T2', physical.seconds <= 1.5 * tarRef.seconds,
+      `${(physical.seconds / tarRef.seconds).toFixed(2)}x the reference`],
+    ['physical restore (incl. recovery) >= 4x faster than restoring the naive dump', naiveRestore.seconds / physicalRestore.seconds >= 4,
+      `${(naiveRestore.seconds / physicalRestore.seconds).toFixed(2)}x`],
+    ['runner process peak RSS < 256 MB', runnerPeak < MEMORY_TARGET_BYTES, mb(runnerPeak)],
+    ['restored data is complete', dataOk, checks.join('; ')],
+  ];
+  for (const [name, ok, detail] of targets) console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}: ${detail}`);
+  process.exitCode = targets.every(([, ok]) => ok) ? 0 : 1;
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});
