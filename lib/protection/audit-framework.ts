@@ -134,8 +134,10 @@ export class BackupAuditFramework extends Construct {
 
     const prefix = props.reportPrefix ?? 'backup-audit';
     this.reportPlan = new backup.CfnReportPlan(this, 'ReportPlan', {
-      reportDeliveryChannel: { s3BucketName: props.reportBucket.bucketName, s3KeyPrefix: prefix, formats: ['CSV', 'JSON'] },
-      reportSetting: { reportTemplate: 'CONTROL_COMPLIANCE_REPORT', frameworkArns: [this.framework.attrFrameworkArn] },
+      // Both properties are untyped JSON in CloudFormation's schema: keys are written as
+      // CloudFormation spells them.
+      reportDeliveryChannel: { S3BucketName: props.reportBucket.bucketName, S3KeyPrefix: prefix, Formats: ['CSV', 'JSON'] },
+      reportSetting: { ReportTemplate: 'CONTROL_COMPLIANCE_REPORT', FrameworkArns: [this.framework.attrFrameworkArn] },
     });
     // Audit Manager writes reports with its service-linked role; the bucket must let it.
     const stack = Stack.of(this);

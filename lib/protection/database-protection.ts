@@ -173,7 +173,8 @@ export class DatabaseProtection extends Construct {
     const startWindow = props.startWindow ?? Duration.hours(1);
     const completionWindow = props.completionWindow ?? Duration.hours(8);
     const addRule = (ruleName: string, schedule: string, retentionDays: number, continuous: boolean) => {
-      problems.push(...lifecycleProblems({ ruleName, continuous, deleteAfterDays: retentionDays }));
+      const ruleProblems = lifecycleProblems({ ruleName, continuous, deleteAfterDays: retentionDays });
+      problems.push(...ruleProblems);
       for (const v of vaults) {
         const lock = lockOf(v);
         if (lock) {
@@ -184,7 +185,11 @@ export class DatabaseProtection extends Construct {
           }));
         }
       }
-      const deleteAfter = Duration.days(Math.max(1, Math.ceil(retentionDays)));
+      if (ruleProblems.length) {
+        // aws-backup would throw on the first of them; the ConfigurationError below lists all.
+        return;
+      }
+      const deleteAfter = Duration.days(retentionDays);
       this.backupPlan.addRule(new backup.BackupPlanRule({
         ruleName,
         backupVault: props.vault,
