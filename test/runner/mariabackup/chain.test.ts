@@ -119,6 +119,18 @@ test('an incremental with no complete backup to base it on fails with exit 2 and
   expect((await listKeys('runner/shop/mariabackup/')).filter((k) => k.endsWith('manifest.json'))).toEqual([]);
 });
 
+test('a backup the server refuses (wrong password) fails with exit 3, a failure metric and no stored stream', async () => {
+  const r = await runCli(['backup', ...common(), '--type', 'full', '--db-user', 'backup', '--db-socket', src.socket,
+    '--mysql-defaults-file', src.defaultsFile], { ...env(), RUNNER_DB_PASSWORD: 'wrong-password-123' });
+  expect({ code: r.code, out: r.code === 3 ? '' : explain(r) }).toEqual({ code: 3, out: '' });
+  expect(r.stdout).toMatch(/mariabackup exited with code 1: [^"]*Access denied for user 'backup'/);
+  expect(r.stdout).not.toContain('wrong-password-123');
+  const m = outcome(r);
+  expect(m.JobFailure).toBe(1);
+  // Neither a manifest nor a complete stream object: the upload waited for the tool's exit code and was aborted.
+  expect(await listKeys(`runner/shop/mariabackup/${String(m.backupId)}/`)).toEqual([]);
+});
+
 describe('full + two incrementals, restored and compared', () => {
   const ids: string[] = [];
   let atIncr2 = '';
@@ -213,6 +225,13 @@ describe('full + two incrementals, restored and compared', () => {
     const sql = restoredSql(server);
     expect(sql('SELECT id FROM shop.notes WHERE id >= 9001 ORDER BY id')).toBe('9001');
     await server.stop();
+  });
+
+  test('restore refuses a data directory that is not empty (exit 2)', async () => {
+    const datadir = join(work, 'restored');
+    const r = await restore(datadir);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`--restore-datadir ${datadir} is not empty`);
   });
 
   test('a chain with a missing link is refused with exit 5 and names the missing backup', async () => {
