@@ -452,14 +452,10 @@ function replicationProblems(source: Construct, replica: BackupBucket): string[]
 }
 
 function acknowledgeLogBucket(logBucket: s3.Bucket): void {
-  const selfLog = 'This is the server access log target; logging it into itself would loop, and S3 advises a separate target.';
+  // The packs already accept a log target without logging of its own (S1, S3BucketLoggingEnabled).
   const sseS3 = 'S3 server access logging delivers only to SSE-S3 encrypted target buckets; SSE-KMS would make log delivery fail.';
   const noReplica = 'Access logs are the audit record of this region; the backups they describe are replicated, the logs need not be.';
   acknowledge(logBucket, [
-    ['AwsSolutions-S1', selfLog],
-    ['HIPAA.Security-S3BucketLoggingEnabled', selfLog],
-    ['NIST.800.53.R5-S3BucketLoggingEnabled', selfLog],
-    ['PCI.DSS.321-S3BucketLoggingEnabled', selfLog],
     ['HIPAA.Security-S3DefaultEncryptionKMS', sseS3],
     ['NIST.800.53.R5-S3DefaultEncryptionKMS', sseS3],
     ['PCI.DSS.321-S3DefaultEncryptionKMS', sseS3],
