@@ -1,0 +1,2 @@
+export * from './verified-database';
+export * from './restore-verification';

@@ -1,0 +1,185 @@
+/**
+ * The RestoreVerification construct: restore testing plan and selections, the EventBridge rule,
+ * the validator and baseline functions, least-privilege IAM, alarms, and the four nag packs.
+ */
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { ProtectedDatabase } from '../../lib/protection/protected-database';
+import { CheckExpectation, RestoreVerification, RestoreVerificationProps, VerifiedEngine } from '../../lib/verification';
+import { nagFindings } from '../support/nag';
+
+function setup(overrides: Partial<RestoreVerificationProps> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'Dr', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+  const vaultKey = new kms.Key(stack, 'VaultKey', { enableKeyRotation: true });
+  const vault = new backup.BackupVault(stack, 'Vault', { encryptionKey: vaultKey });
+  const master = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Master', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop-master-AbCdEf');
+  const reader = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Reader', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop-reader-GhIjKl');
+  const props: RestoreVerificationProps = {
+    vaults: [vault],
+    vpc,
+    databases: [
+      {
+        name: 'shop', engine: VerifiedEngine.POSTGRESQL, databaseName: 'shop',
+        database: ProtectedDatabase.fromInstanceArn('arn:aws:rds:eu-west-1:123456789012:db:shop-prod'),
+        masterSecret: master, readOnlySecret: reader,
+        checks: [
+          { name: 'latest-order-fresh', sql: 'select max(created_at) from orders', expect: CheckExpectation.NEWER_THAN, maxAge: Duration.hours(1) },
+          { name: 'order-volume', sql: 'select count(*) from orders', expect: CheckExpectation.AT_LEAST, value: '1000' },
+        ],
+      },
+      {
+        name: 'ledger', engine: VerifiedEngine.MYSQL, databaseName: 'ledger',
+        database: ProtectedDatabase.fromClusterArn('arn:aws:rds:eu-west-1:123456789012:cluster:ledger-prod'),
+        masterSecret: master, readOnlySecret: reader, productionHost: 'ledger.cluster-ro-x.eu-west-1.rds.amazonaws.com',
+      },
+    ],
+    ...overrides,
+  };
+  const verification = new RestoreVerification(stack, 'Verification', props);
+  return { app, stack, vpc, verification, template: () => Template.fromStack(stack) };
+}
+
+describe('RestoreVerification', () => {
+  it('creates a restore testing plan over the vaults with LATEST_WITHIN_WINDOW, snapshot and continuous points', () => {
+    const { template } = setup();
+    template().hasResourceProperties('AWS::Backup::RestoreTestingPlan', {
+      ScheduleExpression: 'cron(0 3 ? * SUN *)',
+      StartWindowHours: 8,
+      RecoveryPointSelection: {
+        Algorithm: 'LATEST_WITHIN_WINDOW',
+        IncludeVaults: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Vault'), 'BackupVaultArn'] }],
+        RecoveryPointTypes: ['SNAPSHOT', 'CONTINUOUS'],
+        SelectionWindowDays: 7,
+      },
+    });
+  });
+
+  it('selects each database with overrides that keep the restored copy small and private', () => {
+    const { template } = setup();
+    const t = template();
+    t.resourceCountIs('AWS::Backup::RestoreTestingSelection', 2);
+    t.hasResourceProperties('AWS::Backup::RestoreTestingSelection', {
+      ProtectedResourceType: 'RDS',
+      ProtectedResourceArns: ['arn:aws:rds:eu-west-1:123456789012:db:shop-prod'],
+      RestoreTestingSelectionName: 'shop',
+      ValidationWindowHours: 4,
+      RestoreMetadataOverrides: {
+        dbInstanceClass: 'db.t4g.medium',
+        dbSubnetGroupName: { Ref: Match.stringLikeRegexp('RestoreSubnetGroup') },
+        vpcSecurityGroupIds: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+        publiclyAccessible: 'false',
+      },
+    });
+    t.hasResourceProperties('AWS::Backup::RestoreTestingSelection', {
+      ProtectedResourceType: 'Aurora',
+      ProtectedResourceArns: ['arn:aws:rds:eu-west-1:123456789012:cluster:ledger-prod'],
+      RestoreMetadataOverrides: { dbSubnetGroupName: Match.anyValue(), vpcSecurityGroupIds: Match.anyValue(), dbInstanceClass: Match.absent() },
+    });
+  });
+
+  it('triggers the validator on completed restore jobs', () => {
+    const { template } = setup();
+    template().hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.backup'], 'detail-type': ['Restore Job State Change'], detail: { status: ['COMPLETED'] } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^VerificationValidator'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 } })],
+    });
+  });
+
+  it('runs the validator in the VPC with a DLQ, reserved concurrency, tracing, the newest Node runtime and an encrypted environment', () => {
+    const { template } = setup();
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Verifies restore tests'),
+      Runtime: 'nodejs24.x',
+      ReservedConcurrentExecutions: 2,
+      TracingConfig: { Mode: 'Active' },
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() },
+      KmsKeyArn: Match.anyValue(),
+      LoggingConfig: { LogGroup: Match.anyValue() },
+      Environment: { Variables: { VERIFICATION_CONFIG: Match.anyValue(), NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' } },
+    });
+    template().hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.anyValue() });
+  });
+
+  it('gives the validator only what it needs', () => {
+    const { template, stack } = setup();
+    expect(template().findResources('AWS::IAM::Policy')).toEqual({});
+    const policies = template().findResources('AWS::IAM::ManagedPolicy');
+    const validatorPolicy = Object.values(policies).find((p) => JSON.stringify(p).includes('PutRestoreValidationResult'))!;
+    const statements = stack.resolve(validatorPolicy.Properties.PolicyDocument.Statement) as Array<{ Sid: string; Action: string | string[]; Resource: unknown }>;
+    const text = JSON.stringify(statements);
+    expect(text).toContain('restore-job:*');
+    expect(text).toContain('db:awsbackup-restore-test-*');
+    expect(text).toContain('cluster:awsbackup-restore-test-*');
+    expect(text).toContain('shop-master-AbCdEf');
+    expect(text).not.toContain('shop-reader');
+    expect(text).not.toContain('s3:PutObject');
+    // Only ENI management and X-Ray, which have no resource-level permissions, use '*'.
+    expect(statements.filter((s) => s.Resource === '*').map((s) => s.Sid)).toEqual(['VpcAndTracing']);
+  });
+
+  it('schedules a baseline capture per database and gives it write access to the baseline prefix only', () => {
+    const { template } = setup();
+    template().hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 1 * * ? *)',
+      Targets: [Match.objectLike({ Input: JSON.stringify({ database: 'shop' }) })],
+    });
+    template().hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ Input: JSON.stringify({ database: 'ledger' }) })] });
+    const policies = JSON.stringify(template().findResources('AWS::IAM::ManagedPolicy'));
+    expect(policies).toContain('s3:PutObject');
+    expect(policies).toContain('/baselines/*');
+  });
+
+  it('alarms on a failed verification and on no successful verification within N days, missing data breaching', () => {
+    const { template } = setup({ maxTimeWithoutSuccess: Duration.days(5) });
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'VerificationFailure', Namespace: 'CdkDatabaseDr/Verification', Dimensions: [{ Name: 'Database', Value: 'shop' }],
+      Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: Match.stringLikeRegexp('AlarmTopic') }],
+    });
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'VerificationSuccess', Dimensions: [{ Name: 'Database', Value: 'ledger' }], Period: 86400,
+      EvaluationPeriods: 5, DatapointsToAlarm: 5, TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold',
+    });
+  });
+
+  it('exposes metric methods with the shared metric names', () => {
+    const { verification } = setup();
+    const m = verification.metricMeasuredRto('shop');
+    expect([m.namespace, m.metricName, m.dimensions]).toEqual(['CdkDatabaseDr/Verification', 'MeasuredRtoSeconds', { Database: 'shop' }]);
+    expect(verification.metricRestoredDataAge('ledger').metricName).toBe('RestoredDataAgeSeconds');
+    expect(() => verification.metricVerificationSuccess('nope')).toThrow(/database: 'nope' is not verified here \(known: shop, ledger\)/);
+  });
+
+  it('passes the four compliance packs', () => {
+    const { stack } = setup();
+    expect(nagFindings(stack).filter((f) => f.includes('/Verification/'))).toEqual([]);
+  });
+
+  it('reports every bad prop at once, naming the field and value', () => {
+    expect(() => setup({
+      startWindow: Duration.hours(200), validationWindow: Duration.minutes(30), maxTimeWithoutSuccess: Duration.days(10),
+      schedule: events.Schedule.rate(Duration.days(1)), restoreTestingPlanName: 'has-dash', validatorConcurrency: 0,
+    })).toThrow(/6 problems[\s\S]*startWindow must be whole hours from 1 to 168, got 8 days 8 hours[\s\S]*validationWindow must be whole hours from 1 to 168, got 30 minutes[\s\S]*maxTimeWithoutSuccess must be whole days from 1 to 7, got 10 days[\s\S]*schedule must be a cron schedule .* got 'rate\(1 day\)'[\s\S]*restoreTestingPlanName must be 1–50 letters, digits or '_', got 'has-dash'[\s\S]*validatorConcurrency must be a positive integer, got 0/);
+  });
+
+  it('refuses a check configuration over the Lambda environment limit', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Big');
+    const vpc = new ec2.Vpc(stack, 'Vpc');
+    const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'S', 'x');
+    const instance = new rds.DatabaseInstance(stack, 'Db', { engine: rds.DatabaseInstanceEngine.POSTGRES, vpc });
+    expect(() => new RestoreVerification(stack, 'V', {
+      vaults: [backup.BackupVault.fromBackupVaultName(stack, 'Vault', 'v')], vpc,
+      databases: [{ name: 'big', engine: VerifiedEngine.POSTGRESQL, databaseName: 'big', database: ProtectedDatabase.fromDatabaseInstance(instance), masterSecret: secret, readOnlySecret: secret,
+        checks: Array.from({ length: 40 }, (_, i) => ({ name: `c${i}`, sql: `select count(*) from some_rather_long_table_name_${i} where created_at > now() - interval '1 day'`, expect: CheckExpectation.NOT_EMPTY })) }],
+    })).toThrow(/checks: the configuration of BASELINE_CONFIG takes about \d+ bytes, over Lambda's 4096-byte environment limit/);
+  });
+});
