@@ -71,7 +71,8 @@ export class BackupAuditFramework extends Construct {
   constructor(scope: Construct, id: string, props: BackupAuditFrameworkProps) {
     super(scope, id);
     const problems: string[] = [];
-    const scope_ = { complianceResourceTypes: props.resourceTypes ?? ['RDS', 'Aurora'] };
+    // ControlScope is untyped JSON in CloudFormation's schema: CloudFormation's key spelling.
+    const scope_ = { ComplianceResourceTypes: props.resourceTypes ?? ['RDS', 'Aurora'] };
 
     const rpoHours = Math.ceil(props.rpo.toMinutes({ integral: false }) / 60);
     let age: { unit: string; value: number };

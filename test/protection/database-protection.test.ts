@@ -216,7 +216,7 @@ describe('BackupAuditFramework', () => {
     const param = (ParameterName: string, ParameterValue: string) => ({ ParameterName, ParameterValue });
     t.hasResourceProperties('AWS::Backup::Framework', {
       FrameworkControls: [
-        Match.objectLike({ ControlName: 'BACKUP_RECOVERY_POINT_ENCRYPTED' }),
+        Match.objectLike({ ControlName: 'BACKUP_RECOVERY_POINT_ENCRYPTED', ControlScope: { ComplianceResourceTypes: ['RDS', 'Aurora'] } }),
         Match.objectLike({ ControlName: 'BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED' }),
         Match.objectLike({ ControlName: 'BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK', ControlInputParameters: [param('minRetentionDays', '7'), param('maxRetentionDays', '400')] }),
         Match.objectLike({ ControlName: 'BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK', ControlInputParameters: [param('requiredFrequencyUnit', 'hours'), param('requiredFrequencyValue', '24'), param('requiredRetentionDays', '7')] }),
