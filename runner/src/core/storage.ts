@@ -72,7 +72,8 @@ export class S3Storage implements Storage {
     this.client = new S3Client({
       region: opts.region ?? 'us-east-1',
       ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
-      requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ keepAlive: true, ...(ca ? { ca } : {}) }), connectionTimeout: 10000 }),
+      // requestTimeout: a black-holed endpoint fails the job instead of hanging it until the task times out.
+      requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ keepAlive: true, ...(ca ? { ca } : {}) }), connectionTimeout: 10000, requestTimeout: 120000 }),
       maxAttempts: 4,
     });
   }
