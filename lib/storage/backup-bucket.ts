@@ -89,6 +89,14 @@ const REPLICATION_RULE_ID = 'replicate-backups-to-dr';
  * access, SSL only, server access logs, lifecycle tiers and optional cross-region replication.
  */
 export class BackupBucket extends Construct {
+  /**
+   * The default lifecycle: Standard → Standard-IA at 30 days → Glacier Flexible Retrieval at
+   * 90 days → Deep Archive at 180 days.
+   */
+  public static defaultLifecycleTiers(): LifecycleTier[] {
+    return defaultLifecycleTiers();
+  }
+
   /** The backup bucket. */
   public readonly bucket: s3.IBucket;
   /** The key encrypting the bucket's objects. */
@@ -225,6 +233,9 @@ export class BackupBucket extends Construct {
    * Lets `grantee` write backups: put objects and run multipart uploads, nothing else. It cannot
    * delete, overwrite retention or legal holds, or change lifecycle or policy. KMS: GenerateDataKey
    * and Encrypt, plus Decrypt which S3 needs to complete a multipart upload under SSE-KMS.
+   *
+   * Because the bucket has a default Object Lock retention, S3 rejects a PUT without a
+   * Content-MD5 or x-amz-checksum-* header: writers must send one (AWS SDK v3 does by default).
    */
   public grantWriteBackups(grantee: iam.IGrantable): iam.Grant {
     const objects = iam.Grant.addToPrincipalOrResource({

@@ -1,4 +1,4 @@
 export * from './backup-vault';
 export * from './backup-bucket';
-export * from './lifecycle';
+export type { LifecycleTier } from './lifecycle';
 export * from './object-lock';
