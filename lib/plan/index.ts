@@ -8,3 +8,4 @@ export * from './load-plan';
 export * from './objectives';
 export { FEASIBILITY_CHECKS, CheckOutcome } from './checks';
 export type { CheckContext, CheckResult, PlanCheck } from './checks';
+export * from './backup-plan-file';

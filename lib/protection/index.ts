@@ -3,3 +3,4 @@ export * from './database-protection';
 export * from './cross-account-copy-target';
 export * from './audit-framework';
 export * from './rule-validation';
+export * from './from-plan';

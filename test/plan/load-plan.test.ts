@@ -278,3 +278,10 @@ describe('feasibility problems name the database, objective, achievement and fix
     expect(problemsOf(plan)).toEqual([expect.stringMatching(/^databases\[0\]\.schedule_cron: "cron\(0\/30 \* \* \* \? \*\)" runs 30 min apart at its closest — AWS Backup runs a scheduled rule at most every 60 min/)]);
   });
 });
+
+test('MariaDB on Aurora is refused (Aurora has no MariaDB edition)', () => {
+  const plan = basePlan();
+  plan.databases[0].db_type = 'mariadb';
+  plan.databases[0].deployment = 'aurora';
+  expect(problemsOf(plan)).toEqual([expect.stringMatching(/^databases\[0\]\.deployment: "aurora" cannot run db_type "mariadb" — Aurora offers MySQL- and PostgreSQL-compatible editions only/)]);
+});

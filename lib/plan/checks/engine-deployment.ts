@@ -1,11 +1,14 @@
-/** MongoDB does not run on RDS or Aurora. */
+/** MongoDB does not run on RDS or Aurora; Aurora has no MariaDB edition. */
 import { CheckContext, PlanCheck, compliant, nonCompliant, notApplicable } from './check';
 import { DatabaseEngine, DeploymentKind, databasePath } from '../types';
 
 export const engineDeployment: PlanCheck = {
   id: 'engine-deployment',
-  description: 'The engine can run on the deployment (no MongoDB on RDS/Aurora).',
+  description: 'The engine can run on the deployment (no MongoDB on RDS/Aurora, no MariaDB on Aurora).',
   evaluate({ db }: CheckContext) {
+    if (db.engine === DatabaseEngine.MARIADB && db.deployment === DeploymentKind.AURORA) {
+      return nonCompliant(`${databasePath(db)}.deployment: "aurora" cannot run db_type "mariadb" — Aurora offers MySQL- and PostgreSQL-compatible editions only; fix: use deployment "rds" for RDS for MariaDB, or db_type "mysql" for Aurora MySQL`);
+    }
     if (db.engine !== DatabaseEngine.MONGODB) {
       return notApplicable();
     }

@@ -1,0 +1,57 @@
+/**
+ * Maps a database of the plan file to DatabaseProtection props, so the DR app and a hand-written
+ * app derive the same AWS Backup plan from the same objectives. The construct itself does not
+ * depend on the plan types.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import { SelectionTag } from './database-protection';
+import { ProtectedDatabase } from './protected-database';
+import { ConfigurationError } from '../errors';
+import { scheduleOf } from '../plan/feasibility';
+import { usesContinuousBackup } from '../plan/tiers';
+import { DatabaseConfig, DeploymentKind, SelectionMode, databasePath } from '../plan/types';
+
+/** The plan-derived part of DatabaseProtectionProps (add `database`, `vault`, `drVault`...). */
+export interface PlanProtectionOptions {
+  readonly rpo: Duration;
+  readonly snapshotSchedule: events.Schedule;
+  readonly snapshotRetention: Duration;
+  readonly weeklyRetention?: Duration;
+  readonly monthlyRetention?: Duration;
+  /** As decided by the plan's tier model (`continuous_backup` true/false/auto). */
+  readonly continuousBackup: boolean;
+  readonly selectionTags?: SelectionTag[];
+}
+
+/** Props for one RDS/Aurora database of the plan. Throws for self-managed databases. */
+export function protectionOptionsFromPlan(db: DatabaseConfig): PlanProtectionOptions {
+  if (db.deployment === DeploymentKind.SELF_MANAGED) {
+    throw new ConfigurationError('protectionOptionsFromPlan', [`${databasePath(db)}.deployment: "self-managed" is protected by the runner, not by AWS Backup (DatabaseProtection covers rds and aurora)`]);
+  }
+  const r = db.retention;
+  return {
+    rpo: Duration.minutes(db.rpoMinutes),
+    snapshotSchedule: events.Schedule.expression(db.scheduleCron),
+    snapshotRetention: Duration.days(r.dailyDays),
+    weeklyRetention: r.weeklyCount > 0 ? Duration.days(r.weeklyCount * 7) : undefined,
+    monthlyRetention: r.monthlyCount > 0 ? Duration.days(r.monthlyCount * 31) : undefined,
+    continuousBackup: usesContinuousBackup(db, scheduleOf(db)),
+    selectionTags: db.selection === SelectionMode.TAGS
+      ? Object.entries(db.tags).map(([key, value]) => ({ key, value }))
+      : undefined,
+  };
+}
+
+/**
+ * The database named by `existing_resource_arn`, or undefined when the plan does not give one
+ * (the app then passes the instance/cluster construct it defines).
+ */
+export function protectedDatabaseFromPlan(db: DatabaseConfig): ProtectedDatabase | undefined {
+  if (!db.existingResourceArn) {
+    return undefined;
+  }
+  return db.deployment === DeploymentKind.AURORA
+    ? ProtectedDatabase.fromClusterArn(db.existingResourceArn)
+    : ProtectedDatabase.fromInstanceArn(db.existingResourceArn);
+}
