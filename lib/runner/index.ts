@@ -1,0 +1,3 @@
+export * from './backup-runner';
+export * from './pgbackrest-config';
+export * from './runner-env';

@@ -1,0 +1,290 @@
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ConfigurationError } from '../../../lib/errors';
+import { RUNNER_METRICS } from '../../../lib/monitoring/metric-names';
+import { BackupRunner, RunnerCommand, RunnerEngine, defaultRunnerSchedules } from '../../../lib/runner/backup-runner';
+import { PGBACKREST_RUNNER_ENV, renderArchiveCommand } from '../../../lib/runner/pgbackrest-config';
+import { RUNNER_ENV } from '../../../lib/runner/runner-env';
+import { BackupBucket } from '../../../lib/storage/backup-bucket';
+import { COMMON_OPTIONS } from '../../../runner/src/core/common-options';
+import { envName } from '../../../runner/src/core/options';
+import { PGBACKREST_OPTIONS } from '../../../runner/src/engines/pgbackrest';
+import { nagFindings } from '../../support/nag';
+
+interface Fixture { app: App; stack: Stack; vpc: ec2.Vpc; bucket: BackupBucket; }
+
+/** A fixed image context: assets/runner is rebuilt by concurrent test runs (one test below covers the default). */
+const image = ecs.ContainerImage.fromAsset(join(__dirname, 'fixtures', 'image'));
+
+function fixture(): Fixture {
+  const app = new App();
+  const stack = new Stack(app, 'Db', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+  const bucket = new BackupBucket(stack, 'Backups');
+  return { app, stack, vpc, bucket };
+}
+
+function pgBackRestRunner(f: Fixture, extra: Partial<Parameters<typeof BackupRunner.pgBackRest>[2]> = {}): BackupRunner {
+  return BackupRunner.pgBackRest(f.stack, 'Pg', {
+    database: 'orders',
+    backupBucket: f.bucket,
+    vpc: f.vpc,
+    stanza: 'orders',
+    databaseHost: { address: 'db1.internal', pgPath: '/var/lib/postgresql/15/main' },
+    cipherPassphrase: new secretsmanager.Secret(f.stack, 'Cipher'),
+    tlsIdentity: new secretsmanager.Secret(f.stack, 'Tls'),
+    image,
+    ...extra,
+  });
+}
+
+/** Every action of every policy attached to a role (by the role's logical id prefix). */
+function actionsOf(template: Template, roleLogicalIdPrefix: string): string[] {
+  const policies = { ...template.findResources('AWS::IAM::Policy'), ...template.findResources('AWS::IAM::ManagedPolicy') };
+  const actions: string[] = [];
+  for (const p of Object.values(policies) as any[]) {
+    const roles: any[] = p.Properties.Roles ?? [];
+    if (!roles.some((r) => typeof r.Ref === 'string' && r.Ref.startsWith(roleLogicalIdPrefix))) continue;
+    for (const st of p.Properties.PolicyDocument.Statement) actions.push(...[].concat(st.Action));
+  }
+  return [...new Set(actions)].sort();
+}
+
+function logicalIdOf(stack: Stack, c: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(c.node.defaultChild as any);
+}
+
+describe('BackupRunner (pgBackRest preset)', () => {
+  const f = fixture();
+  const runner = pgBackRestRunner(f);
+  const t = Template.fromStack(f.stack);
+
+  test('Fargate task definitions on ARM64 with the image asset, encrypted logs with retention', () => {
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      Cpu: '1024',
+      Memory: '2048',
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      ContainerDefinitions: [Match.objectLike({
+        Name: 'runner',
+        Command: ['backup', '--type', 'full'],
+        Image: { 'Fn::Sub': Match.stringLikeRegexp('cdk-hnb659fds-container-assets') },
+        LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+      })],
+    });
+    expect(runner.taskDefinitions.map((td) => (td.defaultContainer!.node.defaultChild as any))).toHaveLength(4);
+    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.anyValue() });
+  });
+
+  test('secrets come from Secrets Manager; the environment holds no secret', () => {
+    const defs = t.findResources('AWS::ECS::TaskDefinition');
+    for (const d of Object.values(defs) as any[]) {
+      const c = d.Properties.ContainerDefinitions[0];
+      const secretNames = c.Secrets.map((s: any) => s.Name).sort();
+      expect(secretNames).toEqual([PGBACKREST_RUNNER_ENV.cipherPass, PGBACKREST_RUNNER_ENV.tlsCa, PGBACKREST_RUNNER_ENV.tlsClientCert, PGBACKREST_RUNNER_ENV.tlsClientKey].sort());
+      for (const s of c.Secrets) expect(JSON.stringify(s.ValueFrom)).toMatch(/Ref|arn/);
+      const envNames = c.Environment.map((e: any) => e.Name);
+      expect(envNames).toEqual(expect.arrayContaining([RUNNER_ENV.engine, RUNNER_ENV.database, RUNNER_ENV.s3Bucket, PGBACKREST_RUNNER_ENV.settings]));
+      expect(envNames.filter((n: string) => /PASS|KEY|SECRET|TOKEN/.test(n) && n !== PGBACKREST_RUNNER_ENV.settings)).toEqual([]);
+    }
+  });
+
+  test('backup role: write and read, no delete or retention action', () => {
+    const actions = actionsOf(t, logicalIdOf(f.stack, runner.backupRole as any));
+    expect(actions).toEqual(expect.arrayContaining(['s3:PutObject', 's3:GetObject', 's3:ListBucket', 's3:AbortMultipartUpload']));
+    for (const a of actions) expect(a).not.toMatch(/Delete|PutObjectRetention|PutObjectLegalHold|Bypass|Lifecycle|BucketPolicy|\*/);
+    expect(actions.filter((a) => a.startsWith('s3:') && !/^s3:(Get|List)/.test(a))).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+  });
+
+  test('expire role: S3 writes are only DeleteObject (delete markers) and pgBackRest\'s backup.info rewrite', () => {
+    const actions = actionsOf(t, logicalIdOf(f.stack, runner.expireRole as any));
+    const s3Writes = actions.filter((a) => a.startsWith('s3:') && !/^s3:(Get|List)/.test(a));
+    expect(s3Writes).toEqual(['s3:DeleteObject', 's3:PutObject']);
+    expect(actions).not.toContain('s3:DeleteObjectVersion');
+    const policies = Object.values(t.findResources('AWS::IAM::ManagedPolicy')) as any[];
+    const put = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).find((s: any) => s.Sid === 'PgBackRestExpireRewritesBackupInfo');
+    expect(JSON.stringify(put.Resource)).toMatch(/pgbackrest\/backup\/orders\/backup\.info"/);
+    expect(JSON.stringify(put.Resource)).toMatch(/pgbackrest\/backup\/orders\/backup\.info\.copy"/);
+  });
+
+  test('ECS cluster with Container Insights', () => {
+    t.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+  });
+
+  test('schedules: full weekly, diff daily, verify weekly, expire daily, each with retries and the encrypted SSL-only DLQ', () => {
+    const schedules = Object.values(t.findResources('AWS::Scheduler::Schedule')) as any[];
+    expect(schedules.map((s) => s.Properties.ScheduleExpression).sort()).toEqual([
+      'cron(0 1 ? * MON-SAT *)', 'cron(0 1 ? * SUN *)', 'cron(0 4 ? * SUN *)', 'cron(0 6 * * ? *)',
+    ]);
+    const dlq = logicalIdOf(f.stack, runner.deadLetterQueue as any);
+    for (const s of schedules) {
+      expect(s.Properties.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 });
+      expect(s.Properties.Target.DeadLetterConfig.Arn).toEqual({ 'Fn::GetAtt': [dlq, 'Arn'] });
+      expect(s.Properties.Target.EcsParameters).toMatchObject({ LaunchType: 'FARGATE', NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED' } } });
+    }
+    t.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
+    t.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    // The expire schedule starts the expire task, which runs as the expire role.
+    const expireTd = runner.taskDefinitions[3];
+    expect(expireTd.taskRole).toBe(runner.expireRole);
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', { ContainerDefinitions: [Match.objectLike({ Command: ['expire'] })] });
+  });
+
+  test('database host side: rendered pgbackrest.conf and archive_command in SSM, the same settings the runner gets', () => {
+    const params = Object.values(t.findResources('AWS::SSM::Parameter')) as any[];
+    const conf = params.find((p) => p.Properties.Name === '/cdk-database-dr/orders/pgbackrest/pgbackrest.conf');
+    const text = JSON.stringify(conf.Properties.Value);
+    expect(text).toContain('tls-server-auth=pgbackrest-runner=orders');
+    expect(text).toContain('repo1-s3-key-type=auto');
+    expect(text).toContain('repo1-cipher-type=aes-256-cbc');
+    expect(text).not.toMatch(/cipher-pass=|s3-key=|s3-key-secret/);
+    const cmd = params.find((p) => p.Properties.Name === '/cdk-database-dr/orders/pgbackrest/archive_command');
+    expect(cmd.Properties.Value).toBe('pgbackrest --config-path=/etc/pgbackrest --stanza=orders archive-push %p');
+    const td = Object.values(t.findResources('AWS::ECS::TaskDefinition'))[0] as any;
+    const settingsEnv = td.Properties.ContainerDefinitions[0].Environment.find((e: any) => e.Name === PGBACKREST_RUNNER_ENV.settings);
+    const rendered = JSON.stringify(settingsEnv.Value);
+    expect(rendered).toContain('\\"stanza\\":\\"orders\\"');
+    expect(rendered).toContain('db1.internal');
+    expect(renderArchiveCommand({ stanza: 'orders', repository: { bucket: 'b', region: 'r' }, databaseHost: { address: 'db1.internal', pgPath: '/x' } })).toBe(cmd.Properties.Value);
+  });
+
+  test('database host policy: put and get WAL of this stanza only, list limited to its folder, no delete', () => {
+    const policy = Object.values(t.findResources('AWS::IAM::ManagedPolicy')).find((p: any) => /archive-push/.test(p.Properties.Description)) as any;
+    const st = policy.Properties.PolicyDocument.Statement;
+    expect(st.map((s: any) => s.Sid).sort()).toEqual(['ArchiveGetReadsWal', 'ArchiveListsWalFolder', 'ArchivePushWritesWal', 'BucketKeyForWal']);
+    const actions = st.flatMap((s: any) => [].concat(s.Action)).sort();
+    expect(actions).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(JSON.stringify(st.find((s: any) => s.Sid === 'ArchivePushWritesWal').Resource)).toMatch(/\/pgbackrest\/archive\/orders\/\*"/);
+    expect(st.find((s: any) => s.Sid === 'ArchiveListsWalFolder').Condition).toEqual({ StringLike: { 's3:prefix': ['pgbackrest/archive/orders/*', 'pgbackrest/archive/orders/'] } });
+  });
+
+  test('metric methods use the runner metric names and dimensions', () => {
+    const m = runner.metricJobFailure();
+    expect(m.namespace).toBe(RUNNER_METRICS.namespace);
+    expect(m.metricName).toBe(RUNNER_METRICS.failure);
+    expect(m.dimensions).toEqual({ Database: 'orders', Engine: 'pgbackrest', Job: 'backup' });
+    expect(runner.metricLastSuccessEpochSeconds().metricName).toBe(RUNNER_METRICS.lastSuccessEpochSeconds);
+    expect(runner.metricJobSuccess('verify').dimensions).toMatchObject({ Job: 'verify' });
+    expect(runner.metricJobDuration().period.toSeconds()).toBe(300);
+  });
+});
+
+describe('BackupRunner (logical presets)', () => {
+  test('pg_dump: daily full + daily expire, password from the secret\'s field, DB connection in env', () => {
+    const f = fixture();
+    const pw = new secretsmanager.Secret(f.stack, 'DbPassword');
+    const r = BackupRunner.pgDump(f.stack, 'Dump', { database: 'orders', backupBucket: f.bucket, vpc: f.vpc, host: 'orders.cluster.local', user: 'backup', passwordSecret: pw, image });
+    const t = Template.fromStack(f.stack);
+    const schedules = Object.values(t.findResources('AWS::Scheduler::Schedule')) as any[];
+    expect(schedules.map((s) => s.Properties.ScheduleExpression).sort()).toEqual(['cron(0 2 * * ? *)', 'cron(0 6 * * ? *)']);
+    const c = (Object.values(t.findResources('AWS::ECS::TaskDefinition'))[0] as any).Properties.ContainerDefinitions[0];
+    expect(c.Secrets).toEqual([{ Name: 'RUNNER_DB_PASSWORD', ValueFrom: { 'Fn::Join': ['', [{ Ref: logicalIdOf(f.stack, pw as any) }, ':password::']] } }]);
+    expect(c.Environment).toEqual(expect.arrayContaining([{ Name: 'RUNNER_DB_HOST', Value: 'orders.cluster.local' }, { Name: 'RUNNER_RETAIN_COUNT', Value: '7' }]));
+    // Logical engines get no pgBackRest extras: expire is delete markers + read only.
+    const actions = actionsOf(t, logicalIdOf(f.stack, r.expireRole as any));
+    expect(actions.filter((a) => a.startsWith('s3:') && !/^s3:(Get|List)/.test(a))).toEqual(['s3:DeleteObject']);
+    expect(r.databaseHostPolicy).toBeUndefined();
+  });
+
+  test('presets choose the engine and its default jobs', () => {
+    const f = fixture();
+    const pw = new secretsmanager.Secret(f.stack, 'DbPassword');
+    const common = { backupBucket: f.bucket, vpc: f.vpc, host: 'h', user: 'u', passwordSecret: pw, image };
+    expect(BackupRunner.mysqlDump(f.stack, 'A', { ...common, database: 'a' }).engine).toBe(RunnerEngine.MYSQLDUMP);
+    expect(BackupRunner.mongoDump(f.stack, 'B', { ...common, database: 'b' }).engine).toBe(RunnerEngine.MONGODUMP);
+    const mb = BackupRunner.mariaBackup(f.stack, 'C', { ...common, database: 'c' });
+    expect(mb.engine).toBe(RunnerEngine.MARIABACKUP);
+    expect(defaultRunnerSchedules(RunnerEngine.MARIABACKUP).map((s) => `${s.command ?? 'backup'}:${s.backupType ?? ''}:${s.schedule.expressionString}`)).toEqual([
+      'backup:full:cron(0 1 ? * SUN *)', 'backup:incr:cron(0 1 ? * MON-SAT *)', 'expire::cron(0 6 * * ? *)']);
+  });
+
+  test('cron from props, x86_64, a custom cluster', () => {
+    const f = fixture();
+    const cluster = new ecs.Cluster(f.stack, 'Existing', { vpc: f.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    new BackupRunner(f.stack, 'R', {
+      engine: RunnerEngine.PG_DUMP, database: 'x', backupBucket: f.bucket, vpc: f.vpc, cluster, image, cpuArchitecture: ecs.CpuArchitecture.X86_64,
+      schedules: [{ schedule: scheduler.ScheduleExpression.expression('cron(15 3 * * ? *)') }, { command: RunnerCommand.CHECK, schedule: scheduler.ScheduleExpression.rate(Duration.hours(6)) }],
+      retryAttempts: 5, maximumEventAge: Duration.hours(2),
+    });
+    const t = Template.fromStack(f.stack);
+    t.resourceCountIs('AWS::ECS::Cluster', 1);
+    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(15 3 * * ? *)', Target: Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 7200 } }) });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(6 hours)' });
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'X86_64' }, ContainerDefinitions: [Match.objectLike({ Command: ['check'] })] });
+  });
+});
+
+describe('BackupRunner validation', () => {
+  test('every problem at once, each naming the field and the value', () => {
+    const f = fixture();
+    let err: unknown;
+    try {
+      new BackupRunner(f.stack, 'Bad', {
+        engine: RunnerEngine.PGBACKREST, database: 'bad name', backupBucket: f.bucket, vpc: f.vpc, cpu: 1024, memoryLimitMiB: 1000,
+        ephemeralStorageGiB: 500, retryAttempts: 200, maximumEventAge: Duration.seconds(10),
+        schedules: [{ backupType: 'weekly', schedule: scheduler.ScheduleExpression.rate(Duration.days(1)) }],
+        environment: { RUNNER_DB_PASSWORD: 'x' },
+        pgBackRest: { stanza: 'ok', repository: { bucket: '', region: '' }, databaseHost: { address: 'db', pgPath: 'relative' } },
+      });
+    } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ConfigurationError);
+    const problems = (err as ConfigurationError).problems;
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^database .*"bad name"/),
+      expect.stringMatching(/memoryLimitMiB must be 2048-8192 .* got 1000/),
+      expect.stringMatching(/ephemeralStorageGiB must be 21-200, got 500/),
+      expect.stringMatching(/retryAttempts .* got 200/),
+      expect.stringMatching(/maximumEventAge .* got 10 seconds/),
+      expect.stringMatching(/schedules\[0\].backupType must be one of full, diff, incr for pgbackrest, got "weekly"/),
+      expect.stringMatching(/environment.RUNNER_DB_PASSWORD looks like a secret/),
+      expect.stringMatching(/pgBackRest.databaseHost.pgPath must be an absolute path, got "relative"/),
+    ]));
+  });
+
+  test('pgbackrest engine without settings is refused', () => {
+    const f = fixture();
+    expect(() => new BackupRunner(f.stack, 'NoSettings', { engine: RunnerEngine.PGBACKREST, database: 'd', backupBucket: f.bucket, vpc: f.vpc, image }))
+      .toThrow(/settings are required for engine pgbackrest/);
+  });
+});
+
+describe('default image', () => {
+  test('the bundled runner folder (assets/runner) as an ARM64 image asset, synthesized without Docker', () => {
+    const dir = join(__dirname, '..', '..', '..', 'assets', 'runner');
+    // Built by the jest global setup (npm run bundle) from runner/Dockerfile and runner/src.
+    expect(existsSync(join(dir, 'Dockerfile')) ? 'Dockerfile present' : `no Dockerfile in ${dir}: runner/Dockerfile must exist and npm run bundle must have run`).toBe('Dockerfile present');
+    const f = fixture();
+    const pw = new secretsmanager.Secret(f.stack, 'DbPassword');
+    BackupRunner.pgDump(f.stack, 'Dump', { database: 'orders', backupBucket: f.bucket, vpc: f.vpc, host: 'h', user: 'u', passwordSecret: pw });
+    const assembly = f.app.synth();
+    const assets = JSON.parse(require('node:fs').readFileSync(join(assembly.directory, 'Db.assets.json'), 'utf8'));
+    const images = Object.values(assets.dockerImages ?? {}) as any[];
+    expect(images).toHaveLength(1);
+    expect(images[0].source).toMatchObject({ platform: 'linux/arm64' });
+  });
+});
+
+describe('runner contract', () => {
+  test('every environment variable the construct sets is an option the runner reads', () => {
+    const known = new Set([...COMMON_OPTIONS, ...PGBACKREST_OPTIONS].map(envName));
+    for (const name of [...Object.values(RUNNER_ENV), ...Object.values(PGBACKREST_RUNNER_ENV)]) {
+      if (name === 'RUNNER_ENGINE') continue; // read by main.ts before options are parsed
+      expect(known.has(name) ? name : `missing: ${name}`).toBe(name);
+    }
+  });
+});
+
+describe('compliance packs', () => {
+  test('a stack with pgBackRest and pg_dump runners has no unacknowledged finding', () => {
+    const f = fixture();
+    pgBackRestRunner(f);
+    const pw = new secretsmanager.Secret(f.stack, 'DbPassword');
+    BackupRunner.pgDump(f.stack, 'Dump', { database: 'orders-logical', backupBucket: f.bucket, vpc: f.vpc, host: 'h', user: 'u', passwordSecret: pw, image });
+    const findings = nagFindings(f.stack).filter((x) => x.includes('/Pg/') || x.includes('/Dump/'));
+    expect(findings).toEqual([]);
+  });
+});
