@@ -17,10 +17,16 @@ const BUCKET = 'bench-pgbackrest';
 const STANZA = 'bench';
 
 export interface PgBackRestBench {
-  /** postgresql.conf lines (archiving through pgBackRest). */
+  /** postgresql.conf lines: archiving on, a no-op archive_command while the database is built. */
   readonly postgresConf: string;
   /** Called once PostgreSQL runs: writes the DB-host config and starts `pgbackrest server`. */
   attach(pg: PostgresServer): Promise<void>;
+  /**
+   * After the bulk load: creates the stanza on the database host, switches archive_command to
+   * pgBackRest archive-push and waits until the archive queue is empty, so no background archiving
+   * runs while steps are timed.
+   */
+  startArchiving(pg: PostgresServer): Promise<number>;
   /** Runner CLI arguments for a full backup. */
   backupArgs(database: string): string[];
   /** Runner CLI arguments for a restore into an empty directory. */
@@ -80,7 +86,8 @@ export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
   const storageArgs = () => ['--s3-bucket', BUCKET, '--s3-endpoint', s3.endpoint, '--s3-ca-file', s3.caFile, '--spool-dir', join(work, 'runner-spool')];
 
   return {
-    postgresConf: ['archive_mode = on', `archive_command = '${renderArchiveCommand(settings)}'`, 'max_wal_size = 4GB'].join('\n'),
+    // The bulk load's WAL is not archived (a backup only needs WAL from its own start).
+    postgresConf: ['archive_mode = on', "archive_command = '/bin/true'", 'max_wal_size = 4GB'].join('\n'),
     async attach(pg: PostgresServer): Promise<void> {
       settings = { ...settings, databaseHost: { ...settings.databaseHost, pgPath: pg.dataDir, pgPort: pg.port, socketPath: pg.socketDir } };
       writeFileSync(join(dbConf, 'pgbackrest.conf'), renderDbHostConfig(settings));
@@ -93,6 +100,23 @@ export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
       await new Promise((r) => setTimeout(r, 1000));
       if (server.exitCode !== null) throw new Error(`pgbackrest server exited with ${server.exitCode}`);
       env[PGBACKREST_RUNNER_ENV.settings] = JSON.stringify(settings);
+    },
+    async startArchiving(pg: PostgresServer): Promise<number> {
+      const t0 = Date.now();
+      const create = asUser('postgres', ['pgbackrest', `--config-path=${dbConf}`, `--stanza=${STANZA}`, '--log-level-console=warn', 'stanza-create']);
+      execFileSync(create[0], create.slice(1), { stdio: 'pipe' });
+      pg.psql(`alter system set archive_command = '${renderArchiveCommand(settings).replace(/'/g, "''")}'`);
+      pg.psql('select pg_reload_conf()');
+      pg.psql('create table if not exists bench_archive_probe (t timestamptz); insert into bench_archive_probe values (now())');
+      pg.psql('select pg_switch_wal()');
+      for (;;) {
+        const ready = Number(pg.psql("select count(*) from pg_ls_archive_statusdir() where name like '%.ready'"));
+        const failed = pg.psql('select coalesce(last_failed_wal, \'\') || \' \' || coalesce(last_archived_wal, \'\') from pg_stat_archiver');
+        if (ready === 0) break;
+        if (Date.now() - t0 > 600_000) throw new Error(`archive queue not drained after 10 min (${ready} ready; failed/archived: ${failed})`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      return (Date.now() - t0) / 1000;
     },
     backupArgs(database: string): string[] {
       return ['backup', '--engine', 'pgbackrest', '--database', database, '--type', 'full', ...storageArgs()];
