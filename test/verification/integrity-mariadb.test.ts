@@ -1,12 +1,14 @@
 /**
  * The integrity checks on real MariaDB 10.11: build a database, capture a baseline, back it up
- * with mysqldump, restore into another server on loopback, verify (all pass), then damage the
+ * and restore it into another server on loopback with the runner CLI's mysqldump engine, verify (all pass), then damage the
  * restored copy one way at a time and check each damage is reported by name.
  */
-import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Baseline, captureBaseline, connect, DatabaseClient, summarize, verifyRestoredCopy } from '../../lambda/shared/integrity';
 import { MariaDbServer, requireTool, startMariaDb } from '../support/servers';
+import { runRunner } from '../runner/support/run-runner';
 import { MYSQL_SHOP_SCHEMA, recordDamage, userChecksFor } from './fixtures';
 
 const DAMAGE_LOG = process.env.DAMAGE_LOG ?? join(__dirname, '..', '..', 'cdk.out', 'damage-cases.txt');
@@ -21,6 +23,7 @@ describe('integrity checks on MariaDB', () => {
   let target: MariaDbServer;
   let baseline: Baseline;
   let restored: DatabaseClient;
+  let repo: string;
 
   beforeAll(async () => {
     requireTool('mysqldump');
@@ -34,9 +37,16 @@ describe('integrity checks on MariaDB', () => {
     } finally {
       await prod.close();
     }
-    const dump = execFileSync('mysqldump', [`--socket=${source.socket}`, '-uroot', `-p${source.password}`, '--single-transaction', '--routines', 'shop'], { maxBuffer: 64 << 20 });
+    // Back up with the runner CLI's mysqldump engine and restore into the second server with it.
+    repo = mkdtempSync(join(tmpdir(), 'verify-repo-'));
+    const common = ['--engine', 'mysqldump', '--database', 'shop', '--posix-repo', repo];
+    const backup = await runRunner(['backup', ...common, '--db-host', source.host, '--db-port', String(source.port), '--db-user', 'root', '--db-name', 'shop'],
+      { RUNNER_DB_PASSWORD: source.password });
+    if (backup.code !== 0) throw new Error(`runner backup failed: ${backup.stdout}${backup.stderr}`);
     target.sql('create database shop');
-    execFileSync('mariadb', [`--socket=${target.socket}`, '-uroot', `-p${target.password}`, 'shop'], { input: dump });
+    const restore = await runRunner(['restore', ...common, '--target-host', target.host, '--target-port', String(target.port), '--target-user', 'root', '--target-db', 'shop'],
+      { RUNNER_TARGET_PASSWORD: target.password });
+    if (restore.code !== 0) throw new Error(`runner restore failed: ${restore.stdout}${restore.stderr}`);
     restored = await client(target);
   });
 
@@ -44,6 +54,7 @@ describe('integrity checks on MariaDB', () => {
     await restored?.close();
     await source?.stop();
     await target?.stop();
+    if (repo) rmSync(repo, { recursive: true, force: true });
   });
 
   it('captures a baseline of the connected database', () => {

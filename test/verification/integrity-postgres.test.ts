@@ -1,13 +1,14 @@
 /**
- * The integrity checks on real PostgreSQL 15: build a database, capture a baseline, back it up,
- * restore it into another server on loopback, verify (all pass), then damage the restored copy
+ * The integrity checks on real PostgreSQL 15: build a database, capture a baseline, back it up
+ * and restore it into another server on loopback with the runner CLI's pg-dump engine, verify (all pass), then damage the restored copy
  * one way at a time and check each damage is reported by name.
  */
-import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureBaseline, connect, DatabaseClient, summarize, verifyRestoredCopy, Baseline } from '../../lambda/shared/integrity';
-import { PG_BIN, PostgresServer, startPostgres } from '../support/servers';
+import { PostgresServer, startPostgres } from '../support/servers';
+import { runRunner } from '../runner/support/run-runner';
 import { PG_SHOP_SCHEMA, recordDamage, userChecksFor } from './fixtures';
 
 const DAMAGE_LOG = process.env.DAMAGE_LOG ?? join(__dirname, '..', '..', 'cdk.out', 'damage-cases.txt');
@@ -22,6 +23,7 @@ describe('integrity checks on PostgreSQL', () => {
   let target: PostgresServer;
   let baseline: Baseline;
   let restored: DatabaseClient;
+  let repo: string;
 
   beforeAll(async () => {
     source = await startPostgres();
@@ -34,14 +36,15 @@ describe('integrity checks on PostgreSQL', () => {
     } finally {
       await prod.close();
     }
-    // Back up with pg_dump -Fc and restore into the second server with pg_restore.
-    const dump = join(source.baseDir, 'shop.dump');
-    const env = { ...process.env, PGPASSWORD: source.password };
-    execFileSync(`${PG_BIN}/pg_dump`, ['-h', source.host, '-p', String(source.port), '-U', 'postgres', '-Fc', '-f', dump, 'shop'], { env });
-    target.psql('create database shop');
-    execFileSync(`${PG_BIN}/pg_restore`, ['-h', target.host, '-p', String(target.port), '-U', 'postgres', '-d', 'shop', '--no-owner', dump],
-      { env: { ...process.env, PGPASSWORD: target.password } });
-    rmSync(dump);
+    // Back up with the runner CLI's pg-dump engine and restore into the second server with it.
+    repo = mkdtempSync(join(tmpdir(), 'verify-repo-'));
+    const common = ['--engine', 'pg-dump', '--database', 'shop', '--posix-repo', repo];
+    const backup = await runRunner(['backup', ...common, '--db-host', source.host, '--db-port', String(source.port), '--db-user', 'postgres', '--db-name', 'shop'],
+      { RUNNER_DB_PASSWORD: source.password });
+    if (backup.code !== 0) throw new Error(`runner backup failed: ${backup.stdout}${backup.stderr}`);
+    const restore = await runRunner(['restore', ...common, '--target-host', target.host, '--target-port', String(target.port), '--target-user', 'postgres', '--target-db', 'shop'],
+      { RUNNER_TARGET_PASSWORD: target.password });
+    if (restore.code !== 0) throw new Error(`runner restore failed: ${restore.stdout}${restore.stderr}`);
     restored = await client(target);
   });
 
@@ -49,6 +52,7 @@ describe('integrity checks on PostgreSQL', () => {
     await restored?.close();
     await source?.stop();
     await target?.stop();
+    if (repo) rmSync(repo, { recursive: true, force: true });
   });
 
   it('captures a baseline with a stable fingerprint, counts of the largest tables and user-check values', async () => {

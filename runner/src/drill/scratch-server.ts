@@ -1,0 +1,194 @@
+/**
+ * Throw-away database servers for restore drills: started inside the task on 127.0.0.1 with
+ * their data under the drill directory, and removed afterwards. Either a fresh server that a
+ * logical restore (pg_restore, mysql) loads into, or a server started on a data directory that a
+ * physical restore (pgBackRest, mariabackup) produced.
+ *
+ * Servers refuse to run as root: when the runner is root they run as the engine's service user
+ * (postgres, mysql) through setpriv. Passwords go through files and stdin, never argv.
+ */
+import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { DatabaseError, MissingToolError } from '../core/errors';
+import { findTool } from '../core/job';
+
+export interface ScratchServer {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  stop(): Promise<void>;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+function asUser(user: string, cmd: string[]): string[] {
+  return isRoot() ? ['setpriv', `--reuid=${user}`, `--regid=${user}`, '--clear-groups', '--', ...cmd] : cmd;
+}
+
+function chown(path: string, user: string): void {
+  if (!isRoot()) return;
+  const r = spawnSync('chown', ['-R', `${user}:${user}`, path], { encoding: 'utf8' });
+  if (r.status !== 0) throw new DatabaseError(`chown ${user} ${path} failed: ${r.stderr}`);
+}
+
+export async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** Directory of initdb/pg_ctl: PATH first, then the newest /usr/lib/postgresql/<major>/bin. */
+export function postgresBinDir(): string {
+  const onPath = findTool('pg_ctl');
+  if (onPath && findTool('initdb')) return onPath.replace(/\/pg_ctl$/, '');
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root) ? readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a)) : [];
+  for (const m of majors) if (existsSync(join(root, m, 'bin', 'initdb'))) return join(root, m, 'bin');
+  throw new MissingToolError('initdb, pg_ctl', 'drill (PostgreSQL server)');
+}
+
+function run(cmd: string[], what: string, input?: string): string {
+  const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', input, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' } });
+  if (r.error) throw new DatabaseError(`${what} could not start: ${r.error.message}`);
+  if (r.status !== 0) throw new DatabaseError(`${what} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().slice(-2000)}`);
+  return r.stdout;
+}
+
+export interface PostgresScratchOptions {
+  /** Root of everything the server writes. */
+  readonly dir: string;
+  /**
+   * A data directory restored by a physical engine; without it a new cluster is initialised.
+   * Its pg_hba.conf is replaced by trust on loopback (the copy is private to this task).
+   */
+  readonly dataDir?: string;
+  /** Role to connect as on a restored data directory. @default 'postgres' */
+  readonly superuser?: string;
+}
+
+export async function startPostgresScratch(o: PostgresScratchOptions): Promise<ScratchServer> {
+  const bin = postgresBinDir();
+  mkdirSync(o.dir, { recursive: true });
+  chmodSync(o.dir, 0o755);
+  const sockets = join(o.dir, 'sock');
+  mkdirSync(sockets, { recursive: true });
+  const dataDir = o.dataDir ?? join(o.dir, 'data');
+  const password = randomBytes(18).toString('base64url');
+  let user = o.superuser ?? 'postgres';
+  let hba: string | undefined;
+  if (!o.dataDir) {
+    user = 'postgres';
+    const pwfile = join(o.dir, 'pwfile');
+    writeFileSync(pwfile, password + '\n', { mode: 0o600 });
+    chown(o.dir, 'postgres');
+    run(asUser('postgres', [join(bin, 'initdb'), '-D', dataDir, '-U', user, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync']), 'initdb');
+    rmSync(pwfile);
+  } else {
+    // A restored cluster keeps production's pg_hba.conf and roles: trust on loopback instead, so
+    // the drill logs in as the superuser without production's password.
+    hba = join(o.dir, 'pg_hba.conf');
+    writeFileSync(hba, 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
+    chmodSync(dataDir, 0o700);
+    chown(o.dir, 'postgres');
+    chown(dataDir, 'postgres');
+  }
+  const port = await freeLoopbackPort();
+  const opts = [
+    `-c listen_addresses=127.0.0.1`, `-c port=${port}`, `-c unix_socket_directories=${sockets}`,
+    // A restored copy must never archive into production's repository.
+    '-c archive_mode=off', '-c fsync=off',
+    ...(hba ? [`-c hba_file=${hba}`] : []),
+  ].join(' ');
+  const log = join(o.dir, 'postgres.log');
+  run(asUser('postgres', [join(bin, 'pg_ctl'), '-D', dataDir, '-l', log, '-o', opts, '-w', '-t', '600', 'start']), 'pg_ctl start');
+  return {
+    host: '127.0.0.1', port, user, password,
+    async stop(): Promise<void> {
+      const stop = asUser('postgres', [join(bin, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+      spawnSync(stop[0], stop.slice(1), { stdio: 'ignore' });
+      rmSync(o.dir, { recursive: true, force: true });
+      if (o.dataDir) rmSync(o.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface MariaDbScratchOptions {
+  readonly dir: string;
+  /** A data directory restored (and prepared) by a physical engine; without it a new one is installed. */
+  readonly dataDir?: string;
+  /** @default '/usr/sbin/mariadbd' */
+  readonly mysqld?: string;
+}
+
+export async function startMariaDbScratch(o: MariaDbScratchOptions): Promise<ScratchServer> {
+  const mysqld = o.mysqld ?? (existsSync('/usr/sbin/mariadbd') ? '/usr/sbin/mariadbd' : findTool('mariadbd') || findTool('mysqld'));
+  if (!mysqld) throw new MissingToolError('mariadbd', 'drill (MariaDB server)');
+  mkdirSync(o.dir, { recursive: true });
+  chmodSync(o.dir, 0o755);
+  const dataDir = o.dataDir ?? join(o.dir, 'data');
+  const socket = join(o.dir, 'mysqld.sock');
+  const port = await freeLoopbackPort();
+  const password = randomBytes(18).toString('base64url');
+  const cnf = join(o.dir, 'my.cnf');
+  writeFileSync(cnf, [
+    '[mysqld]', `datadir=${dataDir}`, `socket=${socket}`, `port=${port}`, 'bind-address=127.0.0.1',
+    `pid-file=${join(o.dir, 'mysqld.pid')}`, `log-error=${join(o.dir, 'error.log')}`, 'skip-name-resolve',
+    'innodb_buffer_pool_size=128M', 'innodb_flush_log_at_trx_commit=2', 'skip-log-bin',
+    // A restored copy keeps production's accounts: skip the grant tables so the drill needs no production password.
+    ...(o.dataDir ? ['skip-grant-tables'] : []),
+    '',
+  ].join('\n'));
+  chown(o.dir, 'mysql');
+  if (!o.dataDir) {
+    const install = findTool('mariadb-install-db') || findTool('mysql_install_db');
+    if (!install) throw new MissingToolError('mariadb-install-db', 'drill (MariaDB server)');
+    run([install, `--defaults-file=${cnf}`, `--datadir=${dataDir}`, '--user=mysql', '--auth-root-authentication-method=normal', '--skip-test-db'], 'mariadb-install-db');
+  } else {
+    chown(dataDir, 'mysql');
+  }
+  const cmd = asUser('mysql', [mysqld, `--defaults-file=${cnf}`]);
+  const proc: ChildProcess = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore' });
+  const client = findTool('mariadb') || findTool('mysql');
+  if (!client) throw new MissingToolError('mariadb', 'drill (MariaDB client)');
+  const started = Date.now();
+  for (;;) {
+    if (proc.exitCode !== null) {
+      const tail = spawnSync('tail', ['-n', '20', join(o.dir, 'error.log')], { encoding: 'utf8' }).stdout;
+      throw new DatabaseError(`mariadbd exited with code ${proc.exitCode} before accepting connections: ${tail}`);
+    }
+    if (spawnSync(client, [`--socket=${socket}`, '-uroot', '-e', 'select 1'], { stdio: 'ignore' }).status === 0) break;
+    if (Date.now() - started > 600000) throw new DatabaseError('mariadbd did not accept connections within 600 s');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  let user = 'root';
+  if (!o.dataDir) {
+    // The password goes through stdin, never argv.
+    run([client, `--socket=${socket}`, '-uroot'], 'set scratch password',
+      `CREATE USER 'drill'@'127.0.0.1' IDENTIFIED BY '${password}'; GRANT ALL ON *.* TO 'drill'@'127.0.0.1'; FLUSH PRIVILEGES;`);
+    user = 'drill';
+  }
+  return {
+    host: '127.0.0.1', port, user, password,
+    async stop(): Promise<void> {
+      if (proc.exitCode === null) {
+        proc.kill('SIGTERM');
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => { proc.kill('SIGKILL'); resolve(); }, 30000);
+          proc.once('exit', () => { clearTimeout(t); resolve(); });
+        });
+      }
+      rmSync(o.dir, { recursive: true, force: true });
+      if (o.dataDir) rmSync(o.dataDir, { recursive: true, force: true });
+    },
+  };
+}
