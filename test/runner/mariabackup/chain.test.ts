@@ -234,6 +234,15 @@ describe('full + two incrementals, restored and compared', () => {
     expect(r.stdout).toContain(`--restore-datadir ${datadir} is not empty`);
   });
 
+  test('a spool quota smaller than the unpacked chain fails with exit 4 before unpacking', async () => {
+    const datadir = join(work, 'restored-quota');
+    const r = await restore(datadir, ['--spool-max-bytes', '1000000']);
+    expect({ code: r.code, out: r.code === 4 ? '' : explain(r) }).toEqual({ code: 4, out: '' });
+    expect(r.stdout).toMatch(/is too small for the chain of 3 backup\(s\): it needs \d+ bytes unpacked, --spool-max-bytes=1000000/);
+    expect(r.stdout).not.toMatch(/starting process","process":"mbstream/);
+    expect(outcome(r).JobFailure).toBe(1);
+  });
+
   test('a chain with a missing link is refused with exit 5 and names the missing backup', async () => {
     await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `runner/shop/mariabackup/${ids[1]}/manifest.json` }));
     const r = await restore(join(work, 'restored-broken'));

@@ -15,12 +15,12 @@
  * The tool must run where the data files are: on the database host (the runner image on that
  * host, or the CLI installed there), not in a Fargate task — see the README in this folder.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { connectionFrom } from '../../core/connection';
 import type { BackupResult, Engine, JobContext, VerifyResult } from '../../core/engine';
-import { DatabaseError, RunnerError, VerificationError } from '../../core/errors';
+import { DatabaseError, RunnerError, StorageError, VerificationError } from '../../core/errors';
 import type { Manifest } from '../../core/manifest';
 import type { Command, OptionSpec, Options } from '../../core/options';
 import { probeMariaDbReplica } from '../../core/replica-probe';
@@ -203,6 +203,26 @@ async function selectChain(job: JobContext, selected: Manifest): Promise<Array<{
   return chain.map((link) => ({ link, manifest: manifests.get(link.backupId)! }));
 }
 
+/**
+ * The extractor writes the unpacked backup into the spool itself, past the Spool's byte counter:
+ * check the room first against --spool-max-bytes and the file system, so a small task volume
+ * fails cleanly (exit 4) before anything is unpacked.
+ */
+function ensureSpoolRoom(job: JobContext, bytes: number, what: string): void {
+  const dir = job.spool.path('.');
+  const max = job.options.int('spool-max-bytes') ?? 0;
+  if (max > 0 && job.spool.usedBytes + bytes > max) {
+    throw new StorageError(`spool directory ${dir} is too small for ${what}: it needs ${bytes} bytes unpacked, --spool-max-bytes=${max}; give the task more ephemeral storage or raise the quota`);
+  }
+  const fs = statfsSync(dir);
+  const free = fs.bavail * fs.bsize;
+  if (bytes > free) throw new StorageError(`spool directory ${dir} is too small for ${what}: it needs ${bytes} bytes unpacked, ${free} bytes are free`);
+}
+
+function rawBytesOf(link: ChainLink, manifest: Manifest): number {
+  return manifest.objects.find((x) => x.key === link.streamKey)?.rawBytes ?? 0;
+}
+
 /** Downloads one backup's stream (hash-checked) and unpacks it into `dir`. */
 async function extract(tool: PhysicalBackupTool, job: JobContext, link: ChainLink, manifest: Manifest, dir: string): Promise<void> {
   const obj = manifest.objects.find((x) => x.key === link.streamKey);
@@ -232,6 +252,7 @@ async function restore(tool: PhysicalBackupTool, job: JobContext): Promise<void>
   const selected = await job.selectManifest();
   const chain = await selectChain(job, selected);
   job.log.info('restoring chain', { backups: chain.map((c) => `${c.link.backupId} (${c.link.type} ${c.link.fromLsn}-${c.link.toLsn})`) });
+  ensureSpoolRoom(job, chain.reduce((n, c) => n + rawBytesOf(c.link, c.manifest), 0), `the chain of ${chain.length} backup(s)`);
   const dirs: string[] = [];
   for (const [i, c] of chain.entries()) {
     const dir = job.spool.path(`chain-${String(i).padStart(3, '0')}`);
@@ -263,6 +284,7 @@ async function verify(tool: PhysicalBackupTool, job: JobContext, manifest: Manif
   const checks = [`chain of ${chain.length} backup(s) from ${chain[0].link.backupId} is complete and LSN-contiguous (${chain[0].link.fromLsn} → ${chain[chain.length - 1].link.toLsn})`];
   // The engine's own check: the stored stream unpacks with the vendor's extractor and carries the recorded LSN range.
   const dir = job.spool.path('verify');
+  ensureSpoolRoom(job, rawBytesOf(chain[chain.length - 1].link, manifest), `unpacking ${manifest.backupId}`);
   await extract(tool, job, chain[chain.length - 1].link, manifest, dir);
   checks.push(`${manifest.backupId}: ${tool.extractor} unpacked the stream; its ${CHECKPOINTS_NAME} matches the manifest (to_lsn ${chain[chain.length - 1].link.toLsn})`);
   return { checks };
