@@ -2,6 +2,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadPlanFile } from '../../lib/plan/load-plan';
+import { recoveryObjectives } from '../../lib/plan/objectives';
 import { DatabaseProtection, protectedDatabaseFromPlan, protectionOptionsFromPlan } from '../../lib/protection';
 import { BackupVault } from '../../lib/storage/backup-vault';
 
@@ -41,4 +42,10 @@ test('the Aurora database with rpo 1 day gets no continuous rule; self-managed i
   expect(protectedDatabaseFromPlan(billing)!.kind).toBe('Aurora');
   const ledger = plan.databases.find((d) => d.name === 'ledger')!;
   expect(() => protectionOptionsFromPlan(ledger)).toThrow(/databases\[2\]\.deployment: "self-managed" is protected by the runner/);
+});
+
+test('recovery objectives as Durations at the construct boundary', () => {
+  const o = recoveryObjectives(plan.databases[0]);
+  expect(o.rpo.toMinutes()).toBe(15);
+  expect(o.rto.toMinutes()).toBe(60);
 });
