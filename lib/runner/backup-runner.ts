@@ -266,7 +266,7 @@ const CONTAINER_NAME = 'runner';
 const SPOOL_DIR = '/tmp/runner-spool';
 
 /** The default jobs of an engine (UTC). */
-export function defaultRunnerSchedules(engine: RunnerEngine): RunnerSchedule[] {
+function defaultRunnerSchedules(engine: RunnerEngine): RunnerSchedule[] {
   const at = (hour: string, weekDay?: string) => scheduler.ScheduleExpression.cron({ minute: '0', hour, ...(weekDay ? { weekDay } : {}) });
   const expire: RunnerSchedule = { command: RunnerCommand.EXPIRE, schedule: at('6') };
   if (!PHYSICAL.has(engine)) return [{ backupType: 'full', schedule: at('2') }, expire];
@@ -289,6 +289,15 @@ export function defaultRunnerSchedules(engine: RunnerEngine): RunnerSchedule[] {
  * same settings the runner receives.
  */
 export class BackupRunner extends Construct implements ec2.IConnectable {
+  /**
+   * The jobs an engine runs when `schedules` is not given (UTC): physical engines a full backup
+   * weekly (Sunday 01:00) and a diff (pgBackRest) or incr backup the other days, logical engines a
+   * full daily at 02:00; expire daily at 06:00; pgBackRest also verifies on Sunday at 04:00.
+   */
+  public static defaultSchedules(engine: RunnerEngine): RunnerSchedule[] {
+    return defaultRunnerSchedules(engine);
+  }
+
   /** A pgBackRest runner: repository host for a self-managed PostgreSQL over TLS. */
   public static pgBackRest(scope: Construct, id: string, props: PgBackRestRunnerProps): BackupRunner {
     const settings: PgBackRestSettings = {

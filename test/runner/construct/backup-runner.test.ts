@@ -4,7 +4,7 @@ import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_scheduler as 
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConfigurationError } from '../../../lib/errors';
 import { RUNNER_METRICS } from '../../../lib/monitoring/metric-names';
-import { BackupRunner, RunnerCommand, RunnerEngine, defaultRunnerSchedules } from '../../../lib/runner/backup-runner';
+import { BackupRunner, RunnerCommand, RunnerEngine } from '../../../lib/runner/backup-runner';
 import { PGBACKREST_RUNNER_ENV, renderArchiveCommand } from '../../../lib/runner/pgbackrest-config';
 import { RUNNER_ENV } from '../../../lib/runner/runner-env';
 import { BackupBucket } from '../../../lib/storage/backup-bucket';
@@ -198,7 +198,7 @@ describe('BackupRunner (logical presets)', () => {
     expect(BackupRunner.mongoDump(f.stack, 'B', { ...common, database: 'b' }).engine).toBe(RunnerEngine.MONGODUMP);
     const mb = BackupRunner.mariaBackup(f.stack, 'C', { ...common, database: 'c' });
     expect(mb.engine).toBe(RunnerEngine.MARIABACKUP);
-    expect(defaultRunnerSchedules(RunnerEngine.MARIABACKUP).map((s) => `${s.command ?? 'backup'}:${s.backupType ?? ''}:${s.schedule.expressionString}`)).toEqual([
+    expect(BackupRunner.defaultSchedules(RunnerEngine.MARIABACKUP).map((s) => `${s.command ?? 'backup'}:${s.backupType ?? ''}:${s.schedule.expressionString}`)).toEqual([
       'backup:full:cron(0 1 ? * SUN *)', 'backup:incr:cron(0 1 ? * MON-SAT *)', 'expire::cron(0 6 * * ? *)']);
   });
 

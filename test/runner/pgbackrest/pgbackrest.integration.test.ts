@@ -15,7 +15,7 @@ import {
 import {
   PostgresServer, S3Server, asUser, chownRecursive, freePort, requireTool, startPostgres, startS3,
 } from '../../support/servers';
-import { RunResult, outcome, runRunner, s3Client, s3Env } from '../support/run-runner';
+import { RunResult, listKeys, outcome, runRunner, s3Client, s3Env } from '../support/run-runner';
 
 const BUCKET = 'pg-backups';
 const CIPHER = 'correct horse battery staple 42';
@@ -247,6 +247,24 @@ describe('pgBackRest through the runner (repository host over TLS, S3 repository
     } finally {
       await copy.stop();
     }
+  });
+
+  test('expire by retention from flags: older backups and their runner manifests go, the newest full stays', async () => {
+    const again = await runner('backup', ['--type', 'full']);
+    expectOk(again);
+    const newest = await manifestOf(again);
+    // The backup job itself never expires (no retention in its config): all three are still there.
+    const before = logLine(await runner('info'), 'info').info.backups.map((b: any) => b.label);
+    expect(before).toEqual([full.details.label, incr.details.label, newest.details.label]);
+    const r = await runner('expire', ['--pgbackrest-retention-full', '1']);
+    expectOk(r);
+    const done = logLine(r, 'pgbackrest expire complete');
+    expect(done.backupsKept).toEqual([newest.details.label]);
+    expect(done.runnerManifestsRemoved).toBe(2);
+    const keys = await listKeys(s3Client(s3), BUCKET, 'runner/orders/pgbackrest/');
+    expect(keys.filter((k) => k.endsWith('/manifest.json'))).toEqual([`runner/orders/pgbackrest/${newest.backupId}/manifest.json`]);
+    const after = logLine(await runner('info'), 'info').info.backups.map((b: any) => b.label);
+    expect(after).toEqual([newest.details.label]);
   });
 
   test('wrong cipher key on restore: non-zero, clear message, failure metric, no data directory left', async () => {
