@@ -15,7 +15,7 @@
  * 2 bad flags or a missing tool; 3 the scratch server or the connection failed.
  */
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMON_OPTIONS } from '../core/common-options';
 import { asRunnerError, ConfigError, EXIT } from '../core/errors';
@@ -180,6 +180,8 @@ export async function drill(argv: string[], io: DrillIo = {}): Promise<DrillResu
   } finally {
     await client?.close();
     await server?.stop();
+    // Restored data must not outlive the drill, whatever happened.
+    rmSync(runDir, { recursive: true, force: true });
   }
 }
 
