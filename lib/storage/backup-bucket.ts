@@ -452,12 +452,10 @@ function replicationProblems(source: Construct, replica: BackupBucket): string[]
   if (Token.isUnresolved(sourceRegion) || Token.isUnresolved(replicaRegion)) {
     return [`replicateTo: cross-region replication needs stacks with an explicit region (env.region); source stack region is ${Token.isUnresolved(sourceRegion) ? 'unresolved' : sourceRegion}, replica stack region is ${Token.isUnresolved(replicaRegion) ? 'unresolved' : replicaRegion}`];
   }
+  // Replicating locked objects needs Object Lock on the destination: a BackupBucket always has it.
   const problems: string[] = [];
   if (sourceRegion === replicaRegion) {
     problems.push(`replicateTo: the replica ${replica.node.path} is in ${replicaRegion}, the same region as the source (${sourceRegion}); a DR replica must be in another region`);
-  }
-  if (!isObjectLocked(replica.bucket)) {
-    problems.push(`replicateTo: the replica ${replica.node.path} has no Object Lock; replicating locked objects needs Object Lock on the destination`);
   }
   return problems;
 }
