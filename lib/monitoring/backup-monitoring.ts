@@ -214,8 +214,9 @@ export interface BackupMonitoringProps {
    */
   readonly runbookBaseUrl?: string;
   /**
-   * How often the measured-RPO Lambda runs. The measured-RPO alarm's period is twice this.
-   * @default Duration.minutes(5)
+   * How often the measured-RPO Lambda runs. The measured-RPO alarm's period is twice this, and
+   * may not exceed any database's RPO.
+   * @default - 5 minutes, or the whole minutes that fit twice into the shortest RPO (at least 1)
    */
   readonly measuredRpoInterval?: Duration;
   /**
@@ -335,7 +336,7 @@ export class BackupMonitoring extends Construct {
     this.planName = props.planName;
     this.runbookBaseUrl = props.runbookBaseUrl ?? 'runbooks/';
     this.actionsEnabled = props.actionsEnabled ?? true;
-    this.measuredRpoInterval = props.measuredRpoInterval ?? Duration.minutes(5);
+    this.measuredRpoInterval = props.measuredRpoInterval ?? defaultMeasuredRpoInterval(props.databases);
     this.measuredRpoWarningPercent = levels(props.measuredRpoAlarm, DEFAULT_MEASURED_RPO_LEVELS).warning;
 
     const problems = this.check(props);
@@ -755,6 +756,16 @@ export class BackupMonitoring extends Construct {
     }
     return dashboard;
   }
+}
+
+/** 5 minutes, shortened so that twice the interval fits in the shortest RPO of a measured database. */
+export function defaultMeasuredRpoInterval(databases: MonitoredDatabase[]): Duration {
+  let minutes = 5;
+  for (const db of databases) {
+    if (!hasRecoveryPointSource(db) || db.rpo.isUnresolved()) continue;
+    minutes = Math.min(minutes, Math.max(1, Math.floor(db.rpo.toSeconds() / 120)));
+  }
+  return Duration.minutes(minutes);
 }
 
 function hasRecoveryPointSource(db: MonitoredDatabase): boolean {

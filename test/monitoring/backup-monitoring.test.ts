@@ -269,6 +269,13 @@ describe('bad input', () => {
       ]));
   });
 
+  test('without measuredRpoInterval the interval shrinks to fit the shortest RPO', () => {
+    const { template } = build({ databases: [{ ...base, rpo: Duration.minutes(5) }, { ...base, name: 'other', rpo: Duration.hours(1) }] });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'example-orders-measured-rpo-critical', Period: 240, Threshold: 300 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'example-other-measured-rpo-critical', Period: 240, Threshold: 3600 });
+  });
+
   test('a replication-lag alarm for a database with no replica', () => {
     expect(fails({}, [{ ...base, replicaLagAlarm: true }])).toEqual([
       "database 'orders': replicaLagAlarm is true but the database has no replica (set rdsReadReplicaIdentifiers, auroraHasReaders or globalSecondaryClusterIdentifier)",
