@@ -6,6 +6,7 @@
 import './engines';
 import { COMMON_OPTIONS } from './core/common-options';
 import { ConfigError, EXIT, InterruptedError } from './core/errors';
+import { optionsReference } from './core/help';
 import { runJob } from './core/job';
 import { JsonLogger } from './core/logger';
 import { Metrics } from './core/metrics';
@@ -24,7 +25,9 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
-    process.stdout.write(usage() + '\n');
+    // `runner help` also prints every option (of one engine with --engine NAME).
+    const only = argv.length > 2 && argv[1] === '--engine' ? allEngines().filter((e) => e.name === argv[2]) : allEngines();
+    process.stdout.write(usage() + (argv.length > 0 ? '\n\n' + optionsReference(only) : '') + '\n');
     return argv.length === 0 ? EXIT.config : EXIT.ok;
   }
   const [commandArg, ...rest] = argv;

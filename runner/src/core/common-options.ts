@@ -13,7 +13,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'log-level', kind: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], description: 'Lowest level of log lines written.' },
   // Storage
   { name: 's3-bucket', kind: 'string', description: 'S3 bucket of the backups (exactly one of --s3-bucket and --posix-repo).' },
-  { name: 's3-prefix', kind: 'string', default: 'runner', description: 'Key prefix inside the bucket; backups live under <prefix>/<database>/<engine>/<backup-id>/.' },
+  { name: 's3-prefix', kind: 'string', default: 'runner', description: 'Key prefix inside the bucket; backups live under PREFIX/DATABASE/ENGINE/BACKUP-ID/.' },
   { name: 's3-region', kind: 'string', env: 'AWS_REGION', description: 'Region of the bucket (the ECS task sets AWS_REGION).' },
   { name: 's3-endpoint', kind: 'string', description: 'Custom S3 endpoint URL (S3-compatible servers and tests); path-style addressing is used with it.' },
   { name: 's3-ca-file', kind: 'path', description: 'PEM file of a CA to trust for the S3 endpoint (self-signed test servers).' },
