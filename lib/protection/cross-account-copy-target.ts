@@ -8,7 +8,9 @@
  * Note: RDS and Aurora snapshots stay encrypted with the database's own KMS key; for a
  * cross-account copy that key must be a customer-managed key whose policy lets the destination
  * account use it (kms:Decrypt, kms:DescribeKey, kms:CreateGrant). AWS managed keys cannot be
- * shared, so such snapshots cannot be copied across accounts.
+ * shared, so such snapshots cannot be copied across accounts. Cross-account backup must also be
+ * turned on in the AWS Organizations management account (AWS Backup settings), and both
+ * accounts must belong to that organization.
  * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/create-cross-account-backup.html
  */
 import * as iam from 'aws-cdk-lib/aws-iam';

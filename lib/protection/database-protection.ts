@@ -8,7 +8,7 @@
  * storage (it ignores the setting for them, see "Feature availability by resource"), and
  * continuous backups can never go cold. Keeping long-lived copies cheap is done by retention.
  */
-import { Aws, Duration, Names } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Names } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -249,6 +249,10 @@ export class DatabaseProtection extends Construct {
 
     if (problems.length) {
       throw new ConfigurationError(subject, problems);
+    }
+    if (!props.drVault) {
+      Annotations.of(this).addWarningV2('cdk-database-dr:no-dr-copy',
+        'drVault is not set: recovery points stay in one Region and do not survive a Regional outage');
     }
   }
 

@@ -1,5 +1,5 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -65,13 +65,14 @@ describe('DatabaseProtection', () => {
     });
   });
 
-  test('rpo at or above the snapshot interval: no continuous rule', () => {
+  test('rpo at or above the snapshot interval: no continuous rule; no DR vault is warned about', () => {
     const { stack, instance, vault } = stackWithInstance();
     const p = new DatabaseProtection(stack, 'Protection', {
       database: ProtectedDatabase.fromDatabaseInstance(instance), vault, rpo: Duration.hours(24),
     });
     expect(p.continuousBackupEnabled).toBe(false);
     expect(p.rules.map((r) => r.ruleName)).toEqual(['Scheduled']);
+    Annotations.fromStack(stack).hasWarning('/Primary/Protection', Match.stringLikeRegexp('drVault is not set'));
   });
 
   test('an Aurora cluster by ARN, selected by tags with AND semantics, copied cross-account too', () => {
@@ -164,12 +165,17 @@ describe('DatabaseProtection', () => {
   test('nag: the instance is in a backup plan, and the protection itself has no findings', () => {
     // The RDS instance here is deliberately minimal, so it has findings of its own (multi-AZ,
     // deletion protection, IAM auth, log exports...). This test asserts on (1) RDSInBackupPlan /
-    // RDSInBackupPlan-like rules for the instance and (2) every finding under "Primary/Protection".
+    // RDSInBackupPlan-like rules for the instance and (2) every finding under "Primary/Protection"
+    // and "Primary/Audit" (the report bucket here is the test's own, not the library's).
     const { stack, instance, vault, drVault } = stackWithInstance();
     new DatabaseProtection(stack, 'Protection', { database: ProtectedDatabase.fromDatabaseInstance(instance), vault, drVault, rpo: Duration.minutes(15) });
+    new BackupAuditFramework(stack, 'Audit', {
+      rpo: Duration.minutes(15), minRetention: Duration.days(7), crossRegions: ['us-west-2'],
+      reportBucket: new s3.Bucket(stack, 'Reports', { enforceSSL: true }),
+    });
     const findings = nagFindings(stack);
     expect(findings.filter((f) => /InBackupPlan|BackupPlan/.test(f))).toEqual([]);
-    expect(findings.filter((f) => f.includes('Primary/Protection'))).toEqual([]);
+    expect(findings.filter((f) => f.includes('Primary/Protection') || f.includes('Primary/Audit'))).toEqual([]);
     // The unprotected control: without DatabaseProtection the same stack is flagged.
     const bare = stackWithInstance();
     expect(nagFindings(bare.stack).filter((f) => /RDSInBackupPlan/.test(f)).length).toBeGreaterThan(0);
