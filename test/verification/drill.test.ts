@@ -149,3 +149,41 @@ describe('runner drill on MariaDB (mysqldump)', () => {
     expect(c.metrics[0]).toMatchObject({ Database: 'shop', VerificationSuccess: 1 });
   });
 });
+
+describe('runner drill on MariaDB (mariabackup, physical)', () => {
+  let db: MariaDbServer;
+  let dir: string;
+  let baselineFile: string;
+
+  beforeAll(async () => {
+    db = await startMariaDb();
+    dir = scratch('drill-mb-');
+    db.sql('create database shop');
+    db.sql(MYSQL_SHOP_SCHEMA, 'shop');
+    const c = await connect({ engine: 'mysql', host: db.host, port: db.port, user: db.user, password: db.password, database: 'shop', tls: false });
+    try {
+      baselineFile = join(dir, 'baseline.json');
+      writeFileSync(baselineFile, JSON.stringify(await captureBaseline(c, { database: 'shop', userChecks: userChecksFor('mysql') })));
+    } finally {
+      await c.close();
+    }
+    const r = await runRunner(['backup', '--engine', 'mariabackup', '--database', 'shop', '--posix-repo', join(dir, 'repo'), '--type', 'full',
+      '--db-user', 'root', '--db-socket', db.socket, '--mysql-defaults-file', db.defaultsFile, '--spool-dir', join(dir, 'spool')], { RUNNER_DB_PASSWORD: db.password, TZ: 'UTC' });
+    if (r.code !== 0) throw new Error(`runner backup failed: ${r.stdout}${r.stderr}`);
+  });
+
+  afterAll(async () => {
+    await db?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('restores the latest mariabackup into a data directory, starts a scratch server on it and passes every check', async () => {
+    const c = collect();
+    const result = await drill(['--engine', 'mariabackup', '--database', 'shop', '--posix-repo', join(dir, 'repo'), '--db-name', 'shop',
+      '--spool-dir', join(dir, 'spool'), '--baseline-file', baselineFile, '--drill-dir', join(dir, 'drill')], { ...c.io, env: { ...process.env, TZ: 'UTC' } });
+    expect(result.message).toBe('PASSED 7/7 checks on shop');
+    expect(result.exitCode).toBe(0);
+    expect(c.metrics[0]).toMatchObject({ Database: 'shop', VerificationSuccess: 1, engine: 'mariabackup' });
+    expect(readdirSync(join(dir, 'drill'))).toEqual([]);
+  });
+});

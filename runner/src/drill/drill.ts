@@ -15,7 +15,7 @@
  * 2 bad flags or a missing tool; 3 the scratch server or the connection failed.
  */
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMON_OPTIONS } from '../core/common-options';
 import { asRunnerError, ConfigError, EXIT } from '../core/errors';
@@ -134,6 +134,9 @@ export async function drill(argv: string[], io: DrillIo = {}): Promise<DrillResu
   let client: DatabaseClient | undefined;
   const restoreStarted = Date.now();
   try {
+    // The scratch servers run as their service users: they must be able to enter the drill directory.
+    mkdirSync(runDir, { recursive: true, mode: 0o755 });
+    chmodSync(runDir, 0o755);
     let restoreEnv: NodeJS.ProcessEnv = env;
     if (shape.kind === 'logical') {
       server = shape.sql === 'postgres' ? await startPostgresScratch({ dir: join(runDir, 'server') }) : await startMariaDbScratch({ dir: join(runDir, 'server') });

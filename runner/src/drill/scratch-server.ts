@@ -157,14 +157,16 @@ export async function startMariaDbScratch(o: MariaDbScratchOptions): Promise<Scr
     chown(dataDir, 'mysql');
   }
   const cmd = asUser('mysql', [mysqld, `--defaults-file=${cnf}`]);
-  const proc: ChildProcess = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore' });
+  const proc: ChildProcess = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString('utf8')).slice(-2000); });
   const client = findTool('mariadb') || findTool('mysql');
   if (!client) throw new MissingToolError('mariadb', 'drill (MariaDB client)');
   const started = Date.now();
   for (;;) {
     if (proc.exitCode !== null) {
       const tail = spawnSync('tail', ['-n', '20', join(o.dir, 'error.log')], { encoding: 'utf8' }).stdout;
-      throw new DatabaseError(`mariadbd exited with code ${proc.exitCode} before accepting connections: ${tail}`);
+      throw new DatabaseError(`mariadbd exited with code ${proc.exitCode} before accepting connections: ${(tail || stderr).trim()}`);
     }
     if (spawnSync(client, [`--socket=${socket}`, '-uroot', '-e', 'select 1'], { stdio: 'ignore' }).status === 0) break;
     if (Date.now() - started > 600000) throw new DatabaseError('mariadbd did not accept connections within 600 s');
