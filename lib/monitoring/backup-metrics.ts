@@ -11,9 +11,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
-/** The AWS Backup metric namespace. */
-export const AWS_BACKUP_NAMESPACE = 'AWS/Backup';
-
 /**
  * Values of the AWS Backup `ResourceType` dimension for the engines this library protects.
  * An enum-like class: AWS adds resource types, `BackupResourceType.of()` covers the others.
@@ -67,6 +64,9 @@ const JOB_METRIC = {
  * job counts; a period with no job has no data point (not a zero).
  */
 export class BackupJobMetrics {
+  /** The AWS Backup metric namespace. */
+  public static readonly NAMESPACE = 'AWS/Backup';
+
   /** Backup jobs that completed (a new recovery point exists). */
   public static backupJobsCompleted(vaultName: string, options?: BackupJobMetricOptions): cloudwatch.Metric {
     return jobMetric(JOB_METRIC.backupCompleted, vaultName, options);
@@ -120,7 +120,7 @@ function jobMetric(metricName: string, vaultName: string, options: BackupJobMetr
   const dimensionsMap: Record<string, string> = { BackupVaultName: vaultName };
   if (resourceType) dimensionsMap.ResourceType = resourceType.value;
   return new cloudwatch.Metric({
-    namespace: AWS_BACKUP_NAMESPACE,
+    namespace: BackupJobMetrics.NAMESPACE,
     metricName,
     statistic: cloudwatch.Stats.SUM,
     period: Duration.minutes(5),

@@ -20,7 +20,7 @@ import { BackupLocation, MeasuredRpo, MeasuredRpoDatabase, MeasuredRpoVault } fr
 import { RecoveryMetrics } from './recovery-metrics';
 import { ReplicationLagMetrics } from './replication-lag-metrics';
 import { RunnerMetrics } from './runner-metrics';
-import { S3_RTC_THRESHOLD, S3ReplicationMetrics, S3ReplicationRule } from './s3-replication-metrics';
+import { S3ReplicationMetrics, S3ReplicationRule } from './s3-replication-metrics';
 import { VerificationMetrics } from './verification-metrics';
 
 /** How urgent an alarm is. Both go to the same topic; the severity is in the name and description. */
@@ -303,7 +303,7 @@ const DEFAULT_MEASURED_RPO_LEVELS = { warning: 80, critical: 100 };
 const DEFAULT_LAG_LEVELS = { warning: 50, critical: 100 };
 
 /** A window as an alarm can express it: "no data point ≥ 1 in N periods". */
-export function silenceWindow(window: Duration): { period: Duration; evaluationPeriods: number } {
+function silenceWindow(window: Duration): { period: Duration; evaluationPeriods: number } {
   const seconds = Math.ceil(window.toSeconds() / 60) * 60;
   if (seconds <= 3600) return { period: Duration.seconds(seconds), evaluationPeriods: 1 };
   return { period: Duration.hours(1), evaluationPeriods: Math.ceil(seconds / 3600) };
@@ -470,8 +470,8 @@ export class BackupMonitoring extends Construct {
       if (db.runner && (db.runner.jobs?.length === 0)) problems.push(`${d}: runner.jobs is empty; omit it to watch the backup job`);
       const lat = db.s3Replication?.latencyThreshold;
       if (lat && (lat.isUnresolved() || lat.toSeconds() < 60)) problems.push(`${d}: s3Replication.latencyThreshold must be at least 1 minute (ReplicationLatency resolution), got ${lat.toHumanString()}`);
-      if (db.s3Replication && (lat ?? S3_RTC_THRESHOLD).toSeconds() > rpoSeconds) {
-        Annotations.of(this).addWarningV2('@cdk-database-dr/monitoring:replication-latency-above-rpo', `database '${db.name}': the S3 replication latency threshold (${(lat ?? S3_RTC_THRESHOLD).toHumanString()}) is longer than the rpo (${db.rpo.toHumanString()}): losing the primary Region can lose more than the RPO of replicated backups`);
+      if (db.s3Replication && (lat ?? S3ReplicationMetrics.RTC_THRESHOLD).toSeconds() > rpoSeconds) {
+        Annotations.of(this).addWarningV2('@cdk-database-dr/monitoring:replication-latency-above-rpo', `database '${db.name}': the S3 replication latency threshold (${(lat ?? S3ReplicationMetrics.RTC_THRESHOLD).toHumanString()}) is longer than the rpo (${db.rpo.toHumanString()}): losing the primary Region can lose more than the RPO of replicated backups`);
       }
     }
     return problems;
@@ -568,7 +568,7 @@ export class BackupMonitoring extends Construct {
       metric: S3ReplicationMetrics.operationsFailedReplication(rule), threshold: 1, thresholdUnit: 'operations',
       comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING });
-    const latency = rule.latencyThreshold ?? S3_RTC_THRESHOLD;
+    const latency = rule.latencyThreshold ?? S3ReplicationMetrics.RTC_THRESHOLD;
     // AWS advises missing data "ignore" for replication alarms: no pending object publishes nothing.
     this.addAlarm({ subject, kind: 's3-replication-latency', severity: AlarmSeverity.WARNING, databases: [db.name],
       meaning: `${rule.destinationBucketName} is more than ${latency.toHumanString()} behind ${rule.sourceBucketName} (rule ${rule.ruleId}; Replication Time Control promises 15 minutes)`,
@@ -731,7 +731,7 @@ export class BackupMonitoring extends Construct {
         ], width: 8 }));
       }
       if (db.s3Replication) {
-        const latency = db.s3Replication.latencyThreshold ?? S3_RTC_THRESHOLD;
+        const latency = db.s3Replication.latencyThreshold ?? S3ReplicationMetrics.RTC_THRESHOLD;
         row.push(new cloudwatch.GraphWidget({ title: `S3 replication ${db.s3Replication.ruleId}`,
           left: [S3ReplicationMetrics.replicationLatency(db.s3Replication, { label: 'latency (s)' })],
           leftAnnotations: [{ value: latency.toSeconds(), label: `threshold ${latency.toHumanString()}`, color: cloudwatch.Color.ORANGE }],
@@ -759,7 +759,7 @@ export class BackupMonitoring extends Construct {
 }
 
 /** 5 minutes, shortened so that twice the interval fits in the shortest RPO of a measured database. */
-export function defaultMeasuredRpoInterval(databases: MonitoredDatabase[]): Duration {
+function defaultMeasuredRpoInterval(databases: MonitoredDatabase[]): Duration {
   let minutes = 5;
   for (const db of databases) {
     if (!hasRecoveryPointSource(db) || db.rpo.isUnresolved()) continue;

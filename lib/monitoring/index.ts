@@ -1,4 +1,3 @@
-export * from './metric-names';
 export * from './backup-metrics';
 export * from './replication-lag-metrics';
 export * from './s3-replication-metrics';

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,6 +18,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
 import { RECOVERY_METRICS } from './metric-names';
+import { RecoveryMetrics } from './recovery-metrics';
 import {
   MEASURED_RPO_ENV, MEASURED_RPO_INLINE_CONFIG_MAX_CHARS, MeasuredRpoConfig, MeasuredRpoDatabaseConfig, RUNNER_MANIFEST_NAME,
 } from './measured-rpo-env';
@@ -107,7 +109,7 @@ export interface MeasuredRpoProps {
 /** Measures every database's RPO on a schedule and publishes `MeasuredRpoSeconds`. */
 export class MeasuredRpo extends Construct {
   /** The Lambda function. */
-  public readonly function: lambda.Function;
+  public readonly lambdaFunction: lambda.Function;
   /** The schedule. */
   public readonly rule: events.Rule;
   /** How often the RPO is measured. */
@@ -178,7 +180,7 @@ export class MeasuredRpo extends Construct {
       conditions: { StringEquals: { 'cloudwatch:namespace': RECOVERY_METRICS.namespace } },
     }));
 
-    this.function = new lambda.Function(this, 'Function', {
+    this.lambdaFunction = new lambda.Function(this, 'Function', {
       description: 'Measures the age of the newest recovery point of each database (MeasuredRpoSeconds)',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -197,10 +199,18 @@ export class MeasuredRpo extends Construct {
       description: 'Measures the RPO of each protected database',
       schedule: events.Schedule.rate(this.interval),
       // A late run is pointless: the next one is minutes away, and the alarm catches the gap.
-      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: this.interval })],
+      targets: [new targets.LambdaFunction(this.lambdaFunction, { retryAttempts: 0, maxEventAge: this.interval })],
     });
 
     this.acknowledgeFindings();
+  }
+
+  /**
+   * `MeasuredRpoSeconds` of one of the measured databases.
+   * @default - the Maximum over 5 minutes
+   */
+  public metricMeasuredRpo(database: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return RecoveryMetrics.measuredRpo(database, options);
   }
 
   /** The Lambda's view of one database, granting it exactly what that view reads. */
@@ -263,7 +273,7 @@ export class MeasuredRpo extends Construct {
   }
 
   private acknowledgeFindings(): void {
-    const v = Validations.of(this.function);
+    const v = Validations.of(this.lambdaFunction);
     for (const pack of ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321']) {
       v.acknowledge({ id: `${pack}-LambdaDLQ`, reason: 'A failed scheduled run publishes no MeasuredRpoSeconds data point, and the measured-RPO alarm treats missing data as breaching: the failure pages through the alarm, and a queue would only hold empty schedule events' });
       v.acknowledge({ id: `${pack}-LambdaInsideVPC`, reason: 'The function only calls AWS APIs (AWS Backup, RDS describe, S3, CloudWatch); it never connects to a database, so it needs no VPC' });

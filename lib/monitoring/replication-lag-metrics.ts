@@ -12,9 +12,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
-/** The RDS metric namespace (RDS and Aurora). */
-export const AWS_RDS_NAMESPACE = 'AWS/RDS';
-
 /** Options for an Aurora Global Database lag metric. */
 export interface GlobalDatabaseLagMetricOptions extends cloudwatch.MetricOptions {
   /**
@@ -27,6 +24,9 @@ export interface GlobalDatabaseLagMetricOptions extends cloudwatch.MetricOptions
 
 /** Factories for the replication lag metrics of RDS read replicas and Aurora clusters. */
 export class ReplicationLagMetrics {
+  /** The RDS metric namespace (RDS and Aurora). */
+  public static readonly NAMESPACE = 'AWS/RDS';
+
   /**
    * `ReplicaLag` of an RDS read replica, in **seconds**: how far the replica's data is behind
    * its source. Published on the replica instance.
@@ -64,7 +64,7 @@ export class ReplicationLagMetrics {
 
 function rdsMetric(metricName: string, dims: Record<string, string>, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
   return new cloudwatch.Metric({
-    namespace: AWS_RDS_NAMESPACE,
+    namespace: ReplicationLagMetrics.NAMESPACE,
     metricName,
     statistic: cloudwatch.Stats.MAXIMUM,
     period: Duration.minutes(1),

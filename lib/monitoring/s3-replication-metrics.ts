@@ -8,12 +8,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
-/** The S3 metric namespace. */
-export const AWS_S3_NAMESPACE = 'AWS/S3';
-
-/** Replication Time Control's objective: 99.99 % of objects replicated within 15 minutes. */
-export const S3_RTC_THRESHOLD = Duration.minutes(15);
-
 /** One S3 replication rule, as the replication metrics' dimensions name it. */
 export interface S3ReplicationRule {
   /** Name of the bucket objects are replicated from. */
@@ -29,6 +23,11 @@ export interface S3ReplicationRule {
  * the `Maximum` (their only valid statistic), failures to the `Sum`; all over 5 minutes.
  */
 export class S3ReplicationMetrics {
+  /** The S3 metric namespace. */
+  public static readonly NAMESPACE = 'AWS/S3';
+  /** Replication Time Control's objective: 99.99 % of objects replicated within 15 minutes. */
+  public static readonly RTC_THRESHOLD = Duration.minutes(15);
+
   /** `ReplicationLatency`: seconds the destination is behind the source. */
   public static replicationLatency(rule: S3ReplicationRule, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return s3Metric('ReplicationLatency', rule, cloudwatch.Stats.MAXIMUM, options);
@@ -54,7 +53,7 @@ export class S3ReplicationMetrics {
 
 function s3Metric(metricName: string, rule: S3ReplicationRule, statistic: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
   return new cloudwatch.Metric({
-    namespace: AWS_S3_NAMESPACE,
+    namespace: S3ReplicationMetrics.NAMESPACE,
     metricName,
     statistic,
     period: Duration.minutes(5),
