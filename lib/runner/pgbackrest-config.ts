@@ -108,11 +108,19 @@ export interface PgBackRestDatabaseHost {
    */
   readonly configPath?: string;
   /**
-   * TLS server certificate, key and CA on the database host.
-   * @default '<configPath>/tls/server.crt', '<configPath>/tls/server.key', '<configPath>/tls/ca.crt'
+   * TLS server certificate of `pgbackrest server` on the database host.
+   * @default '<configPath>/tls/server.crt'
    */
   readonly serverCertFile?: string;
+  /**
+   * Its private key (mode 0600, owner postgres).
+   * @default '<configPath>/tls/server.key'
+   */
   readonly serverKeyFile?: string;
+  /**
+   * CA that signed the runner's client certificate (and the server's).
+   * @default '<configPath>/tls/ca.crt'
+   */
   readonly caFile?: string;
   /**
    * Common name of the runner's client certificate that the server accepts for this stanza.
@@ -126,11 +134,19 @@ export interface PgBackRestDatabaseHost {
    */
   readonly instanceProfileCredentials?: boolean;
   /**
-   * Lock, log and spool directories on the database host.
-   * @default pgBackRest's defaults (/tmp/pgbackrest, /var/log/pgbackrest, /var/spool/pgbackrest)
+   * Lock directory on the database host.
+   * @default - pgBackRest's default (/tmp/pgbackrest)
    */
   readonly lockPath?: string;
+  /**
+   * Log directory on the database host.
+   * @default - pgBackRest's default (/var/log/pgbackrest)
+   */
   readonly logPath?: string;
+  /**
+   * Spool directory on the database host.
+   * @default - pgBackRest's default (/var/spool/pgbackrest)
+   */
   readonly spoolPath?: string;
 }
 

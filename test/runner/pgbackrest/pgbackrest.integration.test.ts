@@ -21,12 +21,17 @@ const BUCKET = 'pg-backups';
 const CIPHER = 'correct horse battery staple 42';
 const STANZA = 'main';
 
-let s3: S3Server;
+let s3server: S3Server;
 let pg: PostgresServer;
 let server: ChildProcess | undefined;
 let work: string;
 let settings: PgBackRestSettings;
 let runnerEnv: Record<string, string>;
+let client: ReturnType<typeof s3Client> | undefined;
+function s3(): ReturnType<typeof s3Client> {
+  client ??= s3Client(s3server);
+  return client;
+}
 const cleanup: string[] = [];
 
 function openssl(args: string[]): void {
@@ -75,7 +80,7 @@ function expectOk(r: RunResult): void {
 
 async function manifestOf(r: RunResult): Promise<Record<string, any>> {
   const key = logLine(r, 'backup complete').manifest as string;
-  const body = await s3Client(s3).send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  const body = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
   return JSON.parse(await body.Body!.transformToString());
 }
 
@@ -96,8 +101,8 @@ beforeAll(async () => {
   requireTool('openssl');
   work = mkdtempSync(join(tmpdir(), 'pgbr-it-'));
   chmodSync(work, 0o755);
-  s3 = await startS3();
-  await s3.createBucket(BUCKET);
+  s3server = await startS3();
+  await s3server.createBucket(BUCKET);
 
   // Database host side: config directory with pgbackrest.conf (rendered) and conf.d/secrets.conf.
   const dbConfigPath = join(work, 'db-etc-pgbackrest');
@@ -106,7 +111,7 @@ beforeAll(async () => {
   const tlsPort = await freePort();
   const base = {
     stanza: STANZA,
-    repository: { bucket: BUCKET, region: s3.region, path: '/pgbackrest', endpoint: '127.0.0.1', port: s3.port, pathStyle: true, caFile: s3.caFile },
+    repository: { bucket: BUCKET, region: s3server.region, path: '/pgbackrest', endpoint: '127.0.0.1', port: s3server.port, pathStyle: true, caFile: s3server.caFile },
     compressLevel: 3,
     processMax: 2,
   };
@@ -124,7 +129,7 @@ beforeAll(async () => {
   writeFileSync(join(dbConfigPath, 'pgbackrest.conf'), renderDbHostConfig(settings));
   // What the operator fills from Secrets Manager on a real host (no instance profile here).
   writeFileSync(join(dbConfigPath, 'conf.d', 'secrets.conf'),
-    `[global]\nrepo1-cipher-pass=${CIPHER}\nrepo1-s3-key=${s3.accessKeyId}\nrepo1-s3-key-secret=${s3.secretAccessKey}\n`, { mode: 0o600 });
+    `[global]\nrepo1-cipher-pass=${CIPHER}\nrepo1-s3-key=${s3server.accessKeyId}\nrepo1-s3-key-secret=${s3server.secretAccessKey}\n`, { mode: 0o600 });
   for (const d of [dbConfigPath, dbHostDirs.lockPath, dbHostDirs.logPath, dbHostDirs.spoolPath]) chownRecursive(d, 'postgres');
   chmodSync(join(tlsDir, 'server.key'), 0o600);
 
@@ -133,7 +138,7 @@ beforeAll(async () => {
   await waitForPort(tlsPort);
 
   runnerEnv = {
-    ...s3Env(s3, BUCKET),
+    ...s3Env(s3server, BUCKET),
     RUNNER_PGBACKREST_SETTINGS: JSON.stringify(settings),
     RUNNER_PGBACKREST_CIPHER_PASS: CIPHER,
     RUNNER_PGBACKREST_TLS_CA: readFileSync(join(tlsDir, 'ca.crt'), 'utf8'),
@@ -150,7 +155,8 @@ afterAll(async () => {
     await new Promise((r) => server!.once('exit', r));
   }
   await pg?.stop();
-  await s3?.stop();
+  client?.destroy();
+  await s3server?.stop();
   for (const d of cleanup) rmSync(d, { recursive: true, force: true });
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -175,7 +181,7 @@ describe('pgBackRest through the runner (repository host over TLS, S3 repository
     expect(full.objects).toHaveLength(1);
     expect(full.objects[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     // No secret in anything the runner printed.
-    for (const secret of [CIPHER, s3.secretAccessKey, runnerEnv.RUNNER_PGBACKREST_TLS_CLIENT_KEY.split('\n')[1]]) {
+    for (const secret of [CIPHER, s3server.secretAccessKey, runnerEnv.RUNNER_PGBACKREST_TLS_CLIENT_KEY.split('\n')[1]]) {
       expect(r.stdout).not.toContain(secret);
       expect(r.stderr).not.toContain(secret);
     }
@@ -261,7 +267,7 @@ describe('pgBackRest through the runner (repository host over TLS, S3 repository
     const done = logLine(r, 'pgbackrest expire complete');
     expect(done.backupsKept).toEqual([newest.details.label]);
     expect(done.runnerManifestsRemoved).toBe(2);
-    const keys = await listKeys(s3Client(s3), BUCKET, 'runner/orders/pgbackrest/');
+    const keys = await listKeys(s3(), BUCKET, 'runner/orders/pgbackrest/');
     expect(keys.filter((k) => k.endsWith('/manifest.json'))).toEqual([`runner/orders/pgbackrest/${newest.backupId}/manifest.json`]);
     const after = logLine(await runner('info'), 'info').info.backups.map((b: any) => b.label);
     expect(after).toEqual([newest.details.label]);

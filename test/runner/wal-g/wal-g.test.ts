@@ -58,12 +58,15 @@ describe('wal-g command lines and environment', () => {
 describe('wal-g through the runner CLI', () => {
   let s3: S3Server;
   let dir: string;
+  let client: ReturnType<typeof s3Client>;
   beforeAll(async () => {
     s3 = await startS3();
+    client = s3Client(s3);
     await s3.createBucket('walg');
     dir = mkdtempSync(join(tmpdir(), 'walg-'));
   });
   afterAll(async () => {
+    client?.destroy();
     await s3?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -78,7 +81,7 @@ describe('wal-g through the runner CLI', () => {
     const err = r.logs.find((l) => l.level === 'error');
     expect(String(err?.msg)).toMatch(/wal-g is not installed \(required by engine wal-g\); install it in the runner image \(runner\/apt-packages.txt\)/);
     expect(outcome(r)).toMatchObject({ JobSuccess: 0, JobFailure: 1, exitCode: 2, Engine: 'wal-g', Job: 'backup' });
-    expect(await listKeys(s3Client(s3), 'walg')).toEqual([]);
+    expect(await listKeys(client, 'walg')).toEqual([]);
     expect(r.stdout).not.toContain(KEY);
     expect(r.stdout).not.toContain('db-secret-pw');
   });
@@ -117,7 +120,7 @@ esac
     for (const c of calls) expect(c.split('\n')[0]).not.toMatch(/db-secret-pw|c2VjcmV0/);
     expect(r.stdout).not.toContain(KEY);
     expect(r.stdout).not.toContain('db-secret-pw');
-    const keys = await listKeys(s3Client(s3), 'walg');
+    const keys = await listKeys(client, 'walg');
     expect(keys).toEqual(expect.arrayContaining([expect.stringMatching(/^runner\/orders\/wal-g\/\d{8}T\d{6}Z-full\/manifest\.json$/),
       expect.stringMatching(/wal-g-backup\.json$/)]));
     expect(existsSync(state)).toBe(true);
