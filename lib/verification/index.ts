@@ -1,2 +1,3 @@
 export * from './verified-database';
 export * from './restore-verification';
+export * from './runner-drill';

@@ -1,0 +1,254 @@
+/**
+ * Scheduled restore drills of a BackupRunner's backups: a Fargate task runs `runner drill`,
+ * which restores the latest backup into a throw-away server inside the task, checks it against
+ * the production baseline and emits the verification metrics; alarms fire on a failed drill and
+ * on no successful drill within N days.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import {
+  Duration, Stack,
+  aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as cwActions, aws_ec2 as ec2, aws_ecr_assets as ecrAssets, aws_ecs as ecs,
+  aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_scheduler as scheduler, aws_scheduler_targets as targets, aws_sns as sns,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ConfigurationError } from '../errors';
+import { VerificationMetrics } from '../monitoring/verification-metrics';
+import { BackupRunner } from '../runner/backup-runner';
+import { RUNNER_ENV } from '../runner/runner-env';
+import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
+import { BackupBucket } from '../storage/backup-bucket';
+import { baselineKey } from './handler-config';
+import { verificationKey } from './lambda-support';
+
+export interface RunnerDrillProps {
+  /** The runner whose backups are drilled: its cluster, engine, database, network, logs and execution role are reused. */
+  readonly runner: BackupRunner;
+  /** The bucket the runner backs up into; the drill only reads it. */
+  readonly backupBucket: BackupBucket;
+  /** Bucket of the production baseline (RestoreVerification.baselineBucket). */
+  readonly baselineBucket: s3.IBucket;
+  /** Key the baseline is encrypted with (RestoreVerification.encryptionKey). */
+  readonly baselineEncryptionKey: kms.IKey;
+  /**
+   * Object key of the baseline.
+   * @default 'baselines/<runner.database>/baseline.json' (where RestoreVerification's capture writes it)
+   */
+  readonly baselineObjectKey?: string;
+  /** SQL database the drill restores and checks (`--db-name`). */
+  readonly databaseName: string;
+  /**
+   * When drills run.
+   * @default - every Sunday at 05:00 UTC
+   */
+  readonly schedule?: scheduler.ScheduleExpression;
+  /**
+   * Key prefix of the runner's backups (must match the runner's `s3Prefix`).
+   * @default 'runner'
+   */
+  readonly s3Prefix?: string;
+  /**
+   * Subnets of the drill task.
+   * @default - private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default 2048 */
+  readonly cpu?: number;
+  /** @default 8192 */
+  readonly memoryLimitMiB?: number;
+  /**
+   * Ephemeral storage (GiB): the restored data and the scratch server live there (21–200).
+   * @default 100
+   */
+  readonly ephemeralStorageGiB?: number;
+  /**
+   * CPU architecture of the task and the image (match the runner's).
+   * @default ecs.CpuArchitecture.ARM64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+  /**
+   * The runner image (it must hold the database server of the engine: initdb/pg_ctl or mariadbd).
+   * @default - the bundled runner image (assets/runner)
+   */
+  readonly image?: ecs.ContainerImage;
+  /**
+   * Alarm when no drill passed for this long (whole days, 1–7).
+   * @default Duration.days(7)
+   */
+  readonly maxTimeWithoutSuccess?: Duration;
+  /**
+   * Topic the alarms notify.
+   * @default - a new encrypted topic
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Row-count drift always allowed (`--row-count-absolute-tolerance`).
+   * @default 0
+   */
+  readonly rowCountAbsoluteTolerance?: number;
+  /**
+   * Fraction of a table's rows it may change by per day between baseline and backup.
+   * @default 0.05
+   */
+  readonly rowCountGrowthRatePerDay?: number;
+}
+
+const CONTAINER = 'drill';
+const DRILL_DIR = '/tmp/runner-drill';
+
+export class RunnerDrill extends Construct {
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  public readonly taskRole: iam.Role;
+  public readonly policy: iam.ManagedPolicy;
+  public readonly schedule: scheduler.Schedule;
+  public readonly alarmTopic: sns.ITopic;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly database: string;
+
+  constructor(scope: Construct, id: string, props: RunnerDrillProps) {
+    super(scope, id);
+    const problems: string[] = [];
+    const days = props.maxTimeWithoutSuccess;
+    if (days && !days.isUnresolved() && (!Number.isInteger(days.toDays({ integral: false })) || days.toDays({ integral: false }) < 1 || days.toDays({ integral: false }) > 7)) {
+      problems.push(`maxTimeWithoutSuccess must be whole days from 1 to 7, got ${days.toHumanString()}`);
+    }
+    const eph = props.ephemeralStorageGiB ?? 100;
+    if (!Number.isInteger(eph) || eph < 21 || eph > 200) problems.push(`ephemeralStorageGiB must be 21-200, got ${eph}`);
+    if (!props.databaseName) problems.push('databaseName is required (the SQL database the drill restores and checks)');
+    for (const [name, v] of [['rowCountAbsoluteTolerance', props.rowCountAbsoluteTolerance], ['rowCountGrowthRatePerDay', props.rowCountGrowthRatePerDay]] as const) {
+      if (v !== undefined && !(v >= 0)) problems.push(`${name} must be ≥ 0, got ${v}`);
+    }
+    if (problems.length) throw new ConfigurationError(`RunnerDrill ${this.node.path}`, problems);
+
+    const runner = props.runner;
+    this.database = runner.database;
+    const stack = Stack.of(this);
+    const prefix = (props.s3Prefix ?? 'runner').replace(/^\/+|\/+$/g, '');
+    const objectKey = props.baselineObjectKey ?? baselineKey('baselines/', runner.database);
+
+    // The drill's identity reads this database's backups and its baseline; it writes nothing.
+    this.taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `Restore drill of ${runner.database}: reads its runner backups and baseline`,
+    });
+    const backups = props.backupBucket.bucket.arnForObjects(`${prefix}/${runner.database}/*`);
+    const baselineObject = props.baselineBucket.arnForObjects(objectKey);
+    // A customer-managed policy: inline policies fail the HIPAA/NIST/PCI IAMNoInlinePolicy rule.
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      roles: [this.taskRole],
+      description: `Restore drill of ${runner.database}: read-only`,
+      statements: [
+        new iam.PolicyStatement({ sid: 'ReadBackups', actions: ['s3:GetObject'], resources: [backups] }),
+        new iam.PolicyStatement({
+          sid: 'ListBackups', actions: ['s3:ListBucket'], resources: [props.backupBucket.bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${prefix}/${runner.database}/*`, `${prefix}/${runner.database}/`] } },
+        }),
+        new iam.PolicyStatement({ sid: 'DecryptBackups', actions: ['kms:Decrypt'], resources: [props.backupBucket.encryptionKey.keyArn] }),
+        new iam.PolicyStatement({ sid: 'ReadBaseline', actions: ['s3:GetObject'], resources: [baselineObject] }),
+        new iam.PolicyStatement({ sid: 'DecryptBaseline', actions: ['kms:Decrypt'], resources: [props.baselineEncryptionKey.keyArn] }),
+      ],
+    });
+    acknowledgeWildcardResource(this.policy, backups,
+      `Backup object names carry the backup id chosen at backup time; the prefix limits reads to ${runner.database}'s runner backups`);
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: props.cpu ?? 2048,
+      memoryLimitMiB: props.memoryLimitMiB ?? 8192,
+      ephemeralStorageGiB: eph,
+      runtimePlatform: { cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      taskRole: this.taskRole,
+      executionRole: runner.executionRole,
+    });
+    this.taskDefinition.addContainer(CONTAINER, {
+      image: props.image ?? defaultImage(props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64),
+      command: [
+        'drill', '--db-name', props.databaseName,
+        '--baseline-uri', `s3://${props.baselineBucket.bucketName}/${objectKey}`,
+        '--row-count-absolute-tolerance', String(props.rowCountAbsoluteTolerance ?? 0),
+        '--row-count-growth-rate-per-day', String(props.rowCountGrowthRatePerDay ?? 0.05),
+      ],
+      environment: {
+        [RUNNER_ENV.engine]: runner.engine,
+        [RUNNER_ENV.database]: runner.database,
+        [RUNNER_ENV.s3Bucket]: props.backupBucket.bucket.bucketName,
+        [RUNNER_ENV.s3Prefix]: prefix,
+        [RUNNER_ENV.region]: stack.region,
+        [RUNNER_ENV.spoolDir]: `${DRILL_DIR}/spool`,
+        RUNNER_DRILL_DIR: DRILL_DIR,
+      },
+      logging: ecs.LogDrivers.awsLogs({ logGroup: runner.logGroup, streamPrefix: `${runner.database}-drill` }),
+      essential: true,
+      stopTimeout: Duration.seconds(60),
+    });
+    acknowledge(this.taskDefinition, [
+      ['AwsSolutions-ECS2', 'The environment holds only non-secret drill settings (engine, database name, bucket, prefix, scratch paths); the drill needs no secret: it restores into its own scratch server'],
+    ]);
+
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      schedule: props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '5', weekDay: 'SUN' }),
+      description: `Restore drill of ${runner.database} (${runner.engine})`,
+      target: new targets.EcsRunFargateTask(runner.cluster, {
+        taskDefinition: this.taskDefinition,
+        vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        securityGroups: runner.connections.securityGroups,
+        assignPublicIp: false,
+        deadLetterQueue: runner.deadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+
+    this.alarmTopic = props.alarmTopic ?? new sns.Topic(this, 'AlarmTopic', {
+      masterKey: verificationKey(this, 'Key'), enforceSSL: true, displayName: `Restore drill alarms of ${runner.database}`,
+    });
+    const action = new cwActions.SnsAction(this.alarmTopic);
+    const n = (props.maxTimeWithoutSuccess ?? Duration.days(7)).toDays();
+    this.addAlarm('Failed', {
+      alarmDescription: `A restore drill of ${runner.database} failed (see the drill log lines)`,
+      metric: this.metricDrillFailure({ period: Duration.hours(1) }),
+      threshold: 1, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }, action);
+    this.addAlarm('NoSuccess', {
+      alarmDescription: `No restore drill of ${runner.database} passed in ${n} days`,
+      metric: this.metricDrillSuccess({ period: Duration.days(1) }),
+      threshold: 1, evaluationPeriods: n, datapointsToAlarm: n, comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    }, action);
+  }
+
+  /** `VerificationSuccess` of this database's drills. @default sum over 5 minutes */
+  public metricDrillSuccess(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return VerificationMetrics.success(this.database, props);
+  }
+
+  /** `VerificationFailure` of this database's drills. @default sum over 5 minutes */
+  public metricDrillFailure(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return VerificationMetrics.failure(this.database, props);
+  }
+
+  /** `MeasuredRtoSeconds`: restore start to a verified copy. @default maximum over 5 minutes */
+  public metricMeasuredRto(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return VerificationMetrics.measuredRto(this.database, props);
+  }
+
+  /** `RestoredDataAgeSeconds`: age of the drilled backup. @default maximum over 5 minutes */
+  public metricRestoredDataAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return VerificationMetrics.restoredDataAge(this.database, props);
+  }
+
+  private addAlarm(id: string, props: cloudwatch.AlarmProps, action: cloudwatch.IAlarmAction): void {
+    const alarm = new cloudwatch.Alarm(this, id, props);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    this.alarms.push(alarm);
+  }
+}
+
+function defaultImage(arch: ecs.CpuArchitecture): ecs.ContainerImage {
+  const dir = path.join(__dirname, '..', '..', 'assets', 'runner');
+  if (!existsSync(path.join(dir, 'Dockerfile')) || !existsSync(path.join(dir, 'runner.js'))) {
+    throw new ConfigurationError('RunnerDrill image', [`the runner image bundle is missing at ${dir} (Dockerfile and runner.js): run npm run bundle`]);
+  }
+  return ecs.ContainerImage.fromAsset(dir, { platform: arch === ecs.CpuArchitecture.X86_64 ? ecrAssets.Platform.LINUX_AMD64 : ecrAssets.Platform.LINUX_ARM64 });
+}

@@ -1,0 +1,83 @@
+/**
+ * The RunnerDrill construct on top of a BackupRunner: a scheduled Fargate task running
+ * `runner drill`, a read-only identity, alarms, and the four nag packs.
+ */
+import { join } from 'node:path';
+import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { BackupRunner } from '../../lib/runner/backup-runner';
+import { BackupBucket } from '../../lib/storage/backup-bucket';
+import { CheckExpectation, RestoreVerification, RunnerDrill, VerifiedEngine } from '../../lib/verification';
+import { ProtectedDatabase } from '../../lib/protection/protected-database';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import { nagFindings } from '../support/nag';
+
+// A fixed image context: assets/runner is rebuilt by concurrent test runs.
+const image = ecs.ContainerImage.fromAsset(join(__dirname, '..', 'runner', 'construct', 'fixtures', 'image'));
+
+function setup(extra: Partial<ConstructorParameters<typeof RunnerDrill>[2]> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'Db', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+  const bucket = new BackupBucket(stack, 'Backups');
+  const password = new secretsmanager.Secret(stack, 'Password');
+  const runner = BackupRunner.pgDump(stack, 'Runner', { database: 'orders', backupBucket: bucket, vpc, host: 'db.internal', user: 'backup', databaseName: 'orders', passwordSecret: password, image });
+  const verification = new RestoreVerification(stack, 'Verification', {
+    vaults: [backup.BackupVault.fromBackupVaultName(stack, 'Vault', 'primary')], vpc,
+    databases: [{ name: 'orders', engine: VerifiedEngine.POSTGRESQL, databaseName: 'orders', database: ProtectedDatabase.fromInstanceArn('arn:aws:rds:eu-west-1:111122223333:db:orders'),
+      masterSecret: password, readOnlySecret: password, checks: [{ name: 'has-orders', sql: 'select 1 from orders limit 1', expect: CheckExpectation.NOT_EMPTY }] }],
+  });
+  const drill = new RunnerDrill(stack, 'Drill', {
+    runner, backupBucket: bucket, baselineBucket: verification.baselineBucket, baselineEncryptionKey: verification.encryptionKey,
+    databaseName: 'orders', image, ...extra,
+  });
+  return { stack, drill, template: () => Template.fromStack(stack) };
+}
+
+describe('RunnerDrill', () => {
+  it('runs `runner drill` on the runner cluster with the runner engine, database and backup location', () => {
+    const { template, stack } = setup();
+    const t = template();
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      EphemeralStorage: { SizeInGiB: 100 },
+      ContainerDefinitions: [Match.objectLike({
+        Name: 'drill',
+        Command: ['drill', '--db-name', 'orders', '--baseline-uri', Match.anyValue(), '--row-count-absolute-tolerance', '0', '--row-count-growth-rate-per-day', '0.05'],
+        Environment: Match.arrayWith([
+          { Name: 'RUNNER_ENGINE', Value: 'pg-dump' }, { Name: 'RUNNER_DATABASE', Value: 'orders' }, { Name: 'RUNNER_DRILL_DIR', Value: '/tmp/runner-drill' },
+        ]),
+      })],
+    });
+    const td = Object.values(t.findResources('AWS::ECS::TaskDefinition')).find((r: any) => r.Properties.ContainerDefinitions[0].Name === 'drill') as any;
+    expect(JSON.stringify(stack.resolve(td.Properties.ContainerDefinitions[0].Command[4]))).toContain('/baselines/orders/baseline.json');
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 5 ? * SUN *)',
+      Target: Match.objectLike({ EcsParameters: Match.objectLike({ LaunchType: 'FARGATE', NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) } }) }),
+    });
+  });
+
+  it('gives the drill read-only access to its backups and baseline', () => {
+    const { template, stack, drill } = setup();
+    const policy = template().toJSON().Resources[stack.getLogicalId(drill.policy.node.defaultChild as any)];
+    const actions = (stack.resolve(policy.Properties.PolicyDocument.Statement) as any[]).flatMap((s) => [].concat(s.Action)).sort();
+    expect(actions).toEqual(['kms:Decrypt', 'kms:Decrypt', 's3:GetObject', 's3:GetObject', 's3:ListBucket']);
+    expect(JSON.stringify(stack.resolve(policy.Properties.PolicyDocument))).toContain('runner/orders/*');
+  });
+
+  it('alarms on a failed drill and on no passing drill within N days', () => {
+    const { template } = setup({ maxTimeWithoutSuccess: Duration.days(3) });
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'VerificationFailure', Dimensions: [{ Name: 'Database', Value: 'orders' }], Threshold: 1 });
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'VerificationSuccess', EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: 'breaching' });
+  });
+
+  it('passes the four compliance packs', () => {
+    const { stack } = setup();
+    expect(nagFindings(stack).filter((f) => f.includes('/Drill/'))).toEqual([]);
+  });
+
+  it('rejects bad props, every problem at once', () => {
+    expect(() => setup({ maxTimeWithoutSuccess: Duration.days(9), ephemeralStorageGiB: 10, rowCountGrowthRatePerDay: -1 }))
+      .toThrow(/3 problems[\s\S]*maxTimeWithoutSuccess must be whole days from 1 to 7, got 9 days[\s\S]*ephemeralStorageGiB must be 21-200, got 10[\s\S]*rowCountGrowthRatePerDay must be ≥ 0, got -1/);
+  });
+});
