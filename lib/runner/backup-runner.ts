@@ -313,7 +313,7 @@ export class BackupRunner extends Construct implements ec2.IConnectable {
       ...(props.retainCount !== undefined ? { retentionFull: props.retainCount } : {}),
       ...(props.retentionDiff !== undefined ? { retentionDiff: props.retentionDiff } : {}),
     };
-    return new BackupRunner(scope, id, {
+    const runner = new BackupRunner(scope, id, {
       ...props,
       engine: RunnerEngine.PGBACKREST,
       pgBackRest: settings,
@@ -326,6 +326,22 @@ export class BackupRunner extends Construct implements ec2.IConnectable {
       ],
       databaseHostParameterPrefix: props.parameterPrefix,
     });
+    // archive-push encrypts each WAL segment with the repository passphrase: the host reads it
+    // once to write <configPath>/conf.d/secrets.conf.
+    runner.databaseHostPolicy!.addStatements(new iam.PolicyStatement({
+      sid: 'ReadRepositoryPassphrase',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [props.cipherPassphrase.secretArn],
+    }));
+    if (props.cipherPassphrase.encryptionKey) {
+      runner.databaseHostPolicy!.addStatements(new iam.PolicyStatement({
+        sid: 'DecryptRepositoryPassphrase',
+        actions: ['kms:Decrypt'],
+        resources: [props.cipherPassphrase.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` } },
+      }));
+    }
+    return runner;
   }
 
   /** pg_dump -Fc of a PostgreSQL database (RDS, Aurora or self-managed), daily by default. */

@@ -155,9 +155,10 @@ describe('BackupRunner (pgBackRest preset)', () => {
   test('database host policy: put and get WAL of this stanza only, list limited to its folder, no delete', () => {
     const policy = Object.values(t.findResources('AWS::IAM::ManagedPolicy')).find((p: any) => /archive-push/.test(p.Properties.Description)) as any;
     const st = policy.Properties.PolicyDocument.Statement;
-    expect(st.map((s: any) => s.Sid).sort()).toEqual(['ArchiveGetReadsWal', 'ArchiveListsWalFolder', 'ArchivePushWritesWal', 'BucketKeyForWal']);
+    expect(st.map((s: any) => s.Sid).sort()).toEqual(['ArchiveGetReadsWal', 'ArchiveListsWalFolder', 'ArchivePushWritesWal', 'BucketKeyForWal', 'ReadRepositoryPassphrase']);
     const actions = st.flatMap((s: any) => [].concat(s.Action)).sort();
-    expect(actions).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(actions).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:GetSecretValue']);
+    expect(st.find((s: any) => s.Sid === 'ReadRepositoryPassphrase').Resource.Ref).toMatch(/^Cipher/);
     expect(JSON.stringify(st.find((s: any) => s.Sid === 'ArchivePushWritesWal').Resource)).toMatch(/\/pgbackrest\/archive\/orders\/\*"/);
     expect(st.find((s: any) => s.Sid === 'ArchiveListsWalFolder').Condition).toEqual({ StringLike: { 's3:prefix': ['pgbackrest/archive/orders/*', 'pgbackrest/archive/orders/'] } });
   });
