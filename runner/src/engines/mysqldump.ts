@@ -87,13 +87,21 @@ const engine: Engine = {
   name: 'mysqldump',
   description: 'Logical MySQL/MariaDB backup: mysqldump --single-transaction with binlog coordinates, streamed through zstd.',
   requiredTools: ['mysqldump', 'mysql', 'zstd'],
-  toolsFor: (c) => (c === 'backup' ? ['mysqldump', 'zstd'] : c === 'restore' ? ['mysql', 'zstd'] : c === 'verify' ? ['zstd'] : []),
+  toolsFor: (c) => (c === 'backup' ? ['mysqldump', 'zstd'] : c === 'restore' ? ['mysql', 'zstd'] : c === 'verify' ? ['zstd'] : c === 'check' ? ['mysql'] : []),
   backupTypes: ['full'],
   validate(command, o) {
     const p: string[] = [];
-    if (command === 'backup' && !o.str('db-host')) p.push('--db-host (or RUNNER_DB_HOST) is required for backup');
+    if ((command === 'backup' || command === 'check') && !o.str('db-host')) p.push(`--db-host (or RUNNER_DB_HOST) is required for ${command}`);
     if (command === 'restore' && !o.str('target-host')) p.push('--target-host (or RUNNER_TARGET_HOST) is required for restore');
     return p;
+  },
+
+  async check(job: JobContext): Promise<void> {
+    const conn = connectionFrom(job.options, 'db', DEFAULTS);
+    const defaults = job.spool.writeSecretFile('source.cnf', clientDefaultsFile(conn));
+    const version = await job.proc.run({ cmd: job.tool('mysql'), args: [...mysqlClientArgs(defaults), '--skip-column-names', '-e', 'SELECT VERSION()'],
+      label: 'mysql (check)', failureKind: 'database' });
+    job.log.info('database reachable', { serverVersion: version.trim() });
   },
 
   async replicaStatus(job) {

@@ -59,12 +59,24 @@ const engine: Engine = {
   ],
   validate(command, o) {
     const p: string[] = [];
-    if (command === 'backup' && !o.str('db-host')) p.push('--db-host (or RUNNER_DB_HOST) is required for backup');
+    if ((command === 'backup' || command === 'check') && !o.str('db-host')) p.push(`--db-host (or RUNNER_DB_HOST) is required for ${command}`);
     if (command === 'restore') {
       if (!o.str('target-host')) p.push('--target-host (or RUNNER_TARGET_HOST) is required for restore');
       if (!o.str('target-db')) p.push('--target-db (or RUNNER_TARGET_DB) is required for restore');
     }
     return p;
+  },
+
+  async check(job: JobContext): Promise<void> {
+    // Reachable, authenticated, and allowed to read every table (what pg_dump needs).
+    const conn = connectionFrom(job.options, 'db', DEFAULTS);
+    const r = await withClient(conn, conn.database ?? DEFAULTS.database, async (c) => (await c.query<{ version: string; unreadable: string }>(
+      `select current_setting('server_version') as version,
+              (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where c.relkind in ('r', 'p', 'm', 'S') and n.nspname not in ('pg_catalog', 'information_schema')
+                  and not has_table_privilege(c.oid, 'select'))::text as unreadable`)).rows[0]);
+    if (r.unreadable !== '0') throw new DatabaseError(`${conn.user} cannot SELECT ${r.unreadable} table(s) of ${conn.database ?? DEFAULTS.database}: grant pg_read_all_data (PostgreSQL 14+) or SELECT on them`);
+    job.log.info('database reachable', { serverVersion: r.version });
   },
 
   async replicaStatus(job) {

@@ -74,5 +74,11 @@ describe('mysqldump engine on MariaDB 10.11 and S3', () => {
     const manifests = (await listKeys(s3Client(s3), bucket, 'runner/shop/mysqldump/')).filter((k) => k.endsWith('manifest.json'));
     expect(manifests).toHaveLength(1);
     expect(r.stdout).not.toContain('wrong-password');
+    const check = await runRunner(['check', ...common()], env());
+    expect(check.code).toBe(0);
+    expect(check.logs.find((l) => l.msg === 'database reachable')!.serverVersion).toMatch(/MariaDB/);
+    const badCheck = await runRunner(['check', ...common()], { ...env(), RUNNER_DB_PASSWORD: 'wrong-password' });
+    expect(badCheck.code).toBe(3);
+    expect(badCheck.logs.filter((l) => l.level === 'error').pop()!.msg).toMatch(/mysql \(check\) exited with code 1: .*Access denied/s);
   });
 });

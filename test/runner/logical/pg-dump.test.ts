@@ -78,6 +78,19 @@ describe('pg-dump engine on PostgreSQL 15 and S3', () => {
     expect(argvLog.envKeys).toContain('PGPASSWORD');
   });
 
+  it('check: reaches the database and the bucket; a wrong password is exit 3; a user who cannot read a table is refused', async () => {
+    const ok = await runRunner(['check', ...common()], env());
+    expect(ok.code).toBe(0);
+    expect(ok.logs.find((l) => l.msg === 'database reachable')!.serverVersion).toMatch(/^15\./);
+    const bad = await runRunner(['check', ...common()], { ...env(), RUNNER_DB_PASSWORD: 'not-the-password' });
+    expect(bad.code).toBe(3);
+    expect(bad.logs.filter((l) => l.level === 'error').pop()!.msg).toMatch(/password authentication failed for user "postgres"/);
+    pg.psql("create role reader login password 'reader-pw'; grant connect on database shop to reader", 'shop');
+    const denied = await runRunner(['check', ...common().map((a) => (a === 'postgres' ? 'reader' : a))], { ...env(), RUNNER_DB_PASSWORD: 'reader-pw' });
+    expect(denied.code).toBe(3);
+    expect(denied.logs.filter((l) => l.level === 'error').pop()!.msg).toMatch(/reader cannot SELECT 1 table\(s\) of shop: grant pg_read_all_data/);
+  });
+
   it('verify fails with exit 5 when a stored object was altered', async () => {
     const first = await runRunner(['backup', ...common()], env());
     expect(first.code).toBe(0);
