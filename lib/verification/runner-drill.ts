@@ -184,6 +184,23 @@ export class RunnerDrill extends Construct {
       ['AwsSolutions-ECS2', 'The environment holds only non-secret drill settings (engine, database name, bucket, prefix, scratch paths); the drill needs no secret: it restores into its own scratch server'],
     ]);
 
+    // Its own scheduler role on a managed policy (the stack-wide role CDK would share gets inline policies).
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: `Starts the restore drill task of ${runner.database}`,
+    });
+    const dlqKey = runner.deadLetterQueue.encryptionMasterKey;
+    const schedulerPolicy = new iam.ManagedPolicy(this, 'SchedulerPolicy', {
+      roles: [schedulerRole],
+      description: `Starts the restore drill task of ${runner.database}`,
+      statements: [
+        new iam.PolicyStatement({ sid: 'RunDrillTask', actions: ['ecs:RunTask'], resources: [this.taskDefinition.taskDefinitionArn],
+          conditions: { ArnEquals: { 'ecs:cluster': runner.cluster.clusterArn } } }),
+        new iam.PolicyStatement({ sid: 'PassTaskRoles', actions: ['iam:PassRole'], resources: [this.taskRole.roleArn, runner.executionRole.roleArn] }),
+        new iam.PolicyStatement({ sid: 'DeadLetters', actions: ['sqs:SendMessage'], resources: [runner.deadLetterQueue.queueArn] }),
+        ...(dlqKey ? [new iam.PolicyStatement({ sid: 'DeadLetterKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [dlqKey.keyArn] })] : []),
+      ],
+    });
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       schedule: props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '5', weekDay: 'SUN' }),
       description: `Restore drill of ${runner.database} (${runner.engine})`,
@@ -195,8 +212,10 @@ export class RunnerDrill extends Construct {
         deadLetterQueue: runner.deadLetterQueue,
         retryAttempts: 2,
         maxEventAge: Duration.hours(1),
+        role: schedulerRole.withoutPolicyUpdates(),
       }),
     });
+    this.schedule.node.addDependency(schedulerPolicy);
 
     this.alarmTopic = props.alarmTopic ?? new sns.Topic(this, 'AlarmTopic', {
       masterKey: verificationKey(this, 'Key'), enforceSSL: true, displayName: `Restore drill alarms of ${runner.database}`,

@@ -65,6 +65,16 @@ describe('RunnerDrill', () => {
     expect(JSON.stringify(stack.resolve(policy.Properties.PolicyDocument))).toContain('runner/orders/*');
   });
 
+  it('starts the task with its own scheduler role, not the stack-wide one CDK shares', () => {
+    const { template, stack, drill } = setup();
+    const tdId = stack.getLogicalId(drill.taskDefinition.node.defaultChild as any);
+    const inline = JSON.stringify(template().findResources('AWS::IAM::Policy'));
+    expect(inline).not.toContain(tdId);
+    const managed = Object.values(template().findResources('AWS::IAM::ManagedPolicy')).filter((p) => JSON.stringify(p).includes(tdId));
+    expect(managed).toHaveLength(1);
+    expect(JSON.stringify(managed[0])).toMatch(/ecs:RunTask[\s\S]*iam:PassRole[\s\S]*sqs:SendMessage/);
+  });
+
   it('alarms on a failed drill and on no passing drill within N days', () => {
     const { template } = setup({ maxTimeWithoutSuccess: Duration.days(3) });
     template().hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'VerificationFailure', Dimensions: [{ Name: 'Database', Value: 'orders' }], Threshold: 1 });
