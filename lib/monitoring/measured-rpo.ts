@@ -194,6 +194,8 @@ export class MeasuredRpo extends Construct {
       logGroup,
       environment,
     });
+    // The role's permissions are a separate managed policy: attach it before the first run.
+    this.lambdaFunction.node.addDependency(this.policy);
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'Measures the RPO of each protected database',
