@@ -395,6 +395,8 @@ export class BackupRunner extends Construct implements ec2.IConnectable {
   public readonly taskDefinitions: ecs.FargateTaskDefinition[];
   public readonly logGroup: logs.ILogGroup;
   public readonly deadLetterQueue: sqs.IQueue;
+  /** Identity EventBridge Scheduler uses to start the tasks. */
+  public readonly schedulerRole: iam.IRole;
   public readonly schedules: scheduler.Schedule[];
   public readonly connections: ec2.Connections;
   /**
@@ -493,6 +495,14 @@ export class BackupRunner extends Construct implements ec2.IConnectable {
       retentionPeriod: Duration.days(14),
     });
 
+    // The scheduler's own identity, so its permissions (RunTask on these task definitions, PassRole
+    // of their roles, SendMessage to the DLQ) land in a managed policy of this construct.
+    const schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: `BackupRunner ${props.database}: EventBridge Scheduler starts the runner tasks`,
+    });
+    this.schedulerRole = schedulerRole;
+
     const jobs = props.schedules ?? defaultRunnerSchedules(props.engine);
     this.taskDefinitions = [];
     this.schedules = [];
@@ -530,6 +540,7 @@ export class BackupRunner extends Construct implements ec2.IConnectable {
           securityGroups,
           assignPublicIp: false,
           deadLetterQueue: this.deadLetterQueue,
+          role: schedulerRole,
           retryAttempts: props.retryAttempts ?? 2,
           maxEventAge: props.maximumEventAge ?? Duration.hours(1),
         }),
@@ -544,7 +555,7 @@ export class BackupRunner extends Construct implements ec2.IConnectable {
       this.databaseHostConfigParameter = side.config;
       this.archiveCommandParameter = side.archiveCommand;
     }
-    this.acknowledgeFindings(props.backupBucket, [backupRole, expireRole], executionRole);
+    this.acknowledgeFindings(props.backupBucket, [backupRole, expireRole], executionRole, schedulerRole);
   }
 
   /** `JobSuccess` of one runner command (default backup). @default sum over 5 minutes */
@@ -654,7 +665,7 @@ export class BackupRunner extends Construct implements ec2.IConnectable {
     return { policy, config, archiveCommand };
   }
 
-  private acknowledgeFindings(bucket: BackupBucket, dataRoles: ManagedPolicyRole[], executionRole: ManagedPolicyRole): void {
+  private acknowledgeFindings(bucket: BackupBucket, dataRoles: ManagedPolicyRole[], executionRole: ManagedPolicyRole, _schedulerRole: ManagedPolicyRole): void {
     for (const td of this.taskDefinitions) {
       acknowledge(td, [
         ['AwsSolutions-ECS2', 'The environment holds only non-secret runner settings (engine, database name, bucket, prefix, pgBackRest settings without secrets); every secret comes from Secrets Manager as an ECS secret.'],
