@@ -84,7 +84,7 @@ export class S3Storage implements Storage {
     let total = 0;
     let uploadId: string | undefined;
     let partNumber = 0;
-    const parts: { PartNumber: number; ETag: string }[] = [];
+    const parts: { PartNumber: number; ETag: string; ChecksumCRC32?: string }[] = [];
     const inFlight = new Set<Promise<void>>();
     let partFailure: unknown;
     let chunks: Buffer[] = [];
@@ -95,8 +95,9 @@ export class S3Storage implements Storage {
 
     const sendPart = (data: Buffer) => {
       const n = ++partNumber;
-      const p = this.client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: data }), { abortSignal: signal })
-        .then((r) => { parts.push({ PartNumber: n, ETag: r.ETag ?? '' }); })
+      const p = this.client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: data, ChecksumAlgorithm: 'CRC32' }),
+        { abortSignal: signal })
+        .then((r) => { parts.push({ PartNumber: n, ETag: r.ETag ?? '', ...(r.ChecksumCRC32 ? { ChecksumCRC32: r.ChecksumCRC32 } : {}) }); })
         .catch((e) => { partFailure ??= e; })
         .finally(() => { inFlight.delete(p); });
       inFlight.add(p);
@@ -116,7 +117,9 @@ export class S3Storage implements Storage {
           chunks = [all.subarray(size)];
           buffered = all.length - size;
           if (!uploadId) {
-            const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+            // An explicit checksum algorithm: S3 Object Lock buckets require a checksum on every part,
+            // and CompleteMultipartUpload must then list each part's checksum.
+            const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ChecksumAlgorithm: 'CRC32' }), { abortSignal: signal });
             uploadId = created.UploadId;
             this.opts.log.debug('multipart upload started', { key, uploadId });
           }
@@ -130,7 +133,7 @@ export class S3Storage implements Storage {
       await runGate(beforeCommit);
       const rest = Buffer.concat(chunks);
       if (!uploadId) {
-        await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: rest }), { abortSignal: signal });
+        await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: rest, ChecksumAlgorithm: 'CRC32' }), { abortSignal: signal });
       } else {
         if (rest.length > 0) sendPart(rest);
         await Promise.all(inFlight);
@@ -164,7 +167,7 @@ export class S3Storage implements Storage {
   async putBytes(key: string, data: Buffer | string): Promise<PutResult> {
     const body = Buffer.isBuffer(data) ? data : Buffer.from(data);
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: body }));
+      await this.client.send(new PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: body, ChecksumAlgorithm: 'CRC32' }));
     } catch (e) {
       throw this.wrap(`upload of ${key}`, e);
     }
