@@ -27,7 +27,7 @@ export interface UploadOptions {
 }
 
 export interface DownloadOptions {
-  /** Decompress zstd (default: as recorded in the manifest entry, or true). */
+  /** Decompress zstd (default true); pass false for objects stored with compression 'none'. */
   readonly decompress?: boolean;
   /** Expected SHA-256 of the stored bytes: the stream errors with a VerificationError on mismatch. */
   readonly sha256?: string;

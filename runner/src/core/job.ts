@@ -347,7 +347,7 @@ class VerifyingHash extends Transform {
 async function verifyObjects(ctx: JobContext, m: Manifest): Promise<string[]> {
   const problems: string[] = [];
   const checks: string[] = [];
-  if (m.objects.length === 0 && !m.details?.externalRepository) problems.push(`manifest of ${m.backupId} lists no objects`);
+  if (m.objects.length === 0) problems.push(`manifest of ${m.backupId} lists no objects`);
   for (const o of m.objects) {
     if (!(await ctx.storage.exists(o.key))) { problems.push(`${o.key} is missing`); continue; }
     const s = await ctx.storage.getStream(o.key, ctx.signal);

@@ -56,6 +56,26 @@ describe('runner faults', () => {
     }
   });
 
+  it('database connection lost mid-dump: exit 3, the truncated stream is never committed, no manifest', async () => {
+    const s3 = await startS3WithMultipart();
+    try {
+      await s3.createBucket(bucket);
+      const client = s3Client(s3);
+      const run = startRunner(['backup', ...pgArgs(), '--s3-part-size-mb', '5', '--log-level', 'debug'], { ...s3Env(s3, bucket), RUNNER_DB_PASSWORD: pg.password });
+      const started = await run.waitForLine((l) => l.msg === 'multipart upload started');
+      pg.psql("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'cdk-database-dr-runner'");
+      const r = await run.result;
+      expect(r.code).toBe(3);
+      expect(errorLine(r).msg).toMatch(/backup failed: pg_dump exited with code 1: .*terminating connection due to administrator command/s);
+      expect(outcome(r)).toMatchObject({ JobFailure: 1, errorKind: 'database', exitCode: 3 });
+      expect(r.logs.find((l) => l.msg === 'multipart upload aborted')).toMatchObject({ uploadId: started.uploadId });
+      expect(await listMultipartUploads(client, bucket)).toEqual([]);
+      expect(await listKeys(client, bucket)).toEqual([]);
+    } finally {
+      await s3.stop();
+    }
+  });
+
   it('S3 endpoint down mid-upload: exit 4, a clear message, a failure metric, no manifest', async () => {
     const s3 = await startS3WithMultipart();
     try {
