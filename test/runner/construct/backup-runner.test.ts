@@ -265,9 +265,11 @@ describe('BackupRunner validation', () => {
 });
 
 describe('default image', () => {
-  test('the bundled runner folder (assets/runner) as an ARM64 image asset, synthesized without Docker', () => {
+  test('the bundled runner folder (assets/runner) as an ARM64 image asset, synthesized without Docker', async () => {
     const dir = join(__dirname, '..', '..', '..', 'assets', 'runner');
-    // Built by the jest global setup (npm run bundle) from runner/Dockerfile and runner/src.
+    // Built by the jest global setup (npm run bundle) from runner/Dockerfile and runner/src. Another
+    // jest process on the same checkout may be rebuilding it right now: give it a few seconds.
+    for (let i = 0; i < 50 && !(existsSync(join(dir, 'Dockerfile')) && existsSync(join(dir, 'runner.js'))); i++) await new Promise((r) => setTimeout(r, 200));
     expect(existsSync(join(dir, 'Dockerfile')) ? 'Dockerfile present' : `no Dockerfile in ${dir}: runner/Dockerfile must exist and npm run bundle must have run`).toBe('Dockerfile present');
     const f = fixture();
     const pw = new secretsmanager.Secret(f.stack, 'DbPassword');
