@@ -57,7 +57,10 @@ export class Metrics {
   put(values: MetricValue[], properties: Record<string, string | number> = {}): void {
     const d = RUNNER_METRICS.dimensions;
     const dims = { [d.database]: this.dims.database, [d.engine]: this.dims.engine, [d.job]: this.dims.job };
-    this.sink(this.redact(JSON.stringify(emfRecord(RUNNER_METRICS.namespace, dims, values, properties))));
+    // Redact property values before encoding (JSON escaping could hide a secret with quotes) and the line after.
+    const props: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(properties)) props[k] = typeof v === 'string' ? this.redact(v) : v;
+    this.sink(this.redact(JSON.stringify(emfRecord(RUNNER_METRICS.namespace, dims, values, props))));
   }
 
   /** The end-of-job line: success/failure, duration, bytes, throughput and (on success) the last-success timestamp. */

@@ -35,6 +35,15 @@ describe('EMF metrics', () => {
       note: 'n', Database: 'd', M: 2 });
   });
 
+  it('masks secrets in metric properties, also ones JSON would escape', () => {
+    const r = new Redactor();
+    r.add('pa"ss\\word');
+    const lines: string[] = [];
+    new Metrics({ database: 'd', engine: 'e', job: 'backup' }, (l) => lines.push(l), (s) => r.redact(s))
+      .jobOutcome({ success: false, durationSeconds: 1, properties: { error: 'auth failed for pa"ss\\word' } });
+    expect(JSON.parse(lines[0]).error).toBe('auth failed for ***');
+  });
+
   it('emits success with duration, bytes, throughput and last-success time; failure without them', () => {
     const lines: string[] = [];
     const m = new Metrics({ database: 'shop', engine: 'pg-dump', job: 'backup' }, (l) => lines.push(l));
