@@ -18,6 +18,7 @@ import { BackupRunner } from '../runner/backup-runner';
 import { RUNNER_ENV } from '../runner/runner-env';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
 import { BackupBucket } from '../storage/backup-bucket';
+import { DRILLED_ENGINES } from './drill-engines';
 import { baselineKey } from './handler-config';
 import { verificationKey } from './lambda-support';
 
@@ -117,6 +118,9 @@ export class RunnerDrill extends Construct {
     if (!props.databaseName) problems.push('databaseName is required (the SQL database the drill restores and checks)');
     for (const [name, v] of [['rowCountAbsoluteTolerance', props.rowCountAbsoluteTolerance], ['rowCountGrowthRatePerDay', props.rowCountGrowthRatePerDay]] as const) {
       if (v !== undefined && !(v >= 0)) problems.push(`${name} must be ≥ 0, got ${v}`);
+    }
+    if (!(DRILLED_ENGINES as readonly string[]).includes(props.runner.engine)) {
+      problems.push(`runner: engine ${props.runner.engine} has no restore drill (supported: ${DRILLED_ENGINES.join(', ')})`);
     }
     if (problems.length) throw new ConfigurationError(`RunnerDrill ${this.node.path}`, problems);
 

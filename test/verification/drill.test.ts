@@ -8,7 +8,8 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureBaseline, connect } from '../../lambda/shared/integrity';
-import { drill } from '../../runner/src/drill';
+import { drill, DRILL_ENGINES } from '../../runner/src/drill';
+import { DRILLED_ENGINES } from '../../lib/verification/drill-engines';
 import { VERIFICATION_METRICS } from '../../lib/monitoring/metric-names';
 import { MariaDbServer, PostgresServer, startMariaDb, startPostgres } from '../support/servers';
 import { runRunner } from '../runner/support/run-runner';
@@ -28,6 +29,10 @@ function collect() {
   const metrics: Record<string, unknown>[] = [];
   return { lines, metrics, io: { sink: (l: string) => { lines.push(l); }, metrics: (l: string) => { metrics.push(JSON.parse(l)); } } };
 }
+
+it('the construct and the runner agree on the drilled engines', () => {
+  expect(Object.keys(DRILL_ENGINES)).toEqual([...DRILLED_ENGINES]);
+});
 
 describe('runner drill on PostgreSQL (pg-dump)', () => {
   let pg: PostgresServer;
@@ -110,6 +115,9 @@ describe('runner drill on PostgreSQL (pg-dump)', () => {
     expect(result.exitCode).toBe(2);
     expect(result.message).toMatch(/engine mongodump has no restore drill/);
     expect(result.message).toMatch(/--target-host is set by the drill/);
+    const physicalPg = await drill(['--engine', 'pgbackrest', '--database', 'x', '--posix-repo', dir, '--baseline-file', baselineFile], c.io);
+    expect(physicalPg.exitCode).toBe(2);
+    expect(physicalPg.message).toMatch(/engine pgbackrest has no restore drill \(supported: pg-dump, mysqldump, mariabackup\)/);
   });
 });
 

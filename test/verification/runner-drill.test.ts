@@ -86,6 +86,17 @@ describe('RunnerDrill', () => {
     expect(nagFindings(stack).filter((f) => f.includes('/Drill/'))).toEqual([]);
   });
 
+  it('refuses a runner whose engine has no drill', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Pg', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const bucket = new BackupBucket(stack, 'Backups');
+    const runner = BackupRunner.mongoDump(stack, 'Runner', { database: 'docs', backupBucket: bucket, vpc, host: 'mongo.internal', user: 'backup',
+      passwordSecret: new secretsmanager.Secret(stack, 'Password'), image });
+    expect(() => new RunnerDrill(stack, 'Drill', { runner, backupBucket: bucket, baselineBucket: bucket.bucket, baselineEncryptionKey: bucket.encryptionKey, databaseName: 'docs', image }))
+      .toThrow(/runner: engine mongodump has no restore drill \(supported: pg-dump, mysqldump, mariabackup\)/);
+  });
+
   it('rejects bad props, every problem at once', () => {
     expect(() => setup({ maxTimeWithoutSuccess: Duration.days(9), ephemeralStorageGiB: 10, rowCountGrowthRatePerDay: -1 }))
       .toThrow(/3 problems[\s\S]*maxTimeWithoutSuccess must be whole days from 1 to 7, got 9 days[\s\S]*ephemeralStorageGiB must be 21-200, got 10[\s\S]*rowCountGrowthRatePerDay must be ≥ 0, got -1/);

@@ -1,8 +1,8 @@
 /**
  * Throw-away database servers for restore drills: started inside the task on 127.0.0.1 with
  * their data under the drill directory, and removed afterwards. Either a fresh server that a
- * logical restore (pg_restore, mysql) loads into, or a server started on a data directory that a
- * physical restore (pgBackRest, mariabackup) produced.
+ * logical restore (pg_restore, mysql) loads into, or a MariaDB server started on a data
+ * directory that mariabackup restored.
  *
  * Servers refuse to run as root: when the runner is root they run as the engine's service user
  * (postgres, mysql) through setpriv. Passwords go through files and stdin, never argv.
@@ -65,50 +65,27 @@ function run(cmd: string[], what: string, input?: string): string {
 }
 
 export interface PostgresScratchOptions {
-  /** Root of everything the server writes. */
+  /** Root of everything the server writes (data directory included). */
   readonly dir: string;
-  /**
-   * A data directory restored by a physical engine; without it a new cluster is initialised.
-   * Its pg_hba.conf is replaced by trust on loopback (the copy is private to this task).
-   */
-  readonly dataDir?: string;
-  /** Role to connect as on a restored data directory. @default 'postgres' */
-  readonly superuser?: string;
 }
 
+/** A new PostgreSQL cluster for a logical restore, reachable with a generated password on 127.0.0.1. */
 export async function startPostgresScratch(o: PostgresScratchOptions): Promise<ScratchServer> {
   const bin = postgresBinDir();
   mkdirSync(o.dir, { recursive: true });
   chmodSync(o.dir, 0o755);
   const sockets = join(o.dir, 'sock');
   mkdirSync(sockets, { recursive: true });
-  const dataDir = o.dataDir ?? join(o.dir, 'data');
+  const dataDir = join(o.dir, 'data');
   const password = randomBytes(18).toString('base64url');
-  let user = o.superuser ?? 'postgres';
-  let hba: string | undefined;
-  if (!o.dataDir) {
-    user = 'postgres';
-    const pwfile = join(o.dir, 'pwfile');
-    writeFileSync(pwfile, password + '\n', { mode: 0o600 });
-    chown(o.dir, 'postgres');
-    run(asUser('postgres', [join(bin, 'initdb'), '-D', dataDir, '-U', user, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync']), 'initdb');
-    rmSync(pwfile);
-  } else {
-    // A restored cluster keeps production's pg_hba.conf and roles: trust on loopback instead, so
-    // the drill logs in as the superuser without production's password.
-    hba = join(o.dir, 'pg_hba.conf');
-    writeFileSync(hba, 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
-    chmodSync(dataDir, 0o700);
-    chown(o.dir, 'postgres');
-    chown(dataDir, 'postgres');
-  }
+  const user = 'postgres';
+  const pwfile = join(o.dir, 'pwfile');
+  writeFileSync(pwfile, password + '\n', { mode: 0o600 });
+  chown(o.dir, 'postgres');
+  run(asUser('postgres', [join(bin, 'initdb'), '-D', dataDir, '-U', user, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync']), 'initdb');
+  rmSync(pwfile);
   const port = await freeLoopbackPort();
-  const opts = [
-    `-c listen_addresses=127.0.0.1`, `-c port=${port}`, `-c unix_socket_directories=${sockets}`,
-    // A restored copy must never archive into production's repository.
-    '-c archive_mode=off', '-c fsync=off',
-    ...(hba ? [`-c hba_file=${hba}`] : []),
-  ].join(' ');
+  const opts = [`-c listen_addresses=127.0.0.1`, `-c port=${port}`, `-c unix_socket_directories=${sockets}`, '-c fsync=off'].join(' ');
   const log = join(o.dir, 'postgres.log');
   run(asUser('postgres', [join(bin, 'pg_ctl'), '-D', dataDir, '-l', log, '-o', opts, '-w', '-t', '600', 'start']), 'pg_ctl start');
   return {
@@ -117,7 +94,6 @@ export async function startPostgresScratch(o: PostgresScratchOptions): Promise<S
       const stop = asUser('postgres', [join(bin, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', '-w', 'stop']);
       spawnSync(stop[0], stop.slice(1), { stdio: 'ignore' });
       rmSync(o.dir, { recursive: true, force: true });
-      if (o.dataDir) rmSync(o.dataDir, { recursive: true, force: true });
     },
   };
 }
