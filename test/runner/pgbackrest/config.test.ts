@@ -154,4 +154,10 @@ describe('pgBackRest output parsing', () => {
     expect(why?.message).toMatch(/cipher passphrase \(RUNNER_PGBACKREST_CIPHER_PASS\) is wrong/);
     expect(explainFailure('ERROR: [055]: unable to open missing file')).toBeUndefined();
   });
+
+  test('an unreachable database host server is a database error that names the TLS server', () => {
+    // pgBackRest 2.45's output after retrying for its io-timeout.
+    const why = explainFailure("WARN: unable to check pg1: [HostConnectError] unable to connect to '127.0.0.1:18432': [111] Connection refused\nERROR: [027]: no database found");
+    expect(why).toEqual({ kind: 'database', message: expect.stringMatching(/cannot reach `pgbackrest server` on the database host/) });
+  });
 });
