@@ -14,6 +14,12 @@ import { ProtectedDatabase } from '../../lib/protection/protected-database';
 import { CheckExpectation, RestoreVerification, RestoreVerificationProps, VerifiedEngine } from '../../lib/verification';
 import { nagFindings } from '../support/nag';
 
+// Bundles from a private folder (see private-bundles.ts); handlerCode itself is tested below.
+jest.mock('../../lib/verification/lambda-support', () => ({
+  ...jest.requireActual('../../lib/verification/lambda-support'),
+  handlerCode: (name: string) => require('./private-bundles').privateHandlerCode(name),
+}));
+
 function setup(overrides: Partial<RestoreVerificationProps> = {}) {
   const app = new App();
   const stack = new Stack(app, 'Dr', { env: { account: '123456789012', region: 'eu-west-1' } });
@@ -168,6 +174,11 @@ describe('RestoreVerification', () => {
       startWindow: Duration.hours(200), validationWindow: Duration.minutes(30), maxTimeWithoutSuccess: Duration.days(10),
       schedule: events.Schedule.rate(Duration.days(1)), restoreTestingPlanName: 'has-dash', validatorConcurrency: 0,
     })).toThrow(/6 problems[\s\S]*startWindow must be whole hours from 1 to 168, got 8 days 8 hours[\s\S]*validationWindow must be whole hours from 1 to 168, got 30 minutes[\s\S]*maxTimeWithoutSuccess must be whole days from 1 to 7, got 10 days[\s\S]*schedule must be a cron schedule .* got 'rate\(1 day\)'[\s\S]*restoreTestingPlanName must be 1–50 letters, digits or '_', got 'has-dash'[\s\S]*validatorConcurrency must be a positive integer, got 0/);
+  });
+
+  it('names the missing bundle and the command that builds it', () => {
+    const { handlerCode } = jest.requireActual('../../lib/verification/lambda-support');
+    expect(() => handlerCode('no-such-handler')).toThrow(/assets\/lambda\/no-such-handler\/index\.js is missing: run npm run bundle/);
   });
 
   it('refuses a check configuration over the Lambda environment limit', () => {

@@ -13,6 +13,12 @@ import { ProtectedDatabase } from '../../lib/protection/protected-database';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import { nagFindings } from '../support/nag';
 
+// Bundles from a private folder (see private-bundles.ts); handlerCode itself is tested below.
+jest.mock('../../lib/verification/lambda-support', () => ({
+  ...jest.requireActual('../../lib/verification/lambda-support'),
+  handlerCode: (name: string) => require('./private-bundles').privateHandlerCode(name),
+}));
+
 // A fixed image context: assets/runner is rebuilt by concurrent test runs.
 const image = ecs.ContainerImage.fromAsset(join(__dirname, '..', 'runner', 'construct', 'fixtures', 'image'));
 
