@@ -50,9 +50,18 @@ export function checkConfig(c: unknown): string[] {
     if (!isString(d?.name)) problems.push(`${p}.name must be a non-empty string, got ${JSON.stringify(d?.name)}`);
     else if (names.has(d.name)) problems.push(`${p}.name '${d.name}' appears twice`);
     else names.add(d.name);
-    if (!d?.awsBackup && !d?.rds && !d?.manifests && !d?.walArchive) {
-      problems.push(`${p} ('${d?.name}') has no source: set awsBackup, rds, manifests or walArchive`);
+    if (!d?.awsBackup && !d?.rds && !d?.manifests && !d?.walArchive && !(d?.silenceChecks?.length)) {
+      problems.push(`${p} ('${d?.name}') has no source: set awsBackup, rds, manifests, walArchive or silenceChecks`);
     }
+    (d?.silenceChecks ?? []).forEach((c, j) => {
+      const q = `${p}.silenceChecks[${j}]`;
+      if (!isString(c?.check) || !isString(c?.namespace) || !isString(c?.metricName) || typeof c?.dimensions !== 'object') {
+        problems.push(`${q} needs check, namespace, metricName and dimensions, got ${JSON.stringify(c)}`);
+      }
+      if (!(typeof c?.lookbackSeconds === 'number' && c.lookbackSeconds > 0 && c.lookbackSeconds <= 455 * 86400)) {
+        problems.push(`${q}.lookbackSeconds must be between 1 and 455 days (CloudWatch keeps 15 months), got ${JSON.stringify(c?.lookbackSeconds)}`);
+      }
+    });
     if (d?.awsBackup && (!Array.isArray(d.awsBackup.resourceArns) || d.awsBackup.resourceArns.length === 0 || !d.awsBackup.resourceArns.every(isString))) {
       problems.push(`${p}.awsBackup.resourceArns must be a non-empty list of ARNs, got ${JSON.stringify(d.awsBackup.resourceArns)}`);
     }

@@ -17,6 +17,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { RECOVERY_METRICS } from '../../lib/monitoring/metric-names';
 import { MeasuredRpoDatabaseConfig, noRecoveryPointAgeSeconds } from '../../lib/monitoring/measured-rpo-env';
 import { loadConfig } from './config';
+import { lastSuccess, SilenceResult } from './silence';
 import { awsBackupSource, manifestSource, measure, rdsSource, SourceResult, walArchiveSource } from './sources';
 
 /** One client per Region and service, reused across invocations of a warm container. */
@@ -94,10 +95,36 @@ export function summarize(database: string, results: SourceResult[], nowMs: numb
   };
 }
 
-export async function handler(): Promise<{ databases: DatabaseMeasurement[] }> {
+function hasRecoverySource(db: MeasuredRpoDatabaseConfig): boolean {
+  return !!(db.awsBackup || db.rds || db.manifests || db.walArchive);
+}
+
+/** One silence check's finding, as logged and returned. */
+export interface SilenceMeasurement extends Omit<SilenceResult, 'lastSuccess'> {
+  readonly database: string;
+  readonly lastSuccess?: string;
+  readonly secondsSinceLastSuccess: number;
+}
+
+export async function handler(): Promise<{ databases: DatabaseMeasurement[]; silences: SilenceMeasurement[] }> {
   const config = await loadConfig(process.env, () => ssmClient());
   const nowMs = Date.now();
-  const measurements = await Promise.all(config.databases.map((db) => measureDatabase(db, nowMs)));
+  const [measurements, silences] = await Promise.all([
+    Promise.all(config.databases.filter(hasRecoverySource).map((db) => measureDatabase(db, nowMs))),
+    Promise.all(config.databases.flatMap((db) => (db.silenceChecks ?? []).map(async (c): Promise<SilenceMeasurement> => {
+      const r = await lastSuccess(c, cloudWatchClient(), nowMs);
+      return {
+        ...r,
+        database: db.name,
+        lastSuccess: r.lastSuccess?.toISOString(),
+        // Never succeeded within the lookback (or could not look): the same breaching value as "no recovery point".
+        secondsSinceLastSuccess: r.lastSuccess ? ageSeconds(r.lastSuccess, nowMs) : noRecoveryPointAgeSeconds(nowMs),
+      };
+    }))),
+  ]);
+  for (const s of silences) {
+    console.log(JSON.stringify({ level: s.status === 'ok' ? 'INFO' : 'WARN', message: 'seconds since last success', ...s }));
+  }
   for (const m of measurements) {
     const level = m.noRecoveryPoint || m.sources.some((s) => s.status === 'error') ? 'WARN' : 'INFO';
     console.log(JSON.stringify({ level, message: m.noRecoveryPoint ? 'no recovery point found' : 'measured RPO', ...m }));
@@ -110,9 +137,18 @@ export async function handler(): Promise<{ databases: DatabaseMeasurement[] }> {
     Unit: 'Seconds',
     Value: m.measuredRpoSeconds,
   }));
+  for (const s of silences) {
+    data.push({
+      MetricName: RECOVERY_METRICS.secondsSinceLastSuccess,
+      Dimensions: [{ Name: RECOVERY_METRICS.dimensions.database, Value: s.database }, { Name: RECOVERY_METRICS.dimensions.check, Value: s.check }],
+      Timestamp: timestamp,
+      Unit: 'Seconds',
+      Value: s.secondsSinceLastSuccess,
+    });
+  }
   // PutMetricData takes at most 1000 data points per call.
   for (let i = 0; i < data.length; i += 1000) {
     await cloudWatchClient().send(new PutMetricDataCommand({ Namespace: RECOVERY_METRICS.namespace, MetricData: data.slice(i, i + 1000) }));
   }
-  return { databases: measurements };
+  return { databases: measurements, silences };
 }

@@ -16,7 +16,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
 import { BackupJobMetrics, BackupResourceType } from './backup-metrics';
-import { BackupLocation, MeasuredRpo, MeasuredRpoDatabase, MeasuredRpoVault } from './measured-rpo';
+import { BackupLocation, MeasuredRpo, MeasuredRpoDatabase, MeasuredRpoVault, SilenceCheck } from './measured-rpo';
 import { RecoveryMetrics } from './recovery-metrics';
 import { ReplicationLagMetrics } from './replication-lag-metrics';
 import { RunnerMetrics } from './runner-metrics';
@@ -296,6 +296,8 @@ const AWS_BACKUP_RESOLUTION = Duration.minutes(5);
 const CUSTOM_METRIC_RESOLUTION = Duration.minutes(1);
 /** Period × evaluation periods may not exceed 7 days (1 day when the period is under an hour). */
 const MAX_ALARM_WINDOW = Duration.days(7);
+/** Longer silence windows are dated by the measured-RPO Lambda from metric history (15 months kept; one day of lookback margin). */
+const MAX_SILENCE_WINDOW = Duration.days(454);
 /** Replica lag is judged over 3 consecutive 1-minute data points, so a single spike does not page. */
 const LAG_POINTS = 3;
 
@@ -330,6 +332,7 @@ export class BackupMonitoring extends Construct {
   private readonly actionsEnabled: boolean;
   private readonly measuredRpoInterval: Duration;
   private readonly measuredRpoWarningPercent?: number;
+  private readonly silenceChecks = new Map<string, SilenceCheck[]>();
 
   constructor(scope: Construct, id: string, props: BackupMonitoringProps) {
     super(scope, id);
@@ -361,7 +364,22 @@ export class BackupMonitoring extends Construct {
       });
     }
 
-    const measured = props.databases.filter(hasRecoveryPointSource);
+    this.addVaultAlarms(props.databases);
+    for (const db of props.databases) {
+      if (hasRecoveryPointSource(db)) this.addMeasuredRpoAlarms(db, props.measuredRpoAlarm);
+      else Annotations.of(this).addWarningV2('@cdk-database-dr/monitoring:no-measured-rpo', `database '${db.name}' has no recovery-point source for the measured RPO (set rdsInstanceIdentifier, auroraClusterIdentifier, runnerBackups or walArchive): its RPO is not measured`);
+      this.addReplicaLagAlarms(db, props.replicaLagAlarm);
+      if (db.s3Replication) this.addS3ReplicationAlarms(db, db.s3Replication);
+      if (db.runner) this.addRunnerAlarms(db, db.runner);
+      if (db.verification) this.addVerificationAlarms(db, db.verification);
+      if (!this.actionsEnabled) {
+        Annotations.of(this).addWarningV2('@cdk-database-dr/monitoring:alarm-without-action', `database '${db.name}': actionsEnabled is false, so its ${this.alarmsByDatabase.get(db.name)?.length ?? 0} alarm(s) have no action and page no one`);
+      }
+    }
+
+    // The Lambda measures the RPO of databases with a recovery-point source, and dates the
+    // successes of silence windows too long for an alarm.
+    const measured = props.databases.filter((d) => hasRecoveryPointSource(d) || this.silenceChecks.has(d.name));
     if (measured.length > 0) {
       this.measuredRpo = new MeasuredRpo(this, 'MeasuredRpo', {
         interval: this.measuredRpoInterval,
@@ -374,21 +392,9 @@ export class BackupMonitoring extends Construct {
           backupVaults: [...(d.backupVaultNames ?? []).map((vaultName) => ({ vaultName })), ...(d.copyVaults ?? [])],
           runnerBackups: d.runnerBackups,
           walArchive: d.walArchive,
+          silenceChecks: this.silenceChecks.get(d.name),
         })),
       });
-    }
-
-    this.addVaultAlarms(props.databases);
-    for (const db of props.databases) {
-      if (hasRecoveryPointSource(db)) this.addMeasuredRpoAlarms(db, props.measuredRpoAlarm);
-      else Annotations.of(this).addWarningV2('@cdk-database-dr/monitoring:no-measured-rpo', `database '${db.name}' has no recovery-point source for the measured RPO (set rdsInstanceIdentifier, auroraClusterIdentifier, runnerBackups or walArchive): its RPO is not measured`);
-      this.addReplicaLagAlarms(db, props.replicaLagAlarm);
-      if (db.s3Replication) this.addS3ReplicationAlarms(db, db.s3Replication);
-      if (db.runner) this.addRunnerAlarms(db, db.runner);
-      if (db.verification) this.addVerificationAlarms(db, db.verification);
-      if (!this.actionsEnabled) {
-        Annotations.of(this).addWarningV2('@cdk-database-dr/monitoring:alarm-without-action', `database '${db.name}': actionsEnabled is false, so its ${this.alarmsByDatabase.get(db.name)?.length ?? 0} alarm(s) have no action and page no one`);
-      }
     }
 
     if (props.dashboard ?? true) this.dashboard = this.buildDashboard(props.databases);
@@ -462,8 +468,8 @@ export class BackupMonitoring extends Construct {
         if (window.toSeconds() < resolution.toSeconds()) {
           problems.push(`${d}: ${field} (${window.toHumanString()}) is shorter than the metric's ${resolution.toHumanString()} resolution: the alarm cannot tell silence from a gap between data points`);
         }
-        if (window.toSeconds() > MAX_ALARM_WINDOW.toSeconds()) {
-          problems.push(`${d}: ${field} (${window.toHumanString()}) is longer than the 7 days a CloudWatch alarm can evaluate`);
+        if (window.toSeconds() > MAX_SILENCE_WINDOW.toSeconds()) {
+          problems.push(`${d}: ${field} (${window.toHumanString()}) is longer than the ${MAX_SILENCE_WINDOW.toDays()} days CloudWatch keeps metric history for`);
         }
       }
       if (db.backupVaultNames?.length === 0) problems.push(`${d}: backupVaultNames is empty; omit it when the database has no AWS Backup vault`);
@@ -515,12 +521,9 @@ export class BackupMonitoring extends Construct {
         this.addAlarm({ subject, kind: 'restore-job-failed', severity: AlarmSeverity.CRITICAL, databases: g.databases,
           meaning: `a restore (restore test) failed (${jobs})`, metric: BackupJobMetrics.restoreJobsFailed(g.vault, opts), ...any });
       }
-      const w = silenceWindow(g.window);
-      this.addAlarm({ subject, kind: 'no-successful-backup', severity: AlarmSeverity.CRITICAL, databases: g.databases,
+      this.addSilenceAlarm({ subject, kind: 'no-successful-backup', severity: AlarmSeverity.CRITICAL, databases: g.databases,
         meaning: `no AWS Backup job completed within ${g.window.toHumanString()} (${jobs}): the dead man's switch`,
-        metric: BackupJobMetrics.backupJobsCompleted(g.vault, { ...opts, period: w.period }),
-        threshold: 1, thresholdUnit: 'jobs', comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: w.evaluationPeriods, treatMissingData: cloudwatch.TreatMissingData.BREACHING });
+        success: (period) => BackupJobMetrics.backupJobsCompleted(g.vault, { ...opts, period }), window: g.window, unit: 'jobs' });
     }
   }
 
@@ -579,7 +582,6 @@ export class BackupMonitoring extends Construct {
 
   private addRunnerAlarms(db: MonitoredDatabase, runner: MonitoredRunner): void {
     const window = runner.interval ?? db.backupInterval ?? db.rpo;
-    const w = silenceWindow(window);
     for (const job of runner.jobs ?? ['backup']) {
       const target = { database: db.name, engine: runner.engine, job };
       const subject = `${db.name}-${job}`;
@@ -588,11 +590,9 @@ export class BackupMonitoring extends Construct {
         metric: RunnerMetrics.jobFailure(target), threshold: 1, thresholdUnit: 'jobs',
         comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING });
-      this.addAlarm({ subject, kind: 'runner-silent', severity: AlarmSeverity.CRITICAL, databases: [db.name],
+      this.addSilenceAlarm({ subject, kind: 'runner-silent', severity: AlarmSeverity.CRITICAL, databases: [db.name],
         meaning: `the runner's ${job} job (${runner.engine}) has not succeeded for ${db.name} within ${window.toHumanString()}`,
-        metric: RunnerMetrics.jobSuccess(target, { period: w.period }), threshold: 1, thresholdUnit: 'jobs',
-        comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, evaluationPeriods: w.evaluationPeriods,
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING });
+        success: (period) => RunnerMetrics.jobSuccess(target, { period }), window, unit: 'jobs' });
     }
   }
 
@@ -602,12 +602,38 @@ export class BackupMonitoring extends Construct {
       metric: VerificationMetrics.failure(db.name), threshold: 1, thresholdUnit: 'verifications',
       comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING });
-    const w = silenceWindow(verification.maxAge);
-    this.addAlarm({ subject: db.name, kind: 'verification-missing', severity: AlarmSeverity.WARNING, databases: [db.name],
+    this.addSilenceAlarm({ subject: db.name, kind: 'verification-missing', severity: AlarmSeverity.WARNING, databases: [db.name],
       meaning: `no restore verification of ${db.name} succeeded within ${verification.maxAge.toHumanString()}`,
-      metric: VerificationMetrics.success(db.name, { period: w.period }), threshold: 1, thresholdUnit: 'verifications',
-      comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, evaluationPeriods: w.evaluationPeriods,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING });
+      success: (period) => VerificationMetrics.success(db.name, { period }), window: verification.maxAge, unit: 'verifications' });
+  }
+
+  /**
+   * "No success within the window": a native alarm (all periods empty, missing data breaching)
+   * when CloudWatch can evaluate the window (≤ 7 days); beyond that, the measured-RPO Lambda dates
+   * the last success from the metric's history and the alarm watches its SecondsSinceLastSuccess.
+   */
+  private addSilenceAlarm(s: {
+    subject: string; kind: string; severity: AlarmSeverity; databases: string[]; meaning: string;
+    success: (period: Duration) => cloudwatch.Metric; window: Duration; unit: string;
+  }): void {
+    const base = { subject: s.subject, kind: s.kind, severity: s.severity, databases: s.databases, meaning: s.meaning,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING };
+    if (s.window.toSeconds() <= MAX_ALARM_WINDOW.toSeconds()) {
+      const w = silenceWindow(s.window);
+      this.addAlarm({ ...base, metric: s.success(w.period), threshold: 1, thresholdUnit: s.unit,
+        comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, evaluationPeriods: w.evaluationPeriods });
+      return;
+    }
+    const owner = s.databases[0];
+    const check = s.subject === owner ? s.kind : `${s.subject}-${s.kind}`;
+    const checks = this.silenceChecks.get(owner) ?? [];
+    checks.push({ check, metric: s.success(Duration.minutes(5)), window: s.window });
+    this.silenceChecks.set(owner, checks);
+    this.addAlarm({ ...base,
+      meaning: `${s.meaning} (dated by the measured-RPO Lambda: the window exceeds the 7 days an alarm can evaluate)`,
+      metric: RecoveryMetrics.secondsSinceLastSuccess(owner, check, { period: Duration.seconds(this.measuredRpoInterval.toSeconds() * 2) }),
+      threshold: s.window.toSeconds(), thresholdUnit: 'seconds', comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1 });
   }
 
   private addAlarm(spec: AlarmSpec): cloudwatch.Alarm {

@@ -51,6 +51,17 @@ export interface MeasuredRpoS3Location {
   readonly region?: string;
 }
 
+/** A success metric whose last non-zero data point the Lambda dates (SecondsSinceLastSuccess). */
+export interface SilenceCheckConfig {
+  /** The `Check` dimension of the published metric, e.g. `verification-missing`. */
+  readonly check: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Record<string, string>;
+  /** How far back to search; older successes read as none. */
+  readonly lookbackSeconds: number;
+}
+
 /** The sources of one database; each present one is measured. */
 export interface MeasuredRpoDatabaseConfig {
   /** The database name: the `Database` dimension of the metric. */
@@ -71,6 +82,8 @@ export interface MeasuredRpoDatabaseConfig {
   readonly manifests?: MeasuredRpoS3Location;
   /** The newest archived WAL segment (pgBackRest or wal-g archive). */
   readonly walArchive?: MeasuredRpoS3Location;
+  /** Success metrics to date (published as SecondsSinceLastSuccess, not as the RPO). */
+  readonly silenceChecks?: SilenceCheckConfig[];
 }
 
 /** The measured-RPO Lambda's configuration. */

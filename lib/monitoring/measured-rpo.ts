@@ -20,7 +20,7 @@ import { ConfigurationError } from '../errors';
 import { RECOVERY_METRICS } from './metric-names';
 import { RecoveryMetrics } from './recovery-metrics';
 import {
-  MEASURED_RPO_ENV, MEASURED_RPO_INLINE_CONFIG_MAX_CHARS, MeasuredRpoConfig, MeasuredRpoDatabaseConfig, RUNNER_MANIFEST_NAME,
+  MEASURED_RPO_ENV, MEASURED_RPO_INLINE_CONFIG_MAX_CHARS, MeasuredRpoConfig, MeasuredRpoDatabaseConfig, RUNNER_MANIFEST_NAME, SilenceCheckConfig,
 } from './measured-rpo-env';
 
 const BUNDLE = path.join(__dirname, '../../assets/lambda/measured-rpo');
@@ -49,7 +49,17 @@ export interface BackupLocation {
   readonly prefix: string;
 }
 
-/** Where one database's recovery points can be found. At least one source is required. */
+/** A success metric to date: the Lambda publishes SecondsSinceLastSuccess {Database, Check} for it. */
+export interface SilenceCheck {
+  /** The `Check` dimension, e.g. `verification-missing`. */
+  readonly check: string;
+  /** The success metric (namespace, name and dimensions are used; its Sum above zero counts). */
+  readonly metric: cloudwatch.Metric;
+  /** The silence window; the Lambda searches one day further back. */
+  readonly window: Duration;
+}
+
+/** Where one database's recovery points can be found. At least one source (or silence check) is required. */
 export interface MeasuredRpoDatabase {
   /** The database name: the `Database` dimension of `MeasuredRpoSeconds`. */
   readonly name: string;
@@ -83,6 +93,11 @@ export interface MeasuredRpoDatabase {
    * @default - none
    */
   readonly walArchive?: BackupLocation;
+  /**
+   * Success metrics to date, for silence windows longer than a CloudWatch alarm can evaluate.
+   * @default - none
+   */
+  readonly silenceChecks?: SilenceCheck[];
 }
 
 /** Properties of MeasuredRpo. */
@@ -252,7 +267,15 @@ export class MeasuredRpo extends Construct {
       ...(rds ? { rds } : {}),
       ...(d.runnerBackups ? { manifests: this.grantLocation(d.runnerBackups, `*/${RUNNER_MANIFEST_NAME}`) } : {}),
       ...(d.walArchive ? { walArchive: this.grantLocation(d.walArchive) } : {}),
+      ...(d.silenceChecks?.length ? { silenceChecks: d.silenceChecks.map((c) => this.silenceCheck(c)) } : {}),
     };
+  }
+
+  private silenceCheck(c: SilenceCheck): SilenceCheckConfig {
+    this.policy.addStatements(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+    const dimensions: Record<string, string> = {};
+    for (const [k, v] of Object.entries(c.metric.dimensions ?? {})) dimensions[k] = String(v);
+    return { check: c.check, namespace: c.metric.namespace, metricName: c.metric.metricName, dimensions, lookbackSeconds: c.window.toSeconds() + 86400 };
   }
 
   /** Lets the role list the prefix and, when `readPattern` is given, read only matching keys under it. */
@@ -281,7 +304,7 @@ export class MeasuredRpo extends Construct {
       v.acknowledge({ id: `${pack}-LambdaInsideVPC`, reason: 'The function only calls AWS APIs (AWS Backup, RDS describe, S3, CloudWatch); it never connects to a database, so it needs no VPC' });
     }
     const p = Validations.of(this.policy);
-    p.acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData has no resource type (the statement is limited to the CdkDatabaseDr/Recovery namespace by condition); backup:ListRecoveryPointsByResource has no resource type either' });
+    p.acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData has no resource type (the statement is limited to the CdkDatabaseDr/Recovery namespace by condition); backup:ListRecoveryPointsByResource and cloudwatch:GetMetricData (read-only) have no resource type either' });
     for (const arn of this.wildcardObjectArns) {
       p.acknowledge({ id: `AwsSolutions-IAM5[Resource::${flattenArn(Stack.of(this).resolve(arn))}]`, reason: 'Runner manifests are <backup id>/manifest.json and backup ids are made at run time; the wildcard only matches objects named manifest.json under the database\'s prefix' });
     }
@@ -317,8 +340,13 @@ function checkProps(props: MeasuredRpoProps, interval: Duration): string[] {
     if (d.rdsInstanceIdentifier && d.auroraClusterIdentifier) {
       problems.push(`database '${d.name}': set rdsInstanceIdentifier or auroraClusterIdentifier, not both`);
     }
-    if (!d.rdsInstanceIdentifier && !d.auroraClusterIdentifier && !d.runnerBackups && !d.walArchive) {
+    if (!d.rdsInstanceIdentifier && !d.auroraClusterIdentifier && !d.runnerBackups && !d.walArchive && !d.silenceChecks?.length) {
       problems.push(`database '${d.name}' has no recovery-point source: set rdsInstanceIdentifier, auroraClusterIdentifier, runnerBackups or walArchive`);
+    }
+    for (const c of d.silenceChecks ?? []) {
+      if (c.window.isUnresolved() || c.window.toSeconds() > 454 * 86400) {
+        problems.push(`database '${d.name}': silence check '${c.check}' window must be a concrete duration of at most 454 days (CloudWatch keeps 15 months), got ${c.window.toHumanString()}`);
+      }
     }
   }
   return problems;

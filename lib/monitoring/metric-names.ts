@@ -37,7 +37,13 @@ export const VERIFICATION_METRICS = {
 /** Emitted by the measured-RPO Lambda. */
 export const RECOVERY_METRICS = {
   namespace: 'CdkDatabaseDr/Recovery',
-  dimensions: { database: 'Database' },
+  dimensions: { database: 'Database', check: 'Check' },
   /** Age in seconds of the newest recovery point the database could be restored from. */
   measuredRpoSeconds: 'MeasuredRpoSeconds',
+  /**
+   * Seconds since a success metric (e.g. VerificationSuccess) last counted, dimensions Database
+   * and Check: the clock for "no success within N days" when N exceeds the 7 days a CloudWatch
+   * alarm can evaluate.
+   */
+  secondsSinceLastSuccess: 'SecondsSinceLastSuccess',
 } as const;

@@ -24,5 +24,21 @@ export class RecoveryMetrics {
     });
   }
 
+  /**
+   * `SecondsSinceLastSuccess` {Database, Check}: how long ago a success metric last counted, as
+   * the measured-RPO Lambda dates it (for silence windows longer than an alarm can evaluate).
+   * The `Maximum` over 5 minutes by default; "never within the lookback" reads as seconds since 1970.
+   */
+  public static secondsSinceLastSuccess(database: string, check: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: RECOVERY_METRICS.namespace,
+      metricName: RECOVERY_METRICS.secondsSinceLastSuccess,
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(5),
+      ...options,
+      dimensionsMap: { [RECOVERY_METRICS.dimensions.database]: database, [RECOVERY_METRICS.dimensions.check]: check, ...options?.dimensionsMap },
+    });
+  }
+
   private constructor() {}
 }

@@ -211,6 +211,36 @@ describe('options', () => {
     expect(Object.keys(t.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'p-orders-measured-rpo-warning' } }))).toHaveLength(0);
   });
 
+  test('a silence window longer than 7 days is dated by the Lambda, and alarmed on SecondsSinceLastSuccess', () => {
+    const { template } = build({ databases: [
+      { name: 'orders', rpo: Duration.hours(1), rto: Duration.hours(4), rdsInstanceIdentifier: 'orders-db', verification: { maxAge: Duration.days(8), awsBackupRestoreTesting: false } },
+      // No recovery-point source: the Lambda still runs for its silence check.
+      { name: 'ledger', rpo: Duration.hours(1), rto: Duration.hours(4), runner: { engine: 'pgbackrest', interval: Duration.days(10) } },
+    ] });
+    alarm(template, 'example-orders-verification-missing-warning', {
+      Namespace: 'CdkDatabaseDr/Recovery', MetricName: 'SecondsSinceLastSuccess',
+      Dimensions: [{ Name: 'Check', Value: 'verification-missing' }, { Name: 'Database', Value: 'orders' }],
+      Statistic: 'Maximum', Period: 600, Threshold: 8 * 86400, ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1, TreatMissingData: 'breaching',
+    });
+    alarm(template, 'example-ledger-backup-runner-silent-critical', {
+      MetricName: 'SecondsSinceLastSuccess', Dimensions: [{ Name: 'Check', Value: 'ledger-backup-runner-silent' }, { Name: 'Database', Value: 'ledger' }],
+      Threshold: 10 * 86400, TreatMissingData: 'breaching',
+    });
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+    const config = JSON.parse(fn.Properties.Environment.Variables.MEASURED_RPO_CONFIG);
+    expect(config.databases).toEqual([
+      expect.objectContaining({ name: 'orders', rds: { instanceIdentifier: 'orders-db' }, silenceChecks: [{
+        check: 'verification-missing', namespace: 'CdkDatabaseDr/Verification', metricName: 'VerificationSuccess', dimensions: { Database: 'orders' }, lookbackSeconds: 9 * 86400,
+      }] }),
+      { name: 'ledger', silenceChecks: [{
+        check: 'ledger-backup-runner-silent', namespace: 'CdkDatabaseDr/Runner', metricName: 'JobSuccess',
+        dimensions: { Database: 'ledger', Engine: 'pgbackrest', Job: 'backup' }, lookbackSeconds: 11 * 86400,
+      }] },
+    ]);
+    expect(JSON.stringify(template.findResources('AWS::IAM::ManagedPolicy'))).toContain('"cloudwatch:GetMetricData"');
+  });
+
   test('the measured-RPO Lambda reads only what it is given', () => {
     const { template } = build({ databases: [{ ...ORDERS, copyVaults: [{ vaultName: 'dr', region: 'eu-central-1' }] }] },
       (stack) => ({ runnerBackups: { bucket: new s3.Bucket(stack, 'Backups'), prefix: 'orders/pg-dump' }, walArchive: { bucket: new s3.Bucket(stack, 'Wal'), prefix: 'archive/orders' } }));
@@ -282,11 +312,11 @@ describe('bad input', () => {
     ]);
   });
 
-  test('a window longer than CloudWatch can evaluate, duplicates and a bad plan name, all at once', () => {
-    const problems = fails({ planName: 'my plan' }, [{ ...base, runner: { engine: 'pg-dump', interval: Duration.days(8) } }, base]);
+  test('a window longer than CloudWatch keeps history for, duplicates and a bad plan name, all at once', () => {
+    const problems = fails({ planName: 'my plan' }, [{ ...base, runner: { engine: 'pg-dump', interval: Duration.days(500) } }, base]);
     expect(problems).toEqual([
       "planName must be 1-100 letters, digits, - or _, got 'my plan'",
-      "database 'orders': runner.interval (8 days) is longer than the 7 days a CloudWatch alarm can evaluate",
+      "database 'orders': runner.interval (500 days) is longer than the 454 days CloudWatch keeps metric history for",
       "database 'orders' appears twice",
     ]);
   });

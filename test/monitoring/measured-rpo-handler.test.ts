@@ -4,7 +4,7 @@
  * all", which must publish a breaching value, never zero.
  */
 import { BackupClient, ListRecoveryPointsByBackupVaultCommand, ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -309,6 +309,57 @@ describe('choosing among sources', () => {
   });
 });
 
+describe('silence checks (windows longer than an alarm can evaluate)', () => {
+  const verification = { check: 'verification-missing', namespace: 'CdkDatabaseDr/Verification', metricName: 'VerificationSuccess', dimensions: { Database: 'orders' }, lookbackSeconds: 9 * 86400 };
+
+  function secondsSince(database: string, check: string): number {
+    const data = cw.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData ?? [];
+    const d = data.find((x) => x.MetricName === 'SecondsSinceLastSuccess' && x.Dimensions?.some((y) => y.Value === check) && x.Dimensions?.some((y) => y.Value === database));
+    expect(d).toBeDefined();
+    expect(d!.Dimensions).toEqual([{ Name: 'Database', Value: database }, { Name: 'Check', Value: check }]);
+    return d!.Value!;
+  }
+
+  test('dates the newest period whose Sum is above zero, across pages, newest first', async () => {
+    configure({ databases: [{ name: 'orders', silenceChecks: [verification] }] });
+    cw.on(GetMetricDataCommand, { NextToken: undefined }).resolves({
+      MetricDataResults: [{ Id: 'success', Timestamps: [ago(3600), ago(7200)], Values: [0, 0] }], NextToken: 'more',
+    });
+    cw.on(GetMetricDataCommand, { NextToken: 'more' }).resolves({
+      MetricDataResults: [{ Id: 'success', Timestamps: [ago(3 * 86400), ago(6 * 86400)], Values: [1, 1] }],
+    });
+    const out = await handler();
+    expect(secondsSince('orders', 'verification-missing')).toBe(3 * 86400);
+    const q = cw.commandCalls(GetMetricDataCommand)[0].args[0].input;
+    expect(q).toMatchObject({ ScanBy: 'TimestampDescending', StartTime: ago(9 * 86400), EndTime: new Date(NOW) });
+    expect(q.MetricDataQueries![0].MetricStat).toEqual({
+      Metric: { Namespace: 'CdkDatabaseDr/Verification', MetricName: 'VerificationSuccess', Dimensions: [{ Name: 'Database', Value: 'orders' }] },
+      Period: 300, Stat: 'Sum',
+    });
+    // A database with only silence checks publishes no measured RPO.
+    expect(out.databases).toEqual([]);
+    expect((cw.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData ?? []).map((d) => d.MetricName)).toEqual(['SecondsSinceLastSuccess']);
+  });
+
+  test('no success within the lookback, or an error, publishes the breaching value', async () => {
+    configure({ databases: [{ name: 'orders', silenceChecks: [verification, { ...verification, check: 'runner-silent', namespace: 'CdkDatabaseDr/Runner', metricName: 'JobSuccess' }] }] });
+    cw.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: Array<{ MetricStat: { Metric: { MetricName: string } } }> }) => {
+      if (input.MetricDataQueries[0].MetricStat.Metric.MetricName === 'VerificationSuccess') return { MetricDataResults: [{ Id: 'success', Timestamps: [], Values: [] }] };
+      throw Object.assign(new Error('User is not authorized to perform cloudwatch:GetMetricData'), { name: 'AccessDenied' });
+    });
+    const out = await handler();
+    expect(secondsSince('orders', 'verification-missing')).toBe(noRecoveryPointAgeSeconds(NOW));
+    expect(secondsSince('orders', 'runner-silent')).toBe(noRecoveryPointAgeSeconds(NOW));
+    expect(out.silences.map((s) => s.status)).toEqual(['none', 'error']);
+    expect(out.silences[1].error).toMatch(/^AccessDenied: User is not authorized/);
+  });
+
+  test('a bad silence check is a configuration problem', () => {
+    expect(checkConfig({ databases: [{ name: 'x', silenceChecks: [{ check: 'c', namespace: 'n', metricName: 'm', dimensions: {}, lookbackSeconds: 0 }] }] }))
+      .toEqual(['databases[0].silenceChecks[0].lookbackSeconds must be between 1 and 455 days (CloudWatch keeps 15 months), got 0']);
+  });
+});
+
 describe('configuration', () => {
   test('read from an SSM parameter when not inline', async () => {
     process.env[MEASURED_RPO_ENV.configParameter] = '/dr/measured-rpo';
@@ -335,7 +386,7 @@ describe('configuration', () => {
       'databases[1].awsBackup.resourceArns must be a non-empty list of ARNs, got []',
       'databases[2].name must be a non-empty string, got ""',
       'databases[2].manifests.bucket must be a bucket name, got undefined',
-      "databases[3] ('b') has no source: set awsBackup, rds, manifests or walArchive",
+      "databases[3] ('b') has no source: set awsBackup, rds, manifests, walArchive or silenceChecks",
     ]);
   });
 });
