@@ -1,13 +1,13 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { PostgresServer, S3Server, startPostgres } from '../../support/servers';
-import { startS3WithMultipart } from '../support/s3-multipart';
+import { PostgresServer, startPostgres } from '../../support/servers';
+import { startS3WithMultipart, TestS3Server } from '../support/s3-multipart';
 import { listKeys, outcome, runRunner, s3Client, s3Env } from '../support/run-runner';
 
 // pg_dump → zstd → S3 multipart, manifest, verify, pg_restore -j into another database, on a real
 // PostgreSQL 15 and the HTTPS test S3 server.
 describe('pg-dump engine on PostgreSQL 15 and S3', () => {
   let pg: PostgresServer;
-  let s3: S3Server;
+  let s3: TestS3Server;
   const bucket = 'logical-pg';
 
   beforeAll(async () => {
@@ -15,7 +15,7 @@ describe('pg-dump engine on PostgreSQL 15 and S3', () => {
     await s3.createBucket(bucket);
     pg.psql('create database shop');
     pg.psql(`create table orders(id int primary key, customer text not null, total numeric(10,2), placed timestamptz default now());
-      insert into orders(id, customer, total) select g, 'customer-' || g || repeat('x', 40), g * 1.5 from generate_series(1, 120000) g;
+      insert into orders(id, customer, total) select g, 'customer-' || md5(g::text) || md5((g * 3)::text), g * 1.5 from generate_series(1, 300000) g;
       create index on orders(customer);
       create view big_orders as select * from orders where total > 100;`, 'shop');
   });
@@ -37,10 +37,18 @@ describe('pg-dump engine on PostgreSQL 15 and S3', () => {
     expect(backup.code).toBe(0);
     const ok = outcome(backup);
     expect(ok).toMatchObject({ JobSuccess: 1, JobFailure: 0, Engine: 'pg-dump', Database: 'shop', Job: 'backup' });
-    expect(ok.BytesRaw as number).toBeGreaterThan(5 * 1024 * 1024);
+    // More than two 5 MiB parts even after compression: a real multipart upload.
+    expect(ok.BytesStored as number).toBeGreaterThan(10 * 1024 * 1024);
     expect(ok.BytesStored as number).toBeLessThan(ok.BytesRaw as number);
     expect(ok.LastSuccessEpochSeconds).toEqual(expect.any(Number));
 
+    // Every write carried a CRC32 checksum (S3 Object Lock buckets refuse parts without one).
+    const writes = s3.requests().filter((q) => q.method === 'PUT' || (q.method === 'POST' && q.query.includes('uploads')));
+    expect(writes.filter((q) => q.query.includes('partNumber')).length).toBeGreaterThanOrEqual(2);
+    for (const w of writes.filter((q) => q.path.startsWith(`/${bucket}/`))) {
+      if (w.query.includes('uploads')) expect(w.checksumAlgorithm).toMatch(/^crc32$/i);
+      else expect(w).toMatchObject({ checksum: expect.any(String) });
+    }
     const client = s3Client(s3);
     const keys = await listKeys(client, bucket, 'runner/shop/pg-dump/');
     expect(keys).toHaveLength(2);

@@ -5,7 +5,7 @@
  * was stored when the endpoint went down.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,8 @@ import { freePort, requireTool, S3Server } from '../../support/servers';
 export interface TestS3Server extends S3Server {
   /** The s3rver data directory (buckets are folders in it). */
   readonly dataDir: string;
+  /** One JSON line per request: method, path, query keys, checksum algorithm and checksum (header or trailer). */
+  requests(): { method: string; path: string; query: string[]; checksumAlgorithm: string | null; checksum: string | null }[];
   /** SIGKILLs the server (the endpoint goes down mid-request); the data stays until stop(). */
   kill(): Promise<void>;
 }
@@ -38,7 +40,9 @@ export async function startS3WithMultipart(): Promise<TestS3Server> {
       key: fs.readFileSync(${JSON.stringify(key)}), cert: fs.readFileSync(${JSON.stringify(cert)}) })
       .run().then(() => process.send && process.send('ready'));
   `;
-  const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], cwd: join(__dirname, '..', '..', '..') });
+  const requestLog = join(baseDir, 'requests.jsonl');
+  const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], cwd: join(__dirname, '..', '..', '..'),
+    env: { ...process.env, S3_REQUEST_LOG: requestLog } });
   let stderr = '';
   proc.stderr?.on('data', (d) => { stderr += String(d); });
   await new Promise<void>((resolve, reject) => {
@@ -74,6 +78,9 @@ export async function startS3WithMultipart(): Promise<TestS3Server> {
       });
     },
     kill,
+    requests() {
+      return existsSync(requestLog) ? readFileSync(requestLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+    },
     async stop(): Promise<void> {
       await kill();
       rmSync(baseDir, { recursive: true, force: true });

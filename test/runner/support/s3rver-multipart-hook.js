@@ -11,8 +11,16 @@ const S3rver = require('s3rver');
 const originalRun = S3rver.prototype.run;
 S3rver.prototype.run = function run(...args) {
   const root = this.store.rootDirectory;
+  const requestLog = process.env.S3_REQUEST_LOG;
   this.middleware.unshift(async (ctx, next) => {
     const url = new URL(ctx.url, 'https://local');
+    if (requestLog) {
+      // Checksum headers of each request, so tests can prove what the client sent (Object Lock needs them).
+      const h = ctx.headers;
+      fs.appendFileSync(requestLog, JSON.stringify({ method: ctx.method, path: url.pathname, query: [...url.searchParams.keys()],
+        checksumAlgorithm: h['x-amz-checksum-algorithm'] || h['x-amz-sdk-checksum-algorithm'] || null,
+        checksum: h['x-amz-checksum-crc32'] || (String(h['x-amz-trailer'] || '').includes('x-amz-checksum-crc32') ? 'trailer' : null) }) + '\n');
+    }
     const parts = url.pathname.split('/').filter(Boolean);
     const bucket = parts[0];
     const uploadsDir = bucket ? path.join(root, bucket, '._S3rver_uploads') : '';
