@@ -3,7 +3,7 @@
 // ContainerImage.fromAsset. Consumers of the published library never need esbuild or Docker to
 // synthesize. Output is deterministic (no timestamps), so asset hashes only change with code.
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,21 +21,29 @@ const common = {
   external: ['pg-native'],
 };
 
+// Each asset is built into a fresh temporary folder and renamed into place, so a concurrent test
+// run never sees a half-written or deleted bundle.
+mkdirSync(join(out, 'lambda'), { recursive: true });
+const staging = mkdtempSync(join(out, '.staging-'));
+const swaps = [];
+function stage(dest) {
+  const tmp = join(staging, String(swaps.length));
+  mkdirSync(tmp, { recursive: true });
+  swaps.push([tmp, dest]);
+  return tmp;
+}
 const jobs = [];
 const lambdaDir = join(root, 'lambda');
 for (const name of existsSync(lambdaDir) ? readdirSync(lambdaDir).sort() : []) {
   const entry = join(lambdaDir, name, 'index.ts');
   if (name === 'shared' || !existsSync(entry)) continue;
-  const dest = join(out, 'lambda', name);
-  rmSync(dest, { recursive: true, force: true });
-  jobs.push(build({ ...common, target: 'node22', entryPoints: [entry], outfile: join(dest, 'index.js') }));
+  const tmp = stage(join(out, 'lambda', name));
+  jobs.push(build({ ...common, target: 'node22', entryPoints: [entry], outfile: join(tmp, 'index.js') }));
 }
 
 const runnerEntry = join(root, 'runner', 'src', 'main.ts');
 if (existsSync(runnerEntry)) {
-  const dest = join(out, 'runner');
-  rmSync(dest, { recursive: true, force: true });
-  mkdirSync(dest, { recursive: true });
+  const dest = stage(join(out, 'runner'));
   jobs.push(build({ ...common, target: 'node20', entryPoints: [runnerEntry], outfile: join(dest, 'runner.js') }));
   // The image's build context: Dockerfile and its package list travel with the bundle.
   for (const f of readdirSync(join(root, 'runner'))) {
@@ -44,5 +52,15 @@ if (existsSync(runnerEntry)) {
   }
 }
 
-await Promise.all(jobs);
+try {
+  await Promise.all(jobs);
+  for (const [tmp, dest] of swaps) {
+    const old = `${tmp}.old`;
+    if (existsSync(dest)) renameSync(dest, old);
+    renameSync(tmp, dest);
+    rmSync(old, { recursive: true, force: true });
+  }
+} finally {
+  rmSync(staging, { recursive: true, force: true });
+}
 console.log(`bundled ${jobs.length} asset(s) into ${out}`);
