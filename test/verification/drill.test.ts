@@ -40,11 +40,12 @@ describe('runner drill on PostgreSQL (pg-dump)', () => {
   let baselineFile: string;
   const m = VERIFICATION_METRICS;
   const args = () => ['--engine', 'pg-dump', '--database', 'shop', '--posix-repo', join(dir, 'repo'), '--db-name', 'shop',
-    '--baseline-file', baselineFile, '--drill-dir', join(dir, 'drill')];
+    '--baseline-file', baselineFile, '--drill-dir', join(dir, 'drill'), '--spool-dir', join(dir, 'spool')];
 
   async function backup(): Promise<void> {
     const r = await runRunner(['backup', '--engine', 'pg-dump', '--database', 'shop', '--posix-repo', join(dir, 'repo'),
-      '--db-host', pg.host, '--db-port', String(pg.port), '--db-user', 'postgres', '--db-name', 'shop'], { RUNNER_DB_PASSWORD: pg.password });
+      '--db-host', pg.host, '--db-port', String(pg.port), '--db-user', 'postgres', '--db-name', 'shop',
+      '--spool-dir', join(dir, 'spool')], { RUNNER_DB_PASSWORD: pg.password });
     if (r.code !== 0) throw new Error(`runner backup failed: ${r.stdout}${r.stderr}`);
   }
 
@@ -102,7 +103,7 @@ describe('runner drill on PostgreSQL (pg-dump)', () => {
 
   it('fails without a readable baseline before restoring anything', async () => {
     const c = collect();
-    const result = await drill([...args().slice(0, -4), '--baseline-file', join(dir, 'nope.json'), '--drill-dir', join(dir, 'drill')], c.io);
+    const result = await drill([...args().slice(0, -6), '--baseline-file', join(dir, 'nope.json'), '--drill-dir', join(dir, 'drill')], c.io);
     expect(result.exitCode).toBe(2);
     expect(result.message).toMatch(/baseline .*nope\.json could not be read: ENOENT/);
     expect(c.lines.some((l) => l.includes('restore'))).toBe(false);
@@ -139,7 +140,8 @@ describe('runner drill on MariaDB (mysqldump)', () => {
       await c.close();
     }
     const r = await runRunner(['backup', '--engine', 'mysqldump', '--database', 'shop', '--posix-repo', join(dir, 'repo'),
-      '--db-host', db.host, '--db-port', String(db.port), '--db-user', 'root', '--db-name', 'shop'], { RUNNER_DB_PASSWORD: db.password });
+      '--db-host', db.host, '--db-port', String(db.port), '--db-user', 'root', '--db-name', 'shop',
+      '--spool-dir', join(dir, 'spool')], { RUNNER_DB_PASSWORD: db.password });
     if (r.code !== 0) throw new Error(`runner backup failed: ${r.stdout}${r.stderr}`);
   });
 
@@ -151,8 +153,10 @@ describe('runner drill on MariaDB (mysqldump)', () => {
   it('restores the latest mysqldump backup into a scratch MariaDB and passes every check', async () => {
     const c = collect();
     const result = await drill(['--engine', 'mysqldump', '--database', 'shop', '--posix-repo', join(dir, 'repo'), '--db-name', 'shop',
-      '--baseline-file', baselineFile, '--drill-dir', join(dir, 'drill')], c.io);
-    expect(result.message).toBe('PASSED 7/7 checks on shop');
+      '--baseline-file', baselineFile, '--drill-dir', join(dir, 'drill'), '--spool-dir', join(dir, 'spool')], c.io);
+    // On failure the assertion shows the drill's last log lines.
+    expect({ message: result.message, log: result.exitCode === 0 ? '' : c.lines.filter((l) => l.includes('"error"')).join('\n') })
+      .toEqual({ message: 'PASSED 7/7 checks on shop', log: '' });
     expect(result.exitCode).toBe(0);
     expect(c.metrics[0]).toMatchObject({ Database: 'shop', VerificationSuccess: 1 });
   });

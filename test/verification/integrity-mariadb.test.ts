@@ -39,7 +39,8 @@ describe('integrity checks on MariaDB', () => {
     }
     // Back up with the runner CLI's mysqldump engine and restore into the second server with it.
     repo = mkdtempSync(join(tmpdir(), 'verify-repo-'));
-    const common = ['--engine', 'mysqldump', '--database', 'shop', '--posix-repo', repo];
+    // A private spool: other test runs on this machine use (and clean) the default one.
+    const common = ['--spool-dir', join(repo, '.spool'), '--engine', 'mysqldump', '--database', 'shop', '--posix-repo', repo];
     const backup = await runRunner(['backup', ...common, '--db-host', source.host, '--db-port', String(source.port), '--db-user', 'root', '--db-name', 'shop'],
       { RUNNER_DB_PASSWORD: source.password });
     if (backup.code !== 0) throw new Error(`runner backup failed: ${backup.stdout}${backup.stderr}`);
