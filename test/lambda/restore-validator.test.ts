@@ -12,7 +12,10 @@ import { Baseline, captureBaseline, connect } from '../../lambda/shared/integrit
 import { VALIDATOR_ENV, ValidatorConfig } from '../../lib/verification/handler-config';
 import { VERIFICATION_METRICS } from '../../lib/monitoring/metric-names';
 import { freePort, PostgresServer, startPostgres } from '../support/servers';
-import { PG_SHOP_SCHEMA, userChecksFor } from '../verification/fixtures';
+import { PG_SHOP_SCHEMA, recordDamage, userChecksFor } from '../verification/fixtures';
+import { join } from 'node:path';
+
+const DAMAGE_LOG = process.env.DAMAGE_LOG ?? join(__dirname, '..', '..', 'cdk.out', 'damage-cases.txt');
 
 const PLAN_ARN = 'arn:aws:backup:us-east-1:123456789012:restore-testing-plan:shop_verification-1a2b3c';
 const SOURCE_ARN = 'arn:aws:rds:us-east-1:123456789012:db:shop-prod';
@@ -83,6 +86,8 @@ describe('restore validator handler', () => {
   });
 
   afterEach(() => {
+    const put = backup.commandCalls(PutRestoreValidationResultCommand)[0]?.args[0].input;
+    if (put) recordDamage(DAMAGE_LOG, 'validator', expect.getState().currentTestName ?? '?', `${put.ValidationStatus}: ${put.ValidationStatusMessage}`);
     restoreWrite();
     delete process.env[VALIDATOR_ENV.config];
   });
