@@ -14,7 +14,7 @@ import { describeJsonSyntaxError, describeSchemaErrors, showValue } from './json
 import { CONTINUOUS_RETENTION_DAYS } from './model';
 import { usesContinuousBackup } from './tiers';
 import {
-  ArchiveTool, BackupPlanConfig, ContinuousBackupMode, DatabaseConfig, DatabaseEngine, DeploymentKind, PLAN_DEFAULTS,
+  ArchiveTool, BackupPlanConfig, CheckExpect, ContinuousBackupMode, DatabaseConfig, DatabaseEngine, DeploymentKind, PLAN_DEFAULTS,
   SelectionMode, VaultLockMode,
 } from './types';
 import { ConfigurationError, throwIfProblems } from '../errors';
@@ -32,6 +32,7 @@ interface PlanFile {
   alarm_email?: string;
   sns_topic_arn?: string;
   audit?: { enabled?: boolean };
+  network?: { vpc_id: string; availability_zones: string[]; private_subnet_ids: string[] };
   databases: DatabaseFile[];
 }
 
@@ -50,8 +51,11 @@ interface DatabaseFile {
   archive?: string;
   archive_timeout_seconds?: number;
   existing_resource_arn?: string;
-  host?: { address: string; port: number; secret_arn: string; database_names?: string[] };
-  verification?: { schedule_cron?: string; max_age_days?: number; checks?: Array<{ name: string; sql: string; expected: string | number | boolean }> };
+  host?: { address: string; port: number; secret_arn: string; database_names?: string[]; user?: string; pg_data_path?: string; tls_secret_arn?: string };
+  verification?: {
+    schedule_cron?: string; max_age_days?: number; database_name?: string; master_secret_arn?: string; read_only_secret_arn?: string;
+    checks?: Array<{ name: string; sql: string; expect?: string; expected?: string | number | boolean; max_age_minutes?: number }>;
+  };
   tags?: Record<string, string>;
   selection?: string;
 }
@@ -100,6 +104,11 @@ function normalize(file: PlanFile, sourceName: string): BackupPlanConfig {
     alarmEmail: file.alarm_email,
     snsTopicArn: file.sns_topic_arn,
     auditEnabled: file.audit?.enabled ?? PLAN_DEFAULTS.auditEnabled,
+    network: file.network && {
+      vpcId: file.network.vpc_id,
+      availabilityZones: [...file.network.availability_zones],
+      privateSubnetIds: [...file.network.private_subnet_ids],
+    },
     databases: file.databases.map((d, index): DatabaseConfig => ({
       index,
       name: d.name,
@@ -124,11 +133,23 @@ function normalize(file: PlanFile, sourceName: string): BackupPlanConfig {
         port: d.host.port,
         secretArn: d.host.secret_arn,
         databaseNames: d.host.database_names ?? [],
+        user: d.host.user ?? PLAN_DEFAULTS.hostUser,
+        pgDataPath: d.host.pg_data_path ?? PLAN_DEFAULTS.pgDataPath,
+        tlsSecretArn: d.host.tls_secret_arn,
       },
       verification: d.verification && {
         scheduleCron: d.verification.schedule_cron ?? PLAN_DEFAULTS.verificationScheduleCron,
         maxAgeDays: d.verification.max_age_days ?? PLAN_DEFAULTS.verificationMaxAgeDays,
-        checks: (d.verification.checks ?? []).map((c) => ({ name: c.name, sql: c.sql, expected: String(c.expected) })),
+        databaseName: d.verification.database_name,
+        masterSecretArn: d.verification.master_secret_arn,
+        readOnlySecretArn: d.verification.read_only_secret_arn,
+        checks: (d.verification.checks ?? []).map((c) => ({
+          name: c.name,
+          sql: c.sql,
+          expect: (c.expect ?? CheckExpect.EQUALS) as CheckExpect,
+          expected: c.expected === undefined ? undefined : String(c.expected),
+          maxAgeMinutes: c.max_age_minutes,
+        })),
       },
       tags: { ...planTags, ...(d.tags ?? {}) },
       selection: (d.selection ?? SelectionMode.ARN) as SelectionMode,
@@ -171,6 +192,13 @@ function semanticProblems(file: PlanFile, plan: BackupPlanConfig, fromYear: numb
     if (m && expectedAccount !== undefined && m[2] !== expectedAccount) {
       problems.push(`dr_vault_arn: "${file.dr_vault_arn}" is in account ${m[2]}, not ${file.dr_account ? 'dr_account' : 'account'} ${expectedAccount}`);
     }
+  }
+  const net = file.network;
+  if (net !== undefined && net.availability_zones.length !== net.private_subnet_ids.length) {
+    problems.push(`network.private_subnet_ids: ${net.private_subnet_ids.length} subnet(s) for ${net.availability_zones.length} availability zone(s); give one subnet per zone, in the same order`);
+  }
+  if (net !== undefined && net.availability_zones.some((az) => !az.startsWith(file.primary_region))) {
+    problems.push(`network.availability_zones: ${showValue(net.availability_zones)} must all be in primary_region "${file.primary_region}"`);
   }
   const lock = file.vault_lock;
   if (lock) {
@@ -242,7 +270,52 @@ function semanticProblems(file: PlanFile, plan: BackupPlanConfig, fromYear: numb
     if (lock) {
       problems.push(...retentionVsLock(path, raw, db, lock, fromYear));
     }
+    problems.push(...runnerAndVerificationProblems(path, raw, file));
   });
+  return problems;
+}
+
+/** What the runner tasks and the restore tests need beyond the schema. */
+function runnerAndVerificationProblems(path: string, raw: DatabaseFile, file: PlanFile): string[] {
+  const problems: string[] = [];
+  const rds = raw.deployment === 'rds' || raw.deployment === 'aurora';
+  const v = raw.verification;
+  if (file.network === undefined && (raw.deployment === 'self-managed' || v !== undefined)) {
+    const why = raw.deployment === 'self-managed' ? 'its runner tasks run in your VPC' : 'its restore tests place the restored instance and the validator in your VPC';
+    problems.push(`network: required because ${path} "${raw.name}" is ${raw.deployment === 'self-managed' ? 'self-managed' : 'verified'} (${why}); give vpc_id, availability_zones and private_subnet_ids, got nothing`);
+  }
+  if (v !== undefined && rds) {
+    for (const field of ['database_name', 'master_secret_arn', 'read_only_secret_arn'] as const) {
+      if (v[field] === undefined) {
+        problems.push(`${path}.verification.${field}: required for a verified ${raw.deployment} database (the validator connects to the restored copy), got nothing`);
+      }
+    }
+  }
+  if (v !== undefined && !rds && (v.master_secret_arn !== undefined || v.read_only_secret_arn !== undefined)) {
+    problems.push(`${path}.verification: master_secret_arn and read_only_secret_arn apply to rds/aurora; a self-managed drill restores into a throw-away server in the task and uses host.secret_arn for the baseline`);
+  }
+  (v?.checks ?? []).forEach((c, j) => {
+    const cpath = `${path}.verification.checks[${j}]`;
+    const expect = c.expect ?? 'equals';
+    if (expect === 'at_least' && (c.expected === undefined || Number.isNaN(Number(c.expected)))) {
+      problems.push(`${cpath}.expected: expect "at_least" needs a number, got ${showValue(c.expected)}`);
+    }
+    if (expect === 'newer_than' && c.max_age_minutes === undefined) {
+      problems.push(`${cpath}.max_age_minutes: required for expect "newer_than", got nothing`);
+    }
+    if (expect !== 'newer_than' && c.max_age_minutes !== undefined) {
+      problems.push(`${cpath}.max_age_minutes: ${c.max_age_minutes} applies to expect "newer_than" only, got expect "${expect}"`);
+    }
+    if (expect === 'not_empty' && c.expected !== undefined) {
+      problems.push(`${cpath}.expected: ${showValue(c.expected)} has no meaning for expect "not_empty"`);
+    }
+  });
+  if (raw.deployment === 'self-managed' && raw.db_type === 'postgres' && raw.archive === 'pgbackrest' && raw.host !== undefined && raw.host.tls_secret_arn === undefined) {
+    problems.push(`${path}.host.tls_secret_arn: required with archive "pgbackrest" (the runner reaches the host's \`pgbackrest server\` over TLS with this identity), got nothing`);
+  }
+  if (raw.host?.tls_secret_arn !== undefined && raw.archive !== 'pgbackrest') {
+    problems.push(`${path}.host.tls_secret_arn: only used with archive "pgbackrest", got archive ${showValue(raw.archive ?? 'none')}`);
+  }
   return problems;
 }
 

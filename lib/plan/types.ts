@@ -66,19 +66,49 @@ export interface HostConfig {
   readonly secretArn: string;
   /** Databases to dump; empty means all. */
   readonly databaseNames: string[];
+  /** Database user the runner connects as. */
+  readonly user: string;
+  /** PostgreSQL data directory on the host (pgBackRest pg1-path). */
+  readonly pgDataPath: string;
+  /** pgBackRest: the runner's TLS identity for the host's `pgbackrest server`. */
+  readonly tlsSecretArn?: string;
 }
 
-export interface VerificationCheck {
+/** The VPC of runner tasks, drills, the validator and restored instances, by ids. */
+export interface NetworkConfig {
+  readonly vpcId: string;
+  readonly availabilityZones: string[];
+  readonly privateSubnetIds: string[];
+}
+
+/** How a plan check judges its query's result. */
+export enum CheckExpect {
+  EQUALS = 'equals',
+  AT_LEAST = 'at_least',
+  NOT_EMPTY = 'not_empty',
+  NEWER_THAN = 'newer_than',
+}
+
+export interface PlanVerificationCheck {
   readonly name: string;
   readonly sql: string;
-  /** Compared as text with the first column of the first row. */
-  readonly expected: string;
+  readonly expect: CheckExpect;
+  /** Expected value (equals) or minimum (at_least); undefined = production's value at baseline time. */
+  readonly expected?: string;
+  /** newer_than: largest allowed age of the newest row before the restore point. */
+  readonly maxAgeMinutes?: number;
 }
 
 export interface VerificationConfig {
   readonly scheduleCron: string;
   readonly maxAgeDays: number;
-  readonly checks: VerificationCheck[];
+  readonly checks: PlanVerificationCheck[];
+  /** SQL database the checks connect to. */
+  readonly databaseName?: string;
+  /** rds/aurora: master credentials (kept by the restored copy). */
+  readonly masterSecretArn?: string;
+  /** rds/aurora: read-only user on production for the baseline. */
+  readonly readOnlySecretArn?: string;
 }
 
 /** Retention of the scheduled backups, grandfather-father-son. */
@@ -131,6 +161,8 @@ export interface BackupPlanConfig {
   readonly alarmEmail?: string;
   readonly snsTopicArn?: string;
   readonly auditEnabled: boolean;
+  /** Where tasks, functions and restored instances run; required by runners and verification. */
+  readonly network?: NetworkConfig;
   readonly databases: DatabaseConfig[];
 }
 
@@ -141,6 +173,8 @@ export const PLAN_DEFAULTS = {
   verificationScheduleCron: 'cron(0 5 ? * SUN *)',
   verificationMaxAgeDays: 8,
   auditEnabled: true,
+  hostUser: 'backup',
+  pgDataPath: '/var/lib/postgresql/15/main',
 } as const;
 
 /** `databases[2]` — the JSON path of a database, for messages. */

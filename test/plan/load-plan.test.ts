@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { ConfigurationError } from '../../lib/errors';
 import { loadPlanFile, parsePlan } from '../../lib/plan/load-plan';
-import { ArchiveTool, ContinuousBackupMode, DatabaseEngine, DeploymentKind, SelectionMode } from '../../lib/plan/types';
+import { ArchiveTool, CheckExpect, ContinuousBackupMode, DatabaseEngine, DeploymentKind, SelectionMode } from '../../lib/plan/types';
 
 const EXAMPLES = path.join(__dirname, '../../examples');
 const YEAR = { scheduleFromYear: 2028 };
@@ -40,7 +40,17 @@ describe('the example plans', () => {
       retention: { dailyDays: 35, weeklyCount: 4, monthlyCount: 12 },
     });
     expect(orders.tags).toEqual({ project: 'orders-platform', owner: 'platform-team' });
-    expect(orders.verification?.checks).toEqual([{ name: 'orders exist', sql: 'select count(*) > 0 from orders', expected: 'true' }]);
+    expect(orders.verification?.checks).toEqual([
+      { name: 'orders exist', sql: 'select count(*) from orders', expect: CheckExpect.AT_LEAST, expected: '1', maxAgeMinutes: undefined },
+      { name: 'recent orders', sql: 'select max(created_at) from orders', expect: CheckExpect.NEWER_THAN, expected: undefined, maxAgeMinutes: 15 },
+      { name: 'currencies unchanged', sql: "select string_agg(code, ',' order by code) from currencies", expect: CheckExpect.EQUALS, expected: undefined, maxAgeMinutes: undefined },
+    ]);
+    expect(orders.verification).toMatchObject({ databaseName: 'orders', masterSecretArn: expect.stringContaining(':secret:orders-master') });
+    expect(plan.network).toEqual({
+      vpcId: 'vpc-0a1b2c3d4e5f60718', availabilityZones: ['us-east-1a', 'us-east-1b'],
+      privateSubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'],
+    });
+    expect(plan.databases[2].host).toMatchObject({ user: 'backup', pgDataPath: '/var/lib/postgresql/15/main', tlsSecretArn: expect.stringContaining('pgbackrest-tls') });
     expect(plan.auditEnabled).toBe(true);
   });
 
@@ -217,6 +227,7 @@ describe('rules beyond the schema', () => {
     plan.databases[0].deployment = 'self-managed';
     plan.databases[0].archive = 'pgbackrest';
     plan.dr_account = '444455556666';
+    plan.network = { vpc_id: 'vpc-0123456789abcdef0', availability_zones: ['us-east-1a'], private_subnet_ids: ['subnet-0123456789abcdef0'] };
     expect(problemsOf(plan)).toEqual([
       'dr_vault_arn: required when dr_account is set (the vault in account 444455556666 that receives the copies), got nothing',
       'databases[0].host: required for deployment "self-managed" (address, port, secret_arn of the backup user), got nothing',
@@ -227,6 +238,71 @@ describe('rules beyond the schema', () => {
     const plan = basePlan();
     plan.databases[0].selection = 'tags';
     expect(problemsOf(plan)).toEqual([expect.stringMatching(/^databases\[0\]\.selection: "tags" needs at least one tag/)]);
+  });
+});
+
+describe('what runners and restore tests need', () => {
+  const NETWORK = { vpc_id: 'vpc-0123456789abcdef0', availability_zones: ['us-east-1a'], private_subnet_ids: ['subnet-0123456789abcdef0'] };
+  const SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:x-AbCdEf';
+
+  test('a self-managed or verified database needs the network', () => {
+    const plan = basePlan();
+    plan.databases[0].verification = { database_name: 'orders', master_secret_arn: SECRET, read_only_secret_arn: SECRET };
+    expect(problemsOf(plan)).toEqual([expect.stringMatching(/^network: required because databases\[0\] "orders" is verified/)]);
+  });
+
+  test('the network: one subnet per zone, zones in the primary region, ids by pattern', () => {
+    const plan = basePlan();
+    plan.network = { vpc_id: 'vpc-0123456789abcdef0', availability_zones: ['us-east-1a', 'us-west-2b'], private_subnet_ids: ['subnet-0123456789abcdef0'] };
+    expect(problemsOf(plan)).toEqual([
+      'network.private_subnet_ids: 1 subnet(s) for 2 availability zone(s); give one subnet per zone, in the same order',
+      expect.stringMatching(/^network.availability_zones: .*"us-west-2b".* must all be in primary_region "us-east-1"/),
+    ]);
+    plan.network = { ...NETWORK, vpc_id: 'my-vpc' };
+    expect(problemsOf(plan)).toEqual([expect.stringMatching(/^network.vpc_id: .*"my-vpc"/)]);
+  });
+
+  test('a verified RDS database needs its database name and secrets', () => {
+    const plan = basePlan();
+    plan.network = NETWORK;
+    plan.databases[0].verification = { checks: [] };
+    expect(problemsOf(plan)).toEqual([
+      expect.stringMatching(/^databases\[0\].verification.database_name: required for a verified rds database/),
+      expect.stringMatching(/^databases\[0\].verification.master_secret_arn: required/),
+      expect.stringMatching(/^databases\[0\].verification.read_only_secret_arn: required/),
+    ]);
+  });
+
+  test('check expectations need the right companions', () => {
+    const plan = basePlan();
+    plan.network = NETWORK;
+    plan.databases[0].verification = {
+      database_name: 'orders', master_secret_arn: SECRET, read_only_secret_arn: SECRET,
+      checks: [
+        { name: 'a', sql: 'select 1', expect: 'at_least', expected: 'many' },
+        { name: 'b', sql: 'select now()', expect: 'newer_than' },
+        { name: 'c', sql: 'select 1', expect: 'not_empty', expected: 1 },
+        { name: 'd', sql: 'select 1', max_age_minutes: 5 },
+      ],
+    };
+    expect(problemsOf(plan)).toEqual([
+      'databases[0].verification.checks[0].expected: expect "at_least" needs a number, got "many"',
+      'databases[0].verification.checks[1].max_age_minutes: required for expect "newer_than", got nothing',
+      'databases[0].verification.checks[2].expected: 1 has no meaning for expect "not_empty"',
+      'databases[0].verification.checks[3].max_age_minutes: 5 applies to expect "newer_than" only, got expect "equals"',
+    ]);
+  });
+
+  test('pgBackRest on a self-managed host needs the runner TLS identity', () => {
+    const plan = basePlan();
+    plan.network = NETWORK;
+    plan.databases[0] = {
+      ...plan.databases[0], deployment: 'self-managed', rpo_minutes: 5, archive: 'pgbackrest',
+      host: { address: 'db.internal', port: 5432, secret_arn: SECRET },
+    };
+    expect(problemsOf(plan)).toEqual([
+      expect.stringMatching(/^databases\[0\].host.tls_secret_arn: required with archive "pgbackrest"/),
+    ]);
   });
 });
 
