@@ -33,6 +33,12 @@ export interface PgBackRestBench {
   restoreArgs(database: string, targetDir: string): string[];
   /** Environment of the runner process (secrets only here, never argv). */
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * Diagnostic reference (not a runner path): plain `pgbackrest backup` on the database host into a
+   * posix repository, same compression and process-max, no TLS hop and no S3. Separates the tool's
+   * own cost from the TLS + S3-server path the runner takes.
+   */
+  posixReferenceScript(pg: PostgresServer, repoDir: string): string;
   /** Bytes the repository holds on disk (backup + archived WAL). */
   repoBytes(): number;
   stop(): Promise<void>;
@@ -117,6 +123,22 @@ export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
         await new Promise((r) => setTimeout(r, 500));
       }
       return (Date.now() - t0) / 1000;
+    },
+    posixReferenceScript(pg: PostgresServer, repoDir: string): string {
+      const dir = join(work, 'posix-reference');
+      for (const d of ['', 'lock', 'log', 'spool']) mkdirSync(join(dir, d), { recursive: true });
+      mkdirSync(repoDir, { recursive: true });
+      writeFileSync(join(dir, 'pgbackrest.conf'), [
+        '[global]', `repo1-path=${repoDir}`, 'repo1-type=posix', 'repo1-cipher-type=aes-256-cbc', `repo1-cipher-pass=${cipherPass}`,
+        `compress-type=zst`, `compress-level=${settings.compressLevel ?? 3}`, `process-max=${settings.processMax ?? 2}`, 'start-fast=y',
+        `lock-path=${join(dir, 'lock')}`, `log-path=${join(dir, 'log')}`, `spool-path=${join(dir, 'spool')}`, 'log-level-file=off',
+        `[${STANZA}]`, `pg1-path=${pg.dataDir}`, `pg1-port=${pg.port}`, `pg1-socket-path=${pg.socketDir}`, '',
+      ].join('\n'), { mode: 0o600 });
+      chownRecursive(dir, 'postgres');
+      chownRecursive(repoDir, 'postgres');
+      const run = (cmd: string) => asUser('postgres', ['pgbackrest', `--config-path=${dir}`, `--stanza=${STANZA}`, '--log-level-console=warn', ...cmd.split(' ')]).join(' ');
+      // WAL goes to the S3 stanza, not this repository: skip the archive checks (timing only).
+      return `${run('stanza-create --no-online')} && ${run('backup --type=full --no-archive-check')}`;
     },
     backupArgs(database: string): string[] {
       return ['backup', '--engine', 'pgbackrest', '--database', database, '--type', 'full', ...storageArgs()];

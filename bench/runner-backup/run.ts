@@ -137,6 +137,13 @@ async function main(): Promise<void> {
     const physical = await measure('runner pgbackrest full backup', runnerArgv(pgbr.backupArgs(DB)), { env: pgbr.env });
     rows.push({ step: physical.name, result: physical, bytes: pgbr.repoBytes(), runner: true });
 
+    // Diagnostic: the same pgBackRest backup without the TLS hop and the S3 server (posix repository).
+    const posixRepo = join(work, 'posix-repo');
+    const posixRef = await measureShell('diagnostic: plain pgbackrest full to a posix repository (no runner, no TLS, no S3)',
+      pgbr.posixReferenceScript(pg, posixRepo));
+    rows.push({ step: posixRef.name, result: posixRef, bytes: duBytes(posixRepo) });
+    rmSync(posixRepo, { recursive: true, force: true });
+
     // 4. Physical reference: the data directory through zstd, nothing stored.
     const tarRef = await measureShell('reference: tar of the data directory (without WAL), piped to zstd -1 -T2, to /dev/null',
       `tar -C ${pg.dataDir} --exclude=./pg_wal/0* -cf - . | zstd -q -1 -T2 > /dev/null`);
