@@ -12,7 +12,7 @@ import { cronIntervals, parseAwsCron } from './cron';
 import { assessPlan } from './feasibility';
 import { describeJsonSyntaxError, describeSchemaErrors, showValue } from './json-errors';
 import { CONTINUOUS_RETENTION_DAYS } from './model';
-import { usesContinuousBackup } from './tiers';
+import { usesContinuousBackup, usesLogicalBackup } from './tiers';
 import {
   ArchiveTool, BackupPlanConfig, CheckExpect, ContinuousBackupMode, DatabaseConfig, DatabaseEngine, DeploymentKind, PLAN_DEFAULTS,
   SelectionMode, VaultLockMode,
@@ -255,8 +255,16 @@ function semanticProblems(file: PlanFile, plan: BackupPlanConfig, fromYear: numb
     if (raw.deployment === 'self-managed' && raw.host === undefined) {
       problems.push(`${path}.host: required for deployment "self-managed" (address, port, secret_arn of the backup user), got nothing`);
     }
-    if (rds && raw.host !== undefined) {
-      problems.push(`${path}.host: only for deployment "self-managed"; deployment "${raw.deployment}" uses existing_resource_arn or the construct, got ${showValue(raw.host)}`);
+    // On RDS/Aurora the runner only takes the logical tier; it needs the endpoint and a user.
+    const logical = usesLogicalBackup(db, scheduleInterval(db, fromYear));
+    if (rds && raw.host !== undefined && !logical) {
+      problems.push(`${path}.host: on deployment "${raw.deployment}" it is the endpoint of the runner's logical dumps, but this database takes none (logical_backup false or continuous backup on); remove host, got ${showValue(raw.host)}`);
+    }
+    if (rds && raw.host === undefined && logical) {
+      problems.push(`${path}.host: required for the logical tier (${raw.db_type === 'postgres' ? 'pg_dump' : 'mysqldump'} by the runner): give the ${raw.deployment === 'aurora' ? 'cluster' : 'instance'} endpoint, port and the backup user's secret_arn, or set logical_backup false, got nothing`);
+    }
+    if (rds && raw.host?.tls_secret_arn !== undefined) {
+      problems.push(`${path}.host.tls_secret_arn: pgBackRest does not run against ${raw.deployment} (AWS manages its WAL); remove it`);
     }
     if (raw.selection !== undefined && !rds) {
       problems.push(`${path}.selection: "${raw.selection}" applies to AWS Backup selections of rds/aurora only, got deployment "${raw.deployment}"`);
@@ -313,10 +321,15 @@ function runnerAndVerificationProblems(path: string, raw: DatabaseFile, file: Pl
   if (raw.deployment === 'self-managed' && raw.db_type === 'postgres' && raw.archive === 'pgbackrest' && raw.host !== undefined && raw.host.tls_secret_arn === undefined) {
     problems.push(`${path}.host.tls_secret_arn: required with archive "pgbackrest" (the runner reaches the host's \`pgbackrest server\` over TLS with this identity), got nothing`);
   }
-  if (raw.host?.tls_secret_arn !== undefined && raw.archive !== 'pgbackrest') {
+  if (raw.host?.tls_secret_arn !== undefined && raw.archive !== 'pgbackrest' && raw.deployment === 'self-managed') {
     problems.push(`${path}.host.tls_secret_arn: only used with archive "pgbackrest", got archive ${showValue(raw.archive ?? 'none')}`);
   }
   return problems;
+}
+
+function scheduleInterval(db: DatabaseConfig, fromYear: number | undefined) {
+  const parsed = parseAwsCron(db.scheduleCron);
+  return parsed.schedule ? cronIntervals(parsed.schedule, fromYear) : undefined;
 }
 
 function retentionVsLock(path: string, raw: DatabaseFile, db: DatabaseConfig, lock: NonNullable<PlanFile['vault_lock']>, fromYear: number | undefined): string[] {

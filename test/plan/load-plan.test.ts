@@ -189,6 +189,7 @@ describe('rules beyond the schema', () => {
     plan.vault_lock = { mode: 'governance', min_retention_days: 30, max_retention_days: 100 };
     plan.databases[0].retention_days = 14;
     plan.databases[0].continuous_backup = false;
+    plan.databases[0].logical_backup = false;
     plan.databases[0].rpo_minutes = 1440;
     plan.databases[0].retention = { weekly: 2, monthly: 12 };
     expect(problemsOf(plan)).toEqual([
@@ -203,6 +204,7 @@ describe('rules beyond the schema', () => {
     plan.vault_lock = { mode: 'compliance', min_retention_days: 40, max_retention_days: 30 };
     plan.databases[0].retention_days = 35;
     plan.databases[0].continuous_backup = false;
+    plan.databases[0].logical_backup = false;
     plan.databases[0].rpo_minutes = 1440;
     const problems = problemsOf(plan);
     expect(problems).toContain('vault_lock.max_retention_days: 30 is below min_retention_days 40');
@@ -293,6 +295,21 @@ describe('what runners and restore tests need', () => {
     ]);
   });
 
+  test('the logical tier of an RDS/Aurora database needs its endpoint, and only then', () => {
+    const plan = basePlan();
+    plan.databases[0].continuous_backup = false;
+    plan.databases[0].rpo_minutes = 1440;
+    expect(problemsOf(plan)).toEqual([
+      'databases[0].host: required for the logical tier (pg_dump by the runner): give the instance endpoint, port and the backup user\'s secret_arn, or set logical_backup false, got nothing',
+    ]);
+    const withHost = basePlan();
+    withHost.databases[0].host = { address: 'orders.abc.us-east-1.rds.amazonaws.com', port: 5432, secret_arn: SECRET, tls_secret_arn: SECRET };
+    expect(problemsOf(withHost)).toEqual([
+      expect.stringMatching(/^databases\[0\].host: on deployment "rds" it is the endpoint of the runner's logical dumps, but this database takes none/),
+      'databases[0].host.tls_secret_arn: pgBackRest does not run against rds (AWS manages its WAL); remove it',
+    ]);
+  });
+
   test('pgBackRest on a self-managed host needs the runner TLS identity', () => {
     const plan = basePlan();
     plan.network = NETWORK;
@@ -329,6 +346,7 @@ describe('feasibility problems name the database, objective, achievement and fix
   test('continuous backup switched off with an RPO under the snapshot interval', () => {
     const plan = basePlan();
     plan.databases[0].continuous_backup = false;
+    plan.databases[0].logical_backup = false;
     expect(problemsOf(plan)).toEqual([
       'databases[0].rpo_minutes: 15 cannot be met for "orders" (postgres, rds) — best tier is the daily aws-backup snapshot (every 1440 min); fix: enable continuous backup (continuous_backup true or "auto", ~5 min) or raise rpo_minutes to ≥ 1440',
     ]);
