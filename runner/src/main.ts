@@ -13,6 +13,7 @@ import { Metrics } from './core/metrics';
 import { COMMANDS, Command, splitArgs } from './core/options';
 import { Redactor } from './core/redact';
 import { allEngines, getEngine } from './core/registry';
+import { runDrill } from './drill';
 
 function usage(): string {
   return [
@@ -24,6 +25,8 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Restore drills have their own flags and report (runner/src/drill).
+  if (argv[0] === 'drill') return runDrill(argv.slice(1));
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
     // `runner help` also prints every option (of one engine with --engine NAME).
     const only = argv.length > 2 && argv[1] === '--engine' ? allEngines().filter((e) => e.name === argv[2]) : allEngines();
