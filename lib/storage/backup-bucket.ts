@@ -89,6 +89,9 @@ const REPLICATION_RULE_ID = 'replicate-backups-to-dr';
  * access, SSL only, server access logs, lifecycle tiers and optional cross-region replication.
  */
 export class BackupBucket extends Construct {
+  /** Id of the replication rule, the `RuleId` dimension of the S3 replication metrics. */
+  public static readonly REPLICATION_RULE_ID = REPLICATION_RULE_ID;
+
   /**
    * The default lifecycle: Standard → Standard-IA at 30 days → Glacier Flexible Retrieval at
    * 90 days → Deep Archive at 180 days.
