@@ -1,0 +1,454 @@
+/**
+ * Scheduled capture of production baselines: a Lambda function connects to each database with a
+ * read-only user, records its schema fingerprint, the row counts of its largest tables and the
+ * user checks' results, and writes `baselines/<name>/baseline.json` (SSE-KMS) into a baseline
+ * bucket. Restore tests (RestoreVerification) and runner drills (RunnerDrill) compare restored
+ * copies with it. Works for RDS/Aurora endpoints and for self-managed hosts alike.
+ *
+ * The function-building helpers at the end are shared with RestoreVerification's validator; they
+ * are not re-exported from the package.
+ */
+import {
+  Duration, RemovalPolicy, Stack, Token,
+  aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as cwActions, aws_ec2 as ec2, aws_events as events,
+  aws_events_targets as targets, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_s3 as s3,
+  aws_secretsmanager as secretsmanager, aws_sns as sns, aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ConfigurationError } from '../errors';
+import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
+import { BASELINE_ENV, BaselineCaptureConfig, BaselineStoreConfig, baselineKey, UserCheckConfig } from './handler-config';
+import { encryptedLogGroup, handlerCode, verificationKey, VERIFICATION_RUNTIME } from './lambda-support';
+import { CheckExpectation, VerificationCheck, VerifiedEngine } from './verified-database';
+
+/** One production database whose baseline is captured. */
+export interface BaselineDatabase {
+  /**
+   * Logical name: the baseline's object key (`baselines/<name>/baseline.json`) and the metric
+   * dimension `Database` of the restore tests and drills that read it. For a runner drill, the
+   * runner's `database`. Letters, digits, `_` and `-`.
+   */
+  readonly name: string;
+  readonly engine: VerifiedEngine;
+  /** SQL database the capture connects to. */
+  readonly databaseName: string;
+  /**
+   * Secret of a read-only user on production: `username`, `password`, and `host`/`port` unless
+   * `host` is given here.
+   */
+  readonly readOnlySecret: secretsmanager.ISecret;
+  /**
+   * Production endpoint: a self-managed server's DNS name or IP address, or an RDS/Aurora endpoint.
+   * The server must present a TLS certificate the Lambda trusts (public CAs and the RDS CAs).
+   * @default - the `host` field of readOnlySecret
+   */
+  readonly host?: string;
+  /**
+   * Port of the production database.
+   * @default - with `host`: 5432 for POSTGRESQL, 3306 for MYSQL; without it, the secret's `port`
+   * (the security group then allows 5432 or 3306)
+   */
+  readonly port?: number;
+  /**
+   * Security groups of the production database: each gets an ingress rule from `securityGroup`.
+   * @default - none: the function may reach the port at `host` (an IPv4 address: that address
+   * only; otherwise any address); allow `securityGroup` into the database yourself
+   */
+  readonly productionSecurityGroups?: ec2.ISecurityGroup[];
+  /**
+   * User checks, declared in the plan's verification section; EQUALS checks without a value
+   * record production's result here.
+   * @default - none: schema fingerprint and row counts only
+   */
+  readonly checks?: VerificationCheck[];
+  /**
+   * How many of the largest tables get exact row counts (1–100).
+   * @default 10
+   */
+  readonly largestTables?: number;
+}
+
+export interface BaselineCaptureProps {
+  /** The databases whose baselines are captured. */
+  readonly databases: BaselineDatabase[];
+  /** VPC of the function (it connects to the production databases from there). */
+  readonly vpc: ec2.IVpc;
+  /**
+   * Subnets of the function. It calls S3 and Secrets Manager: these subnets need a NAT gateway
+   * or VPC endpoints.
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * When baselines are captured: one invocation per database.
+   * @default - every day at 01:00 UTC
+   */
+  readonly schedule?: events.Schedule;
+  /**
+   * Bucket the baselines are written to.
+   * @default - a new versioned, SSL-only bucket encrypted with `baselineEncryptionKey`, with server access logs
+   */
+  readonly baselineBucket?: s3.IBucket;
+  /**
+   * Key the baselines are written with (SSE-KMS).
+   * @default - `baselineBucket`'s key when it is known, else `encryptionKey` (required when
+   * `baselineBucket` is given without a known key)
+   */
+  readonly baselineEncryptionKey?: kms.IKey;
+  /**
+   * Key of this construct's data: the new baseline bucket (when `baselineEncryptionKey` is not
+   * given), the function's logs, dead letters and environment, and the new alarm topic. A key of
+   * your own must let CloudWatch Logs and CloudWatch alarms use it.
+   * @default - a new key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Topic the alarms (capture errors, dead letters) notify.
+   * @default - a new topic encrypted with `encryptionKey`
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** Captures production baselines on a schedule into an encrypted bucket. */
+export class BaselineCapture extends Construct {
+  /** Where the baselines are: `baselineObjectKey(name)` in this bucket. */
+  public readonly baselineBucket: s3.IBucket;
+  /** Key the baselines are encrypted with: readers need kms:Decrypt on it. */
+  public readonly baselineEncryptionKey: kms.IKey;
+  /** Key of this construct's logs, dead letters, environment and (new) topic and bucket. */
+  public readonly encryptionKey: kms.IKey;
+  /** The capture function. */
+  public readonly function: lambda.Function;
+  /** Security group of the function: allow it into production databases not given `productionSecurityGroups`. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** One scheduled rule per database. */
+  public readonly scheduleRules: events.Rule[];
+  public readonly alarmTopic: sns.ITopic;
+  /** Capture errors and dead letters. */
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly databaseNames: string[];
+
+  constructor(scope: Construct, id: string, props: BaselineCaptureProps) {
+    super(scope, id);
+    const subject = `BaselineCapture ${this.node.path}`;
+    const problems = baselineDatabaseProblems(props.databases, 'host');
+    if (props.baselineBucket && !props.baselineEncryptionKey && !props.baselineBucket.encryptionKey) {
+      problems.push('baselineEncryptionKey: required when baselineBucket has no known encryption key (baselines are written with SSE-KMS)');
+    }
+    if (problems.length > 0) throw new ConfigurationError(subject, problems);
+    this.databaseNames = props.databases.map((d) => d.name);
+    const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+
+    this.encryptionKey = props.encryptionKey ?? verificationKey(this, 'Key');
+    this.baselineEncryptionKey = props.baselineEncryptionKey ?? props.baselineBucket?.encryptionKey ?? this.encryptionKey;
+    this.alarmTopic = props.alarmTopic
+      ?? new sns.Topic(this, 'AlarmTopic', { masterKey: this.encryptionKey, enforceSSL: true, displayName: 'Baseline capture alarms' });
+    this.baselineBucket = props.baselineBucket ?? newBaselineBucket(this, this.baselineEncryptionKey);
+
+    // --- network: AWS APIs over 443 and each production database's port, nothing else.
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc, allowAllOutbound: false, description: 'Baseline capture: AWS APIs over HTTPS and the production databases',
+    });
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (S3, Secrets Manager)');
+    for (const db of props.databases) {
+      const port = ec2.Port.tcp(db.port ?? defaultPort(db.engine));
+      if (db.productionSecurityGroups && db.productionSecurityGroups.length > 0) {
+        for (const sg of db.productionSecurityGroups) {
+          sg.addIngressRule(this.securityGroup, port, `baseline capture of ${db.name}`);
+          this.securityGroup.addEgressRule(sg, port, `production database ${db.name}`);
+        }
+      } else if (db.host && !Token.isUnresolved(db.host) && IPV4.test(db.host)) {
+        this.securityGroup.addEgressRule(ec2.Peer.ipv4(`${db.host}/32`), port, `production database ${db.name}`);
+      } else {
+        // Where production lives is not known here: allow its port, nothing else.
+        this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), port, `production database ${db.name}`);
+      }
+    }
+
+    // --- the function
+    const store: BaselineStoreConfig = { bucket: this.baselineBucket.bucketName, prefix: BASELINE_PREFIX, kmsKeyArn: this.baselineEncryptionKey.keyArn };
+    const config: BaselineCaptureConfig = {
+      store,
+      tls: true,
+      databases: props.databases.map((d) => ({
+        name: d.name, engine: d.engine, secretArn: d.readOnlySecret.secretArn,
+        ...(d.host ? { host: d.host, port: d.port ?? defaultPort(d.engine) } : d.port ? { port: d.port } : {}),
+        databaseName: d.databaseName, largestTables: d.largestTables ?? 10,
+        userChecks: (d.checks ?? []).map(toUserCheckConfig),
+      })),
+    };
+    const description = `Captures production baselines of ${this.databaseNames.join(', ')}`;
+    const built = verificationFunction(this, 'Function', {
+      handler: 'baseline-capture',
+      description: description.length > 256 ? `${description.slice(0, 253)}...` : description,
+      securityGroup: this.securityGroup,
+      env: { [BASELINE_ENV.config]: configJson(this, subject, BASELINE_ENV.config, config) },
+      timeout: Duration.minutes(15),
+      // One capture at a time: the scheduled invocations of all databases queue instead of loading production together.
+      reservedConcurrency: 1,
+      vpc: props.vpc, subnets, key: this.encryptionKey,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      alarmTopic: this.alarmTopic,
+    });
+    this.function = built.fn;
+    this.alarms.push(built.deadLetterAlarm);
+
+    // Exactly one object per database: the handler writes baselines/<name>/baseline.json and nothing else.
+    const objects = props.databases.map((d) => this.baselineBucket.arnForObjects(this.baselineObjectKey(d.name)));
+    built.policy.addStatements(
+      new iam.PolicyStatement({ sid: 'WriteBaselines', actions: ['s3:PutObject'], resources: objects }),
+      new iam.PolicyStatement({
+        sid: 'EncryptBaselines', actions: ['kms:GenerateDataKey'], resources: [this.baselineEncryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+    props.databases.forEach((d, i) => allowSecretRead(built.policy, d.readOnlySecret, `ReadOnlySecret${i}`));
+
+    // --- schedule: one rule per database, so one unreachable database does not hold up the others.
+    const schedule = props.schedule ?? events.Schedule.cron({ minute: '0', hour: '1' });
+    this.scheduleRules = props.databases.map((d) => {
+      const rule = new events.Rule(this, `Schedule${d.name}`, { schedule, description: `Baseline capture of ${d.name}` });
+      rule.addTarget(new targets.LambdaFunction(this.function, {
+        event: events.RuleTargetInput.fromObject({ database: d.name }), retryAttempts: 2, maxEventAge: Duration.hours(1),
+      }));
+      return rule;
+    });
+
+    this.alarms.push(notifyingAlarm(this, 'ErrorsAlarm', {
+      alarmDescription: 'Baseline capture failed: restore tests and drills compare with a stale or missing baseline',
+      metric: this.function.metricErrors({ period: Duration.hours(1) }),
+      threshold: 1, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }, this.alarmTopic));
+  }
+
+  /**
+   * Object key of a database's baseline in `baselineBucket` (for RunnerDrill's `baselineObjectKey`).
+   * @param database the `name` of one of `databases`
+   */
+  public baselineObjectKey(database: string): string {
+    if (!this.databaseNames.includes(database)) {
+      throw new ConfigurationError(`BaselineCapture ${this.node.path}`, [`database: '${database}' has no baseline here (known: ${this.databaseNames.join(', ')})`]);
+    }
+    return baselineKey(BASELINE_PREFIX, database);
+  }
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const IPV6 = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*$/;
+
+/** @internal Key prefix of the baselines in the bucket. */
+export const BASELINE_PREFIX = 'baselines/';
+
+/** Lambda's limit on all environment variables of a function together. */
+const LAMBDA_ENV_LIMIT = 4096;
+
+/** @internal */
+export function defaultPort(engine: VerifiedEngine): number {
+  return engine === VerifiedEngine.MYSQL ? 3306 : 5432;
+}
+
+/** A new versioned, SSL-only, access-logged bucket for baselines, with its compliance acknowledgements. */
+function newBaselineBucket(scope: Construct, key: kms.IKey): s3.Bucket {
+  const accessLogs = new s3.Bucket(scope, 'BaselineAccessLogs', {
+    encryption: s3.BucketEncryption.S3_MANAGED, enforceSSL: true, versioned: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL, objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const bucket = new s3.Bucket(scope, 'BaselineBucket', {
+    encryption: s3.BucketEncryption.KMS, encryptionKey: key, bucketKeyEnabled: true, enforceSSL: true, versioned: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL, removalPolicy: RemovalPolicy.RETAIN,
+    serverAccessLogsBucket: accessLogs, serverAccessLogsPrefix: BASELINE_PREFIX,
+    // Earlier baselines stay readable for comparisons, not forever.
+    lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
+  });
+  const logLoop = 'This bucket is the access-log destination of the baseline bucket; logging it into itself would loop';
+  const sseS3Only = 'S3 server access logging delivers only to buckets encrypted with SSE-S3, not SSE-KMS';
+  const diagnostic = 'Access logs of a baseline bucket are diagnostic; they are not recovery data';
+  acknowledge(accessLogs, [
+    ['AwsSolutions-S1', logLoop],
+    ['NIST.800.53.R5-S3BucketLoggingEnabled', logLoop],
+    ['HIPAA.Security-S3BucketLoggingEnabled', logLoop],
+    ['PCI.DSS.321-S3BucketLoggingEnabled', logLoop],
+    ['NIST.800.53.R5-S3DefaultEncryptionKMS', sseS3Only],
+    ['HIPAA.Security-S3DefaultEncryptionKMS', sseS3Only],
+    ['PCI.DSS.321-S3DefaultEncryptionKMS', sseS3Only],
+    ['NIST.800.53.R5-S3BucketReplicationEnabled', diagnostic],
+    ['HIPAA.Security-S3BucketReplicationEnabled', diagnostic],
+    ['PCI.DSS.321-S3BucketReplicationEnabled', diagnostic],
+  ]);
+  const noReplication = 'Baselines are re-captured from production every day; a lost bucket is refilled by the next capture, so a replica adds no recovery value';
+  acknowledge(bucket, [
+    ['NIST.800.53.R5-S3BucketReplicationEnabled', noReplication],
+    ['HIPAA.Security-S3BucketReplicationEnabled', noReplication],
+    ['PCI.DSS.321-S3BucketReplicationEnabled', noReplication],
+  ]);
+  return bucket;
+}
+
+/**
+ * @internal Problems of a list of baseline databases, each naming `databases[i].<field>` and the
+ * bad value. `hostField` is the name the caller's props give the production endpoint.
+ */
+export function baselineDatabaseProblems(databases: BaselineDatabase[] | undefined, hostField: string): string[] {
+  const problems: string[] = [];
+  if (!databases || databases.length === 0) {
+    problems.push('databases: at least one database is required, got none');
+    return problems;
+  }
+  const names = new Set<string>();
+  databases.forEach((d, i) => {
+    const where = `databases[${i}]`;
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(d.name ?? '')) problems.push(`${where}.name must be 1–64 letters, digits, '_' or '-', got '${d.name}'`);
+    else if (names.has(d.name)) problems.push(`${where}.name '${d.name}' is used twice`);
+    names.add(d.name);
+    if (!Object.values(VerifiedEngine).includes(d.engine)) problems.push(`${where}.engine must be postgres or mysql, got '${d.engine}'`);
+    if (!d.databaseName) problems.push(`${where}.databaseName is required`);
+    if (!d.readOnlySecret) problems.push(`${where}.readOnlySecret is required (the read-only user on production)`);
+    if (d.host !== undefined && !Token.isUnresolved(d.host) && !(IPV4.test(d.host) || HOSTNAME.test(d.host) || IPV6.test(d.host))) {
+      problems.push(`${where}.${hostField} must be a DNS name or an IP address, without scheme or port, got '${d.host}'`);
+    }
+    if (d.port !== undefined && !Token.isUnresolved(d.port) && (!Number.isInteger(d.port) || d.port < 1 || d.port > 65535)) problems.push(`${where}.port must be 1–65535, got ${d.port}`);
+    if (d.largestTables !== undefined && (!Number.isInteger(d.largestTables) || d.largestTables < 1 || d.largestTables > 100)) problems.push(`${where}.largestTables must be 1–100, got ${d.largestTables}`);
+    const checkNames = new Set<string>();
+    (d.checks ?? []).forEach((c, j) => {
+      const cw = `${where}.checks[${j}] (${c.name})`;
+      if (!c.name) problems.push(`${where}.checks[${j}].name is required`);
+      else if (checkNames.has(c.name)) problems.push(`${cw}.name is used twice`);
+      checkNames.add(c.name);
+      if (!c.sql || !c.sql.trim()) problems.push(`${cw}.sql is required`);
+      if (c.expect === CheckExpectation.AT_LEAST && !Number.isFinite(Number(c.value ?? 'x'))) problems.push(`${cw}.value must be a number for AT_LEAST, got '${c.value}'`);
+      if (c.expect === CheckExpectation.NEWER_THAN && !c.maxAge) problems.push(`${cw}.maxAge is required for NEWER_THAN`);
+    });
+  });
+  return problems;
+}
+
+function toUserCheckConfig(c: VerificationCheck): UserCheckConfig {
+  return {
+    name: c.name, sql: c.sql, expect: c.expect,
+    ...(c.expect === CheckExpectation.NEWER_THAN && c.maxAge ? { value: c.maxAge.toSeconds() } : {}),
+    ...(c.expect !== CheckExpectation.NEWER_THAN && c.value !== undefined ? { value: c.value } : {}),
+  };
+}
+
+/** @internal Serialises a handler's configuration; refuses one that would not fit Lambda's 4 KB environment. */
+export function configJson(scope: Construct, subject: string, name: string, value: unknown): string {
+  const json = Stack.of(scope).toJsonString(value);
+  // Unresolved references are short placeholders now; count each as a long ARN.
+  const raw = JSON.stringify(value, (_k, v) => (typeof v === 'string' && Token.isUnresolved(v) ? 'x'.repeat(120) : v));
+  if (raw.length + name.length > LAMBDA_ENV_LIMIT - 64) {
+    throw new ConfigurationError(subject, [
+      `checks: the configuration of ${name} takes about ${raw.length} bytes, over Lambda's ${LAMBDA_ENV_LIMIT}-byte environment limit; shorten the user checks' SQL or split the databases over several constructs`,
+    ]);
+  }
+  return json;
+}
+
+/** @internal GetSecretValue on one secret (and its key), written into a managed policy. */
+export function allowSecretRead(policy: iam.ManagedPolicy, secret: secretsmanager.ISecret, sid: string): void {
+  const arn = secret.secretFullArn ?? `${secret.secretArn}-??????`;
+  policy.addStatements(new iam.PolicyStatement({ sid, actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [arn] }));
+  if (!secret.secretFullArn) {
+    acknowledgeWildcardResource(policy, arn, 'Secrets imported by name or partial ARN carry a random 6-character suffix; "-??????" matches exactly that suffix of this one secret');
+  }
+  if (secret.encryptionKey) {
+    policy.addStatements(new iam.PolicyStatement({
+      sid: `${sid}Key`, actions: ['kms:Decrypt'], resources: [secret.encryptionKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(policy).region}.amazonaws.com` } },
+    }));
+  }
+}
+
+/** @internal An alarm that notifies the topic when it fires and when it clears. */
+export function notifyingAlarm(scope: Construct, id: string, props: cloudwatch.AlarmProps, topic: sns.ITopic): cloudwatch.Alarm {
+  const alarm = new cloudwatch.Alarm(scope, id, props);
+  const action = new cwActions.SnsAction(topic);
+  alarm.addAlarmAction(action);
+  alarm.addOkAction(action);
+  return alarm;
+}
+
+/** @internal */
+export interface VerificationFunctionOptions {
+  readonly handler: string;
+  readonly description: string;
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly env: Record<string, string>;
+  readonly timeout: Duration;
+  readonly reservedConcurrency: number;
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly key: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  readonly alarmTopic: sns.ITopic;
+}
+
+/**
+ * @internal A verification Lambda in the VPC with its own role and customer-managed policy
+ * (logs, dead letters, key, ENIs, tracing), an encrypted log group, an encrypted dead-letter
+ * queue and an alarm on it. Construct ids are `<id>`, `<id>Role`, `<id>Policy`, `<id>Logs`,
+ * `<id>DeadLetters`, `<id>DeadLetterAlarm`. Callers add their own statements to `policy`.
+ */
+export function verificationFunction(scope: Construct, id: string, o: VerificationFunctionOptions): {
+  fn: lambda.Function; policy: iam.ManagedPolicy; deadLetterAlarm: cloudwatch.Alarm;
+} {
+  const dlq = new sqs.Queue(scope, `${id}DeadLetters`, {
+    encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: o.key, enforceSSL: true, retentionPeriod: Duration.days(14),
+  });
+  acknowledge(dlq, [['AwsSolutions-SQS3', 'This queue is the dead-letter queue of the function; a dead-letter queue of its own would only move the same events']]);
+  const logGroup = encryptedLogGroup(scope, `${id}Logs`, o.key, o.logRetention);
+  const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: o.description });
+  // A customer-managed policy (inline policies fail the HIPAA/NIST/PCI IAMNoInlinePolicy rule);
+  // every permission is written into it explicitly, never through grant…() helpers.
+  const policy = new iam.ManagedPolicy(scope, `${id}Policy`, { roles: [role], description: o.description });
+  policy.addStatements(
+    new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    new iam.PolicyStatement({ sid: 'DeadLetters', actions: ['sqs:SendMessage'], resources: [dlq.queueArn] }),
+    new iam.PolicyStatement({ sid: 'OwnKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [o.key.keyArn] }),
+    // Network interfaces in the VPC and X-Ray segments: neither service supports resource-level permissions here.
+    new iam.PolicyStatement({
+      sid: 'VpcAndTracing',
+      actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+      resources: ['*'],
+    }),
+  );
+  acknowledge(policy, [['AwsSolutions-IAM5[Resource::*]',
+    'Only the Lambda VPC network-interface actions and X-Ray PutTraceSegments/PutTelemetryRecords use *: EC2 cannot scope ENI creation for Lambda to a known ARN before it exists, and X-Ray has no resource-level permissions']]);
+  const fn = new lambda.Function(scope, id, {
+    runtime: VERIFICATION_RUNTIME,
+    handler: 'index.handler',
+    code: handlerCode(o.handler),
+    description: o.description,
+    memorySize: 512,
+    timeout: o.timeout,
+    role: role.withoutPolicyUpdates(),
+    vpc: o.vpc,
+    vpcSubnets: o.subnets,
+    securityGroups: [o.securityGroup],
+    deadLetterQueueEnabled: true,
+    deadLetterQueue: dlq,
+    reservedConcurrentExecutions: o.reservedConcurrency,
+    tracing: lambda.Tracing.ACTIVE,
+    environment: {
+      ...o.env,
+      // Node.js 20+ runtimes do not load the RDS certificate authorities by default.
+      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+    },
+    environmentEncryption: o.key,
+    logGroup,
+  });
+  // Lambda checks the DLQ and VPC permissions when the function is created.
+  fn.node.addDependency(policy);
+  const deadLetterAlarm = notifyingAlarm(scope, `${id}DeadLetterAlarm`, {
+    alarmDescription: `${o.description}: events that failed every retry are waiting in the dead-letter queue`,
+    metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+    threshold: 1, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  }, o.alarmTopic);
+  return { fn, policy, deadLetterAlarm };
+}
