@@ -238,7 +238,8 @@ export class BaselineCapture extends Construct {
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-const IPV6 = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*$/;
+// At least two colons: 'db:5432' is a host with a port, not an IPv6 address.
+const IPV6 = /^(?=[^:]*:[^:]*:)[0-9A-Fa-f:.]+$/;
 
 /** @internal Key prefix of the baselines in the bucket. */
 export const BASELINE_PREFIX = 'baselines/';

@@ -2,15 +2,16 @@
  * What RestoreVerification needs to know about each protected database: which resource AWS
  * Backup restores, how to log in to production (read-only, for baselines) and to the restored
  * copy (the source's master credentials, which the copy keeps), and the user checks to run.
+ * Self-managed databases (drilled by RunnerDrill) get their baselines from BaselineCapture.
  */
 import { Duration, aws_ec2 as ec2, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { ProtectedDatabase } from '../protection/protected-database';
 
-/** SQL dialect of the checks. */
+/** SQL dialect of the checks (and of the baseline capture). */
 export enum VerifiedEngine {
-  /** RDS for PostgreSQL, Aurora PostgreSQL. */
+  /** RDS for PostgreSQL, Aurora PostgreSQL, self-managed PostgreSQL. */
   POSTGRESQL = 'postgres',
-  /** RDS for MySQL, RDS for MariaDB, Aurora MySQL. */
+  /** RDS for MySQL, RDS for MariaDB, Aurora MySQL, self-managed MySQL or MariaDB. */
   MYSQL = 'mysql',
 }
 

@@ -19,6 +19,7 @@ import { BackupRunner } from '../../lib/runner/backup-runner';
 import { BackupBucket } from '../../lib/storage/backup-bucket';
 import { BaselineCapture, BaselineCaptureProps, CheckExpectation, RunnerDrill, VerifiedEngine } from '../../lib/verification';
 import { nagFindings } from '../support/nag';
+import { parseConfig } from './config-json';
 
 // Bundles from a private folder (see private-bundles.ts): assets/lambda is rebuilt by concurrent runs.
 jest.mock('../../lib/verification/lambda-support', () => ({
@@ -57,19 +58,6 @@ function selfManaged(overrides: Partial<BaselineCaptureProps> = {}) {
   return { stack, capture, template: Template.fromStack(stack) };
 }
 
-/**
- * Evaluates a template value built by Stack.toJsonString: literal parts stay, references become
- * `REF(id)` / `ATT(id.attr)` so the JSON can be parsed and compared.
- */
-function flatten(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const o = value as Record<string, any>;
-  if (o['Fn::Join']) return (o['Fn::Join'][1] as unknown[]).map(flatten).join(o['Fn::Join'][0]);
-  if (o.Ref) return `REF(${o.Ref})`;
-  if (o['Fn::GetAtt']) return `ATT(${o['Fn::GetAtt'].join('.')})`;
-  throw new Error(`unexpected intrinsic ${JSON.stringify(value)}`);
-}
-
 /** Logical id of the resource at `path` (construct ids below the stack, '/'-separated). */
 function logicalIdOf(stack: Stack, path: string): string {
   const found = path.split('/').reduce<IConstruct>((scope, id) => scope.node.findChild(id), stack);
@@ -89,7 +77,7 @@ describe('BaselineCapture of a self-managed PostgreSQL host', () => {
     const { template, stack } = selfManaged();
     const fns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { BASELINE_CONFIG: Match.anyValue() } } } });
     expect(Object.keys(fns)).toHaveLength(1);
-    const config = JSON.parse(flatten(Object.values(fns)[0].Properties.Environment.Variables.BASELINE_CONFIG));
+    const config = parseConfig(Object.values(fns)[0].Properties.Environment.Variables.BASELINE_CONFIG);
     const bucket = logicalIdOf(stack, 'Capture/BaselineBucket');
     const key = logicalIdOf(stack, 'Capture/Key');
     expect(config).toEqual({
@@ -250,7 +238,7 @@ describe('BaselineCapture with production security groups, a secret by name and 
     template.resourceCountIs('AWS::S3::Bucket', 0);
     expect(capture.baselineEncryptionKey).toBe(key);
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
-    const config = JSON.parse(flatten(fn.Properties.Environment.Variables.BASELINE_CONFIG));
+    const config = parseConfig(fn.Properties.Environment.Variables.BASELINE_CONFIG);
     expect(config.store).toEqual({ bucket: 'my-baselines', prefix: 'baselines/', kmsKeyArn: `ATT(${logicalIdOf(stack, 'OwnKey')}.Arn)` });
     expect(config.databases[0]).toEqual(expect.objectContaining({ name: 'billing', engine: 'mysql', host: 'billing.db.internal', port: 3306 }));
     expect(config.databases[1].host).toBeUndefined();
@@ -309,7 +297,8 @@ describe('BaselineCapture refuses bad input, naming each field and value', () =>
         databases: [
           { name: 'orders', engine: VerifiedEngine.POSTGRESQL, databaseName: 'orders', readOnlySecret: reader, host: 'postgres://db.internal:5432' },
           { name: 'orders', engine: VerifiedEngine.POSTGRESQL, databaseName: 'orders2', readOnlySecret: reader, port: 70000, largestTables: 0 },
-          { name: 'bad name', engine: VerifiedEngine.MYSQL, databaseName: '', readOnlySecret: reader },
+          { name: 'bad name', engine: VerifiedEngine.MYSQL, databaseName: '', readOnlySecret: reader, host: 'db:3306' },
+          { name: 'v6', engine: VerifiedEngine.MYSQL, databaseName: 'v6', readOnlySecret: reader, host: 'fd00:10::5' },
         ],
       });
     } catch (err) {
@@ -323,6 +312,7 @@ describe('BaselineCapture refuses bad input, naming each field and value', () =>
       'databases[1].largestTables must be 1–100, got 0',
       "databases[2].name must be 1–64 letters, digits, '_' or '-', got 'bad name'",
       'databases[2].databaseName is required',
+      "databases[2].host must be a DNS name or an IP address, without scheme or port, got 'db:3306'",
     ]);
   });
 

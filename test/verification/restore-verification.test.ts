@@ -2,7 +2,7 @@
  * The RestoreVerification construct: restore testing plan and selections, the EventBridge rule,
  * the validator and baseline functions, least-privilege IAM, alarms, and the four nag packs.
  */
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -13,6 +13,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { ProtectedDatabase } from '../../lib/protection/protected-database';
 import { CheckExpectation, RestoreVerification, RestoreVerificationProps, VerifiedEngine } from '../../lib/verification';
 import { nagFindings } from '../support/nag';
+import { parseConfig } from './config-json';
 
 // Bundles from a private folder (see private-bundles.ts); handlerCode itself is tested below.
 jest.mock('../../lib/verification/lambda-support', () => ({
@@ -20,7 +21,8 @@ jest.mock('../../lib/verification/lambda-support', () => ({
   handlerCode: (name: string) => require('./private-bundles').privateHandlerCode(name),
 }));
 
-function setup(overrides: Partial<RestoreVerificationProps> = {}) {
+/** `overrides` replaces props; as a function, it derives them from the defaults (to vary one database). */
+function setup(overrides: Partial<RestoreVerificationProps> | ((defaults: RestoreVerificationProps) => Partial<RestoreVerificationProps>) = {}) {
   const app = new App();
   const stack = new Stack(app, 'Dr', { env: { account: '123456789012', region: 'eu-west-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
@@ -47,9 +49,8 @@ function setup(overrides: Partial<RestoreVerificationProps> = {}) {
         masterSecret: master, readOnlySecret: reader, productionHost: 'ledger.cluster-ro-x.eu-west-1.rds.amazonaws.com',
       },
     ],
-    ...overrides,
   };
-  const verification = new RestoreVerification(stack, 'Verification', props);
+  const verification = new RestoreVerification(stack, 'Verification', { ...props, ...(typeof overrides === 'function' ? overrides(props) : overrides) });
   return { app, stack, vpc, verification, template: () => Template.fromStack(stack) };
 }
 
@@ -142,6 +143,46 @@ describe('RestoreVerification', () => {
     const policies = JSON.stringify(template().findResources('AWS::IAM::ManagedPolicy'));
     expect(policies).toContain('s3:PutObject');
     expect(policies).toContain('/baselines/*');
+  });
+
+  it('captures baselines through one BaselineCapture that shares its key, topic and store with the validator', () => {
+    const { verification, template, stack } = setup();
+    const capture = verification.baselineCapture;
+    expect(verification.baselineFunction).toBe(capture.function);
+    expect(verification.baselineBucket).toBe(capture.baselineBucket);
+    expect(verification.baselineSecurityGroup).toBe(capture.securityGroup);
+    expect(capture.encryptionKey).toBe(verification.encryptionKey);
+    expect(capture.alarmTopic).toBe(verification.alarmTopic);
+    expect(verification.alarms).toEqual(expect.arrayContaining(capture.alarms));
+    const t = template();
+    // One key, one topic, one baseline bucket (plus its access-log bucket), one capture function.
+    t.resourceCountIs('AWS::KMS::Key', 2); // the vault's and the construct's
+    t.resourceCountIs('AWS::SNS::Topic', 1);
+    t.resourceCountIs('AWS::S3::Bucket', 2);
+    t.resourcePropertiesCountIs('AWS::Lambda::Function', { Environment: { Variables: { BASELINE_CONFIG: Match.anyValue() } } }, 1);
+    // The validator reads the store the capture writes.
+    const fns = Object.values(t.findResources('AWS::Lambda::Function'));
+    const config = (name: string) => parseConfig(fns.find((f) => f.Properties.Environment.Variables?.[name])!.Properties.Environment.Variables[name]);
+    const bucket = stack.resolve((capture.baselineBucket.node.defaultChild as CfnElement).logicalId);
+    expect(config('VERIFICATION_CONFIG').store).toEqual({ bucket: `REF(${bucket})`, prefix: 'baselines/', kmsKeyArn: expect.stringMatching(/^ATT\(VerificationKey.*\.Arn\)$/) });
+    expect(config('BASELINE_CONFIG').store).toEqual(config('VERIFICATION_CONFIG').store);
+  });
+
+  it('lets the capture write exactly one baseline object per database', () => {
+    const { template, stack } = setup();
+    const policy = Object.values(template().findResources('AWS::IAM::ManagedPolicy')).find((p) => JSON.stringify(p).includes('WriteBaselines'))!;
+    const write = (stack.resolve(policy.Properties.PolicyDocument.Statement) as Array<{ Sid: string; Resource: unknown }>).find((s) => s.Sid === 'WriteBaselines')!;
+    const text = JSON.stringify(write.Resource);
+    expect(text).toContain('/baselines/shop/baseline.json');
+    expect(text).toContain('/baselines/ledger/baseline.json');
+    expect(text).not.toContain('/baselines/*');
+  });
+
+  it('reports a malformed production host under its own field name, with the other problems', () => {
+    expect(() => setup((defaults) => ({
+      databases: [{ ...defaults.databases[0], productionHost: 'shop.internal:5432' }, defaults.databases[1]],
+      startWindow: Duration.hours(200),
+    }))).toThrow(/2 problems[\s\S]*databases\[0\]\.productionHost must be a DNS name or an IP address, without scheme or port, got 'shop\.internal:5432'[\s\S]*startWindow must be whole hours/);
   });
 
   it('alarms on a failed verification and on no successful verification within N days, missing data breaching', () => {
