@@ -1,26 +1,25 @@
 /**
- * The example DR app: a primary-region stack (vault, backup bucket, AWS Backup roles) and a
- * DR-region stack (DR vault, replica bucket), wired with cross-region references, checked by four
- * compliance packs. Synthesizes offline without credentials:
- *   npm run synth                       (primary us-east-1, DR us-west-2, env-agnostic account)
- *   npx cdk synth -c account=123456789012 -c primaryRegion=eu-west-1 -c drRegion=eu-central-1
+ * The DR app: loads a plan file, prints its feasibility table (objective vs achieved per
+ * database), and synthesizes the primary-region and DR-region stacks, checked by four compliance
+ * packs. Synthesizes offline without credentials:
+ *   npm run synth                                   (examples/backup-plan.json)
+ *   npx cdk synth -c plan=path/to/plan.json
+ * A bad plan prints every problem (JSON path and value) without a stack trace and exits 1.
  */
 import { App } from 'aws-cdk-lib';
-import { applyCompliancePacks, DrRegionStack, PrimaryRegionStack } from '../lib/app';
+import { applyCompliancePacks, buildDrApp } from '../lib/app';
 import { ConfigurationError } from '../lib/errors';
+import { formatFeasibilityTable, loadPlanFile } from '../lib/plan';
+
+const DEFAULT_PLAN = 'examples/backup-plan.json';
 
 function main(): void {
   const app = new App();
-  const context = (key: string): string | undefined => {
-    const value = app.node.tryGetContext(key);
-    return value === undefined || value === '' ? undefined : String(value);
-  };
-  const account = context('account') ?? process.env.CDK_DEFAULT_ACCOUNT;
-  const primaryRegion = context('primaryRegion') ?? 'us-east-1';
-  const drRegion = context('drRegion') ?? 'us-west-2';
-
-  const dr = new DrRegionStack(app, 'CdkDatabaseDr-Dr', { account, region: drRegion });
-  new PrimaryRegionStack(app, 'CdkDatabaseDr-Primary', { account, region: primaryRegion, dr });
+  const planPath = String(app.node.tryGetContext('plan') ?? DEFAULT_PLAN);
+  const plan = loadPlanFile(planPath);
+  const built = buildDrApp(app, plan);
+  // stderr: the CDK CLI keeps stdout for itself; the table is for the operator.
+  process.stderr.write(formatFeasibilityTable(built.assessment) + '\n');
   applyCompliancePacks(app);
   app.synth();
 }

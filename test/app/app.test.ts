@@ -1,18 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { DrRegionStack, PrimaryRegionStack } from '../../lib/app';
 import { nagFindings } from '../support/nag';
 
-const run = promisify(execFile);
-const ROOT = join(__dirname, '..', '..');
-
-/** The example app as bin/app.ts builds it by default (env-agnostic account). */
+/** The two storage stacks alone, as the DR app composes them (env-agnostic account). */
 function exampleApp() {
   const app = new App();
   const dr = new DrRegionStack(app, 'CdkDatabaseDr-Dr', { region: 'us-west-2' });
@@ -37,7 +29,7 @@ function acknowledgements(scope: IConstruct): Array<{ id: string; reason: string
 
 const PACKS = ['AwsSolutions', 'HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'];
 
-describe('example DR app', () => {
+describe('storage stacks of the DR app', () => {
   const { app, dr, primary } = exampleApp();
   // Synthesizing first prepares cross-region references, as `cdk synth` does before the packs run.
   const templates = { dr: Template.fromStack(dr), primary: Template.fromStack(primary) };
@@ -102,38 +94,5 @@ describe('example DR app', () => {
 
   test('snapshot: primary stack', () => {
     expect(templates.primary.toJSON()).toMatchSnapshot();
-  });
-});
-
-describe('bin/app.ts', () => {
-  let outdir: string;
-  beforeEach(() => {
-    outdir = mkdtempSync(join(tmpdir(), 'cdk-dr-app-'));
-  });
-  afterEach(() => {
-    rmSync(outdir, { recursive: true, force: true });
-  });
-
-  function synth(context: Record<string, string>) {
-    return run(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_DISABLE_CLI_TELEMETRY: 'true' },
-    });
-  }
-
-  test('synthesizes both stacks offline with the four packs passing', async () => {
-    await synth({ account: '123456789012' });
-    expect(readdirSync(outdir)).toEqual(expect.arrayContaining(['CdkDatabaseDr-Dr.template.json', 'CdkDatabaseDr-Primary.template.json']));
-  });
-
-  test('a configuration error is printed without a stack trace and exits 1', async () => {
-    const failure = await synth({ primaryRegion: 'eu-west-1', drRegion: 'eu-west-1' }).then(
-      () => { throw new Error('bin/app.ts exited 0 with both stacks in one region'); },
-      (err: { code: number; stderr: string }) => err,
-    );
-    expect(failure.code).toBe(1);
-    expect(failure.stderr).toMatch(/ConfigurationError|BackupBucket CdkDatabaseDr-Primary\/BackupBucket: 1 problem/);
-    expect(failure.stderr).toMatch(/the replica CdkDatabaseDr-Dr\/ReplicaBucket is in eu-west-1, the same region as the source \(eu-west-1\)/);
-    expect(failure.stderr).not.toMatch(/\n\s+at /);
   });
 });
