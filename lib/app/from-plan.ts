@@ -275,7 +275,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
         runner,
         backupBucket: primary.bucket,
         baselineBucket: baselines.baselineBucket,
-        baselineEncryptionKey: baselines.encryptionKey,
+        baselineEncryptionKey: baselines.baselineEncryptionKey,
         baselineObjectKey: baselines.baselineObjectKey(db.name),
         databaseName: db.verification?.databaseName ?? db.host?.databaseNames[0] ?? db.name,
         schedule: db.verification ? schedulerCron(db.verification.scheduleCron) : undefined,

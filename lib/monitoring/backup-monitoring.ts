@@ -7,7 +7,7 @@
  * SNS topic, the measured-RPO Lambda and the dashboard. Thresholds are documented in
  * lib/monitoring/README.md.
  */
-import { Annotations, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -506,9 +506,16 @@ export class BackupMonitoring extends Construct {
         }
       }
     }
+    const vaultLabels = new Map<string, string>();
     for (const g of groups.values()) {
       const opts = { resourceType: g.resourceType };
-      const subject = g.resourceType ? `${g.vault}-${g.resourceType.value}` : g.vault;
+      // A generated vault name is a token: construct ids and alarm names derived from it would
+      // change with every synth (token numbering), replacing the alarms on each deploy.
+      if (!vaultLabels.has(g.vault)) {
+        vaultLabels.set(g.vault, Token.isUnresolved(g.vault) ? `vault${vaultLabels.size + 1}` : g.vault);
+      }
+      const vaultLabel = vaultLabels.get(g.vault)!;
+      const subject = g.resourceType ? `${vaultLabel}-${g.resourceType.value}` : vaultLabel;
       const jobs = `${g.resourceType ? `${g.resourceType.value} ` : ''}jobs in vault ${g.vault}`;
       const any = { threshold: 1, thresholdUnit: 'jobs', comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, evaluationPeriods: 1, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING };
       this.addAlarm({ subject, kind: 'backup-job-failed', severity: AlarmSeverity.CRITICAL, databases: g.databases,
