@@ -218,7 +218,10 @@ const MAX_DEPTH = 4;
 async function newestSegment(client: S3Client, bucket: string, prefix: string, depth: number): Promise<{ key: string; modified: Date } | undefined> {
   const { folders, objects } = await subFolders(client, bucket, prefix);
   const segments = objects.filter((o) => o.modified && WAL_SEGMENT.test(o.key.slice(prefix.length)));
-  const best = newest(segments, (o) => o.modified);
+  // Segment names grow with the WAL position inside a timeline folder, so the greatest name is the
+  // newest segment; LastModified has one-second resolution and ties between segments archived in
+  // the same second.
+  const best = segments.sort((a, b) => descending(a.key, b.key))[0];
   if (best?.modified) return { key: best.key, modified: best.modified };
   if (depth >= MAX_DEPTH) return undefined;
   for (const f of folders.sort(descending)) {

@@ -243,7 +243,9 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
       }
     }
 
-    monitored.push(monitoredDatabase(a, primary, dr, dbRunners));
+    // The backup bucket's replication is one series: alarm on it once, with the first database that uses the bucket.
+    const replicated = dbRunners.length > 0 && !monitored.some((m) => m.s3Replication !== undefined);
+    monitored.push(monitoredDatabase(a, primary, dr, dbRunners, replicated));
   }
 
   let verification: RestoreVerification | undefined;
@@ -308,7 +310,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
 }
 
 /** What the monitoring watches for one database. */
-function monitoredDatabase(a: DatabaseAssessment, primary: PrimaryRegionStack, dr: DrRegionStack, runners: BackupRunner[]): MonitoredDatabase {
+function monitoredDatabase(a: DatabaseAssessment, primary: PrimaryRegionStack, dr: DrRegionStack, runners: BackupRunner[], replication: boolean): MonitoredDatabase {
   const db = a.database;
   const managed = db.deployment !== DeploymentKind.SELF_MANAGED;
   // A scheduled job is late after its longest gap plus an hour for its start and completion windows.
@@ -330,6 +332,8 @@ function monitoredDatabase(a: DatabaseAssessment, primary: PrimaryRegionStack, d
     ...(runner ? {
       runner: { engine: runner.engine, interval: Duration.minutes(scheduleSlack) },
       runnerBackups: { bucket: primary.bucket.bucket, prefix: `${RUNNER_PREFIX}/${db.name}/${runner.engine}` },
+    } : {}),
+    ...(replication ? {
       s3Replication: {
         sourceBucketName: primary.bucket.bucket.bucketName,
         destinationBucketName: dr.replicaBucket.bucket.bucketName,
