@@ -27,10 +27,10 @@ export interface PgBackRestBench {
    * runs while steps are timed.
    */
   startArchiving(pg: PostgresServer): Promise<number>;
-  /** Runner CLI arguments for a full backup. */
-  backupArgs(database: string): string[];
+  /** Runner CLI arguments for a full backup (repository: 's3' on s3rver, 'posix' on a local directory). */
+  backupArgs(database: string, repo: 's3' | 'posix'): string[];
   /** Runner CLI arguments for a restore into an empty directory. */
-  restoreArgs(database: string, targetDir: string): string[];
+  restoreArgs(database: string, targetDir: string, repo: 's3' | 'posix'): string[];
   /** Environment of the runner process (secrets only here, never argv). */
   readonly env: NodeJS.ProcessEnv;
   /**
@@ -40,7 +40,7 @@ export interface PgBackRestBench {
    */
   posixReferenceScript(pg: PostgresServer, repoDir: string): string;
   /** Bytes the repository holds on disk (backup + archived WAL). */
-  repoBytes(): number;
+  repoBytes(repo: 's3' | 'posix'): number;
   stop(): Promise<void>;
 }
 
@@ -52,6 +52,15 @@ export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
   const s3 = await startS3();
   await s3.createBucket(BUCKET);
   const dbConf = join(work, 'dbhost-pgbackrest');
+  // The posix repository stands for a volume mounted at the same path into the runner task and on
+  // the database host (EFS). The database host pushes WAL to both repositories, each through its
+  // own rendered configuration; `pgbackrest server` serves the runner for either.
+  const dbConfPosix = join(work, 'dbhost-pgbackrest-posix');
+  const posixRepo = join(work, 'posix-repo-volume');
+  const posixManifests = join(work, 'posix-runner-manifests');
+  for (const d of ['conf.d', 'lock', 'log', 'spool']) mkdirSync(join(dbConfPosix, d), { recursive: true });
+  mkdirSync(posixRepo);
+  mkdirSync(posixManifests);
   const tls = join(dbConf, 'tls');
   mkdirSync(join(dbConf, 'conf.d'), { recursive: true });
   mkdirSync(tls, { recursive: true });
@@ -78,8 +87,17 @@ export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
       lockPath: join(dbConf, 'lock'), logPath: join(dbConf, 'log'), spoolPath: join(dbConf, 'spool'),
     },
     processMax: 2,
-    compressLevel: 3,
+    // The speed setting (product default: zst level 3).
+    compressType: 'zst',
+    compressLevel: 1,
   };
+  const posixSettings = (): PgBackRestSettings => ({
+    ...settings,
+    repositoryType: 'posix',
+    posixRepository: { path: posixRepo },
+    databaseHost: { ...settings.databaseHost, configPath: dbConfPosix,
+      lockPath: join(dbConfPosix, 'lock'), logPath: join(dbConfPosix, 'log'), spoolPath: join(dbConfPosix, 'spool') },
+  });
   let server: ChildProcess | undefined;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -90,6 +108,10 @@ export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
     [PGBACKREST_RUNNER_ENV.tlsClientKey]: readFileSync(join(tls, 'client.key'), 'utf8'),
   };
   const storageArgs = () => ['--s3-bucket', BUCKET, '--s3-endpoint', s3.endpoint, '--s3-ca-file', s3.caFile, '--spool-dir', join(work, 'runner-spool')];
+  // Posix: the same settings with the repository flags on top; the runner's manifests go to a
+  // directory next to it (the core's --posix-repo storage), so no S3 is involved at all.
+  const repoArgs = (repo: 's3' | 'posix') => (repo === 's3' ? storageArgs()
+    : ['--pgbackrest-repo-type', 'posix', '--pgbackrest-repo-path', posixRepo, '--posix-repo', posixManifests, '--spool-dir', join(work, 'runner-spool')]);
 
   return {
     // The bulk load's WAL is not archived (a backup only needs WAL from its own start).
@@ -101,6 +123,10 @@ export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
         `[global]\nrepo1-cipher-pass=${cipherPass}\nrepo1-s3-key=${s3.accessKeyId}\nrepo1-s3-key-secret=${s3.secretAccessKey}\n`, { mode: 0o600 });
       chownRecursive(dbConf, 'postgres');
       chmodSync(join(tls, 'server.key'), 0o600);
+      writeFileSync(join(dbConfPosix, 'pgbackrest.conf'), renderDbHostConfig(posixSettings()));
+      writeFileSync(join(dbConfPosix, 'conf.d', 'secrets.conf'), `[global]\nrepo1-cipher-pass=${cipherPass}\n`, { mode: 0o600 });
+      chownRecursive(dbConfPosix, 'postgres');
+      chownRecursive(posixRepo, 'postgres');
       const cmd = asUser('postgres', ['pgbackrest', `--config-path=${dbConf}`, 'server']);
       server = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, 1000));
@@ -109,9 +135,12 @@ export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
     },
     async startArchiving(pg: PostgresServer): Promise<number> {
       const t0 = Date.now();
-      const create = asUser('postgres', ['pgbackrest', `--config-path=${dbConf}`, `--stanza=${STANZA}`, '--log-level-console=warn', 'stanza-create']);
-      execFileSync(create[0], create.slice(1), { stdio: 'pipe' });
-      pg.psql(`alter system set archive_command = '${renderArchiveCommand(settings).replace(/'/g, "''")}'`);
+      for (const conf of [dbConf, dbConfPosix]) {
+        const create = asUser('postgres', ['pgbackrest', `--config-path=${conf}`, `--stanza=${STANZA}`, '--log-level-console=warn', 'stanza-create']);
+        execFileSync(create[0], create.slice(1), { stdio: 'pipe' });
+      }
+      const archive = `${renderArchiveCommand(settings)} && ${renderArchiveCommand(posixSettings())}`;
+      pg.psql(`alter system set archive_command = '${archive.replace(/'/g, "''")}'`);
       pg.psql('select pg_reload_conf()');
       pg.psql('create table if not exists bench_archive_probe (t timestamptz); insert into bench_archive_probe values (now())');
       pg.psql('select pg_switch_wal()');
@@ -140,16 +169,17 @@ export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
       // WAL goes to the S3 stanza, not this repository: skip the archive checks (timing only).
       return `${run('stanza-create --no-online')} && ${run('backup --type=full --no-archive-check')}`;
     },
-    backupArgs(database: string): string[] {
-      return ['backup', '--engine', 'pgbackrest', '--database', database, '--type', 'full', ...storageArgs()];
+    backupArgs(database: string, repo: 's3' | 'posix'): string[] {
+      return ['backup', '--engine', 'pgbackrest', '--database', database, '--type', 'full', ...repoArgs(repo)];
     },
-    restoreArgs(database: string, targetDir: string): string[] {
+    restoreArgs(database: string, targetDir: string, repo: 's3' | 'posix'): string[] {
       // A drill copy: it must not archive into the same stanza.
-      return ['restore', '--engine', 'pgbackrest', '--database', database, '--target-dir', targetDir, '--pgbackrest-archive-mode', 'off', ...storageArgs()];
+      return ['restore', '--engine', 'pgbackrest', '--database', database, '--target-dir', targetDir, '--pgbackrest-archive-mode', 'off', ...repoArgs(repo)];
     },
     env,
-    repoBytes(): number {
-      return Number(execFileSync('du', ['-sb', join(s3.baseDir, 'data', BUCKET)], { encoding: 'utf8' }).split(/\s/)[0]);
+    repoBytes(repo: 's3' | 'posix'): number {
+      const dir = repo === 's3' ? join(s3.baseDir, 'data', BUCKET) : posixRepo;
+      return Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split(/\s/)[0]);
     },
     async stop(): Promise<void> {
       if (server && server.exitCode === null) {

@@ -80,6 +80,30 @@ export interface PgBackRestS3Repository {
   readonly kmsKeyId?: string;
 }
 
+/**
+ * A posix repository: a file system path, e.g. an EFS volume mounted at the same path into the
+ * runner task and on the database host (which pushes WAL to it with archive-push), or a local
+ * volume when the runner runs on the database host (`--pgbackrest-local`).
+ */
+export interface PgBackRestPosixRepository {
+  /** Absolute path of the repository directory (pgBackRest keeps `archive/` and `backup/` in it). */
+  readonly path: string;
+}
+
+/** Repository types the settings accept (`repositoryType`). */
+export const PGBACKREST_REPOSITORY_TYPES = ['s3', 'posix'] as const;
+/** Compression types pgBackRest 2.45 offers, with the levels each accepts. */
+export const PGBACKREST_COMPRESS_LEVELS: Readonly<Record<string, readonly [number, number]>> = {
+  zst: [-7, 22],
+  lz4: [-5, 12],
+  gz: [0, 9],
+  bz2: [1, 9],
+  none: [0, 0],
+};
+/** Product defaults: zstd level 3 (pgBackRest's own zst default). Level 1 trades ~10% size for speed. */
+export const DEFAULT_COMPRESS_TYPE = 'zst';
+export const DEFAULT_COMPRESS_LEVEL = 3;
+
 /** The database host: where PostgreSQL and `pgbackrest server` run. */
 export interface PgBackRestDatabaseHost {
   /** Address the runner connects to (DNS name or IP of the database host). */
@@ -154,11 +178,28 @@ export interface PgBackRestDatabaseHost {
 export interface PgBackRestSettings {
   /** Stanza name (letters, digits, '-', '_'). */
   readonly stanza: string;
+  /**
+   * Where the repository lives: 's3' (`repository`) or 'posix' (`posixRepository`).
+   * @default 's3'
+   */
+  readonly repositoryType?: string;
+  /** The S3 repository; used when `repositoryType` is 's3' and ignored for 'posix'. */
   readonly repository: PgBackRestS3Repository;
+  /**
+   * The posix repository; required when `repositoryType` is 'posix'.
+   * @default - none (S3 repository)
+   */
+  readonly posixRepository?: PgBackRestPosixRepository;
   readonly databaseHost: PgBackRestDatabaseHost;
   /**
-   * zstd level for backups and archived WAL.
-   * @default 3
+   * Compression of backups and archived WAL: 'zst', 'lz4', 'gz', 'bz2' or 'none'.
+   * @default 'zst'
+   */
+  readonly compressType?: string;
+  /**
+   * Compression level (zst -7..22, lz4 -5..12, gz 0..9, bz2 1..9, none 0). Level 1 of zst is the
+   * speed setting (the benchmark uses it); 3 balances size and CPU.
+   * @default 3 for zst; pgBackRest's default for the other types
    */
   readonly compressLevel?: number;
   /**
@@ -231,8 +272,23 @@ export function pgBackRestSettingsProblems(s: PgBackRestSettings | undefined): s
   if (typeof s.stanza !== 'string' || !STANZA_RE.test(s.stanza)) {
     problems.push(`stanza must be 1-64 letters, digits, '-' or '_' starting with a letter or digit, got ${JSON.stringify(s.stanza)}`);
   }
+  const type = s.repositoryType ?? 's3';
+  if (!(PGBACKREST_REPOSITORY_TYPES as readonly string[]).includes(type)) {
+    problems.push(`repositoryType must be one of ${PGBACKREST_REPOSITORY_TYPES.join(', ')}, got ${JSON.stringify(s.repositoryType)}`);
+  }
+  if (type === 'posix') {
+    const pr = s.posixRepository;
+    if (!pr || typeof pr !== 'object') problems.push("posixRepository is required when repositoryType is 'posix'");
+    else {
+      str('posixRepository.path', pr.path, true);
+      abs('posixRepository.path', pr.path);
+      if (typeof pr.path === 'string' && /^\/+$/.test(pr.path)) problems.push(`posixRepository.path must not be the root directory, got ${JSON.stringify(pr.path)}`);
+    }
+  }
   const r = s.repository;
-  if (!r || typeof r !== 'object') {
+  if (type !== 's3') {
+    // The S3 fields are not used by a posix repository.
+  } else if (!r || typeof r !== 'object') {
     problems.push('repository is required');
   } else {
     str('repository.bucket', r.bucket, true);
@@ -266,7 +322,13 @@ export function pgBackRestSettingsProblems(s: PgBackRestSettings | undefined): s
       problems.push(`databaseHost.runnerClientCommonName must not contain '=', ',', ':' or spaces, got ${JSON.stringify(d.runnerClientCommonName)}`);
     }
   }
-  int('compressLevel', s.compressLevel, 1, 19);
+  const ctype = s.compressType ?? DEFAULT_COMPRESS_TYPE;
+  const range = typeof ctype === 'string' ? PGBACKREST_COMPRESS_LEVELS[ctype] : undefined;
+  if (!range) {
+    problems.push(`compressType must be one of ${Object.keys(PGBACKREST_COMPRESS_LEVELS).join(', ')}, got ${JSON.stringify(s.compressType)}`);
+  } else {
+    int('compressLevel', s.compressLevel, range[0], range[1]);
+  }
   int('processMax', s.processMax, 1, 64);
   int('retentionFull', s.retentionFull, 1, 9999999);
   int('retentionDiff', s.retentionDiff, 1, 9999999);
@@ -277,7 +339,27 @@ function dbConfigPath(s: PgBackRestSettings): string {
   return s.databaseHost.configPath ?? '/etc/pgbackrest';
 }
 
+/** True when the settings describe a posix repository. */
+export function isPosixRepository(s: PgBackRestSettings): boolean {
+  return s.repositoryType === 'posix';
+}
+
+function compressLines(s: PgBackRestSettings): string[] {
+  const type = s.compressType ?? DEFAULT_COMPRESS_TYPE;
+  const level = s.compressLevel ?? (type === DEFAULT_COMPRESS_TYPE ? DEFAULT_COMPRESS_LEVEL : undefined);
+  return [`compress-type=${type}`, ...(level !== undefined ? [`compress-level=${level}`] : [])];
+}
+
 function repoLines(s: PgBackRestSettings): string[] {
+  if (isPosixRepository(s)) {
+    return [
+      'repo1-type=posix',
+      `repo1-path=${s.posixRepository!.path}`,
+      // The passphrase itself is never rendered, as for S3.
+      'repo1-cipher-type=aes-256-cbc',
+      ...compressLines(s),
+    ];
+  }
   const r = s.repository;
   const lines = [
     'repo1-type=s3',
@@ -292,7 +374,7 @@ function repoLines(s: PgBackRestSettings): string[] {
   if (r.kmsKeyId) lines.push(`repo1-s3-kms-key-id=${r.kmsKeyId}`);
   // The passphrase itself is never rendered: PGBACKREST_REPO1_CIPHER_PASS (runner) or conf.d (DB host).
   lines.push('repo1-cipher-type=aes-256-cbc');
-  lines.push('compress-type=zst', `compress-level=${s.compressLevel ?? 3}`);
+  lines.push(...compressLines(s));
   return lines;
 }
 
@@ -368,7 +450,7 @@ export function renderDbHostConfig(s: PgBackRestSettings): string {
   const global = [
     ...repoLines(s),
     // Instance profile on EC2; otherwise keys come from conf.d/ (see dbHostSecretsFileHint).
-    ...(d.instanceProfileCredentials === false ? [] : ['repo1-s3-key-type=auto']),
+    ...(d.instanceProfileCredentials === false || isPosixRepository(s) ? [] : ['repo1-s3-key-type=auto']),
     ...(d.lockPath ? [`lock-path=${d.lockPath}`] : []),
     ...(d.logPath ? [`log-path=${d.logPath}`] : []),
     ...(d.spoolPath ? [`spool-path=${d.spoolPath}`] : []),
@@ -404,7 +486,7 @@ export function renderServerCommand(s: PgBackRestSettings): string {
  */
 export function dbHostSecretsFileHint(s: PgBackRestSettings): string {
   const lines = ['[global]', 'repo1-cipher-pass=<repository cipher passphrase from Secrets Manager>'];
-  if (s.databaseHost.instanceProfileCredentials === false) {
+  if (s.databaseHost.instanceProfileCredentials === false && !isPosixRepository(s)) {
     lines.push('repo1-s3-key=<access key id>', 'repo1-s3-key-secret=<secret access key>');
   }
   return `# ${dbConfigPath(s)}/conf.d/secrets.conf (mode 0600, owner postgres)\n${lines.join('\n')}\n`;

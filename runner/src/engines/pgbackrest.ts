@@ -13,7 +13,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, statS
 import { isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
-  PGBACKREST_RUNNER_ENV, PGBACKREST_TOOL_ENV, PgBackRestSettings, renderLocalConfig, renderRepoHostConfig,
+  PGBACKREST_RUNNER_ENV, PGBACKREST_TOOL_ENV, PgBackRestSettings, isPosixRepository, renderLocalConfig, renderRepoHostConfig,
 } from '../../../lib/runner/pgbackrest-config';
 import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/engine';
 import { ConfigError, RunnerError, StorageError, VerificationError } from '../core/errors';
@@ -46,6 +46,13 @@ export const PGBACKREST_OPTIONS: readonly OptionSpec[] = [
     description: 'The runner runs on the database host: pg1-path is local, no TLS server is used.' },
   { name: 'pgbackrest-retention-full', kind: 'int', min: 1, description: 'Full backups to keep (repo1-retention-full); --retain-count means the same.' },
   { name: 'pgbackrest-retention-diff', kind: 'int', min: 1, description: 'Differential backups to keep (repo1-retention-diff).' },
+  { name: 'pgbackrest-repo-type', kind: 'string', choices: ['s3', 'posix'],
+    description: 'Repository type (default: the settings\' repositoryType, else s3). posix: a volume mounted at the same path on the runner and the database host (EFS), or local with --pgbackrest-local.' },
+  { name: 'pgbackrest-repo-path', kind: 'path', description: 'Absolute path of the posix repository (with --pgbackrest-repo-type posix).' },
+  { name: 'pgbackrest-compress-type', kind: 'string', choices: ['zst', 'lz4', 'gz', 'bz2', 'none'],
+    description: 'Compression of backups (default zst; archived WAL follows the database host\'s configuration).' },
+  { name: 'pgbackrest-compress-level', kind: 'int', min: -7,
+    description: 'Compression level (default 3 for zst; 1 is the speed setting).' },
   { name: 'pgbackrest-process-max', kind: 'int', min: 1, description: 'Parallel processes for transfer and compression (process-max).' },
   { name: 'target-dir', kind: 'path', requiredFor: ['restore'], description: 'restore: empty or missing PostgreSQL data directory to restore into.' },
   { name: 'target-time', kind: 'string',
@@ -115,8 +122,15 @@ async function prepare(job: JobContext, mode: 'repo-host' | 'local', localPgPath
   const cipher = job.options.requireStr('pgbackrest-cipher-pass');
   const env = {
     [PGBACKREST_TOOL_ENV.cipherPass]: cipher,
-    ...(await s3CredentialEnv(job, settings.repository.region)),
+    // A posix repository needs no credentials: access is the file system's.
+    ...(isPosixRepository(settings) ? {} : await s3CredentialEnv(job, settings.repository.region)),
   };
+  if (isPosixRepository(settings)) {
+    const repo = settings.posixRepository!.path;
+    if (!existsSync(repo) || !statSync(repo).isDirectory()) {
+      throw new StorageError(`posix repository ${repo} is not a directory (is the volume mounted?)`);
+    }
+  }
   job.log.debug('pgbackrest configuration written', { configPath, mode, stanza: settings.stanza });
   return { settings, configPath, env, local: mode === 'local' };
 }
@@ -161,6 +175,26 @@ async function pgbackrest(job: JobContext, p: Prepared, command: string, args: s
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * The runner runs pgBackRest as root, but the database host pushes WAL into the same posix
+ * repository as its own user: after a command that writes, the stanza's files go back to the
+ * owner of the repository directory, so archive-push and restore_command keep working.
+ */
+function keepPosixOwnership(job: JobContext, s: PgBackRestSettings): void {
+  if (!isPosixRepository(s) || typeof process.getuid !== 'function' || process.getuid() !== 0) return;
+  const repo = s.posixRepository!.path;
+  const st = statSync(repo);
+  if (st.uid === 0) return;
+  for (const sub of ['archive', 'backup']) {
+    const dir = join(repo, sub, s.stanza);
+    if (existsSync(dir)) {
+      chownSync(join(repo, sub), st.uid, st.gid);
+      chownTree(dir, st.uid, st.gid);
+    }
+  }
+  job.log.debug('posix repository ownership kept', { repo, uid: st.uid, gid: st.gid });
+}
+
 async function stanzaInfo(job: JobContext, p: Prepared): Promise<PgBackRestStanzaInfo> {
   const out = await pgbackrest(job, p, 'info', ['--output=json'], true);
   try {
@@ -194,8 +228,13 @@ async function backup(job: JobContext): Promise<BackupResult> {
   await job.recordToolVersion('pgbackrest', ['version']);
   // Idempotent: creates the stanza on first use, confirms it matches the cluster afterwards.
   await pgbackrest(job, p, 'stanza-create', []);
+  keepPosixOwnership(job, p.settings);
   const before = await stanzaInfo(job, p);
-  await pgbackrest(job, p, 'backup', [`--type=${job.backupType}`]);
+  try {
+    await pgbackrest(job, p, 'backup', [`--type=${job.backupType}`]);
+  } finally {
+    keepPosixOwnership(job, p.settings);
+  }
   const after = await stanzaInfo(job, p);
   const made = newBackup(before.backups, after.backups);
   if (!made) throw new StorageError('pgbackrest backup finished but no new backup appears in `pgbackrest info`');
@@ -288,9 +327,11 @@ function writeRecoveryConfig(job: JobContext, settings: PgBackRestSettings, dir:
   const secrets = [
     '[global]',
     `repo1-cipher-pass=${env[PGBACKREST_TOOL_ENV.cipherPass]}`,
-    `repo1-s3-key=${env[PGBACKREST_TOOL_ENV.s3Key]}`,
-    `repo1-s3-key-secret=${env[PGBACKREST_TOOL_ENV.s3KeySecret]}`,
-    ...(env[PGBACKREST_TOOL_ENV.s3Token] ? [`repo1-s3-token=${env[PGBACKREST_TOOL_ENV.s3Token]}`] : []),
+    ...(isPosixRepository(settings) ? [] : [
+      `repo1-s3-key=${env[PGBACKREST_TOOL_ENV.s3Key]}`,
+      `repo1-s3-key-secret=${env[PGBACKREST_TOOL_ENV.s3KeySecret]}`,
+      ...(env[PGBACKREST_TOOL_ENV.s3Token] ? [`repo1-s3-token=${env[PGBACKREST_TOOL_ENV.s3Token]}`] : []),
+    ]),
     '',
   ].join('\n');
   writeFileSync(join(dir, 'conf.d', 'secrets.conf'), secrets, { mode: 0o600 });
@@ -327,7 +368,11 @@ async function verify(job: JobContext, manifest: Manifest): Promise<VerifyResult
 
 async function expire(job: JobContext): Promise<void> {
   const p = await prepare(job, 'local');
-  await pgbackrest(job, p, 'expire', []);
+  try {
+    await pgbackrest(job, p, 'expire', []);
+  } finally {
+    keepPosixOwnership(job, p.settings);
+  }
   const info = await stanzaInfo(job, p);
   const kept = new Set(info.backups.map((b) => b.label));
   // Runner manifests of backups pgBackRest expired would promise a restore that cannot happen.
@@ -377,7 +422,7 @@ function validate(command: Command, options: Options): string[] {
 
 export const pgBackRestEngine: Engine = {
   name: 'pgbackrest',
-  description: 'pgBackRest 2.45: full/diff/incr into an encrypted S3 repository; the runner is the repository host, the database host runs `pgbackrest server` (TLS) and archive-push.',
+  description: 'pgBackRest 2.45: full/diff/incr into an encrypted S3 or posix (mounted volume) repository; the runner is the repository host, the database host runs `pgbackrest server` (TLS) and archive-push.',
   requiredTools: ['pgbackrest'],
   backupTypes: ['full', 'diff', 'incr'],
   options: PGBACKREST_OPTIONS,

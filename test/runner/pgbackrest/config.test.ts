@@ -97,6 +97,44 @@ describe('pgBackRest configuration from one settings object', () => {
     expect(pgBackRestSettingsProblems(settings)).toEqual([]);
   });
 
+  test('posix repository (mounted volume): both sides render the same repo1-path, no S3 lines, no S3 secrets', () => {
+    const posix: PgBackRestSettings = { ...settings, repositoryType: 'posix', posixRepository: { path: '/mnt/efs/pgbackrest' } };
+    expect(pgBackRestSettingsProblems(posix)).toEqual([]);
+    const runnerConf = renderRepoHostConfig(posix, { lockPath: '/s/lock', logPath: '/s/log', spoolPath: '/s/spool' });
+    const dbConf = renderDbHostConfig(posix);
+    const expected = {
+      'repo1-type': 'posix', 'repo1-path': '/mnt/efs/pgbackrest', 'repo1-cipher-type': 'aes-256-cbc',
+      'compress-type': 'zst', 'compress-level': '3',
+    };
+    expect(kv(runnerConf, 'global')).toMatchObject(expected);
+    expect(kv(dbConf, 'global')).toMatchObject(expected);
+    expect(kv(renderLocalConfig(posix, { lockPath: '/l', logPath: '/g', spoolPath: '/p' }, '/restore/here'), 'global')).toMatchObject(expected);
+    for (const conf of [runnerConf, dbConf]) expect(conf).not.toMatch(/s3|cipher-pass/);
+    expect(kv(runnerConf, 'main')['pg1-host-type']).toBe('tls');
+    expect(dbHostSecretsFileHint({ ...posix, databaseHost: { ...settings.databaseHost, instanceProfileCredentials: false } })).not.toMatch(/s3-key/);
+  });
+
+  test('compression type and level: product default zst 3, speed setting zst 1, other types take their own range', () => {
+    const g = (extra: Partial<PgBackRestSettings>) => kv(renderDbHostConfig({ ...settings, ...extra }), 'global');
+    expect(g({})).toMatchObject({ 'compress-type': 'zst', 'compress-level': '3' });
+    expect(g({ compressLevel: 1 })).toMatchObject({ 'compress-type': 'zst', 'compress-level': '1' });
+    expect(g({ compressType: 'lz4' })['compress-level']).toBeUndefined();
+    expect(g({ compressType: 'gz', compressLevel: 6 })).toMatchObject({ 'compress-type': 'gz', 'compress-level': '6' });
+    expect(pgBackRestSettingsProblems({ ...settings, compressType: 'gz', compressLevel: 12 })).toEqual(['compressLevel must be an integer from 0 to 9, got 12']);
+    expect(pgBackRestSettingsProblems({ ...settings, compressType: 'xz' })).toEqual([expect.stringMatching(/^compressType must be one of zst, lz4, gz, bz2, none, got "xz"/)]);
+  });
+
+  test('posix repository problems: missing or relative path, unknown type; S3 fields are not required', () => {
+    const noS3 = { ...settings, repository: { bucket: '', region: '' } };
+    expect(pgBackRestSettingsProblems({ ...noS3, repositoryType: 'posix' })).toEqual(["posixRepository is required when repositoryType is 'posix'"]);
+    expect(pgBackRestSettingsProblems({ ...noS3, repositoryType: 'posix', posixRepository: { path: 'efs/repo' } }))
+      .toEqual(['posixRepository.path must be an absolute path, got "efs/repo"']);
+    expect(pgBackRestSettingsProblems({ ...noS3, repositoryType: 'posix', posixRepository: { path: '/' } }))
+      .toEqual(['posixRepository.path must not be the root directory, got "/"']);
+    expect(pgBackRestSettingsProblems({ ...settings, repositoryType: 'nfs' })).toEqual([expect.stringMatching(/^repositoryType must be one of s3, posix, got "nfs"/)]);
+    expect(pgBackRestSettingsProblems(noS3)).toEqual(expect.arrayContaining(['repository.bucket is required']));
+  });
+
   test('CDK tokens are not validated as literal values', () => {
     expect(pgBackRestSettingsProblems({ ...settings, repository: { bucket: '${Token[TOKEN.1]}', region: '${Token[AWS.Region.2]}' } })).toEqual([]);
   });

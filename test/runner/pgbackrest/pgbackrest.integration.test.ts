@@ -4,9 +4,8 @@
  * the runner CLI as repository host. Both sides' configurations come from one settings object.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -16,6 +15,7 @@ import {
   PostgresServer, S3Server, asUser, chownRecursive, freePort, requireTool, startPostgres, startS3,
 } from '../../support/servers';
 import { RunResult, listKeys, outcome, runRunner, s3Client, s3Env } from '../support/run-runner';
+import { makeTls, waitArchived, waitForPort } from './setup';
 
 const BUCKET = 'pg-backups';
 const CIPHER = 'correct horse battery staple 42';
@@ -33,35 +33,6 @@ function s3(): ReturnType<typeof s3Client> {
   return client;
 }
 const cleanup: string[] = [];
-
-function openssl(args: string[]): void {
-  execFileSync('openssl', args, { stdio: 'pipe' });
-}
-
-/** A CA, the database host's server certificate (SAN 127.0.0.1) and the runner's client certificate. */
-function makeTls(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  const p = (f: string) => join(dir, f);
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '2', '-subj', '/CN=test-ca']);
-  writeFileSync(p('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:127.0.0.1,DNS:localhost\n');
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=127.0.0.1']);
-  openssl(['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('server.crt'), '-days', '2', '-extfile', p('san.ext')]);
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('client.key'), '-out', p('client.csr'), '-subj', '/CN=pgbackrest-runner']);
-  openssl(['x509', '-req', '-in', p('client.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('client.crt'), '-days', '2']);
-}
-
-async function waitForPort(port: number, timeoutMs = 20000): Promise<void> {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-}
 
 function runner(command: string, args: string[] = [], env: Record<string, string> = {}): Promise<RunResult> {
   return runRunner([command, '--engine', 'pgbackrest', '--database', 'orders', '--spool-dir', join(work, 'spool'), ...args], { ...runnerEnv, ...env });
@@ -82,18 +53,6 @@ async function manifestOf(r: RunResult): Promise<Record<string, any>> {
   const key = logLine(r, 'backup complete').manifest as string;
   const body = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
   return JSON.parse(await body.Body!.transformToString());
-}
-
-/** Waits until PostgreSQL has archived the segment holding `lsn` (archive-push to S3 done). */
-async function waitArchived(db: PostgresServer, lsn: string): Promise<void> {
-  const seg = db.psql(`select pg_walfile_name('${lsn}')`);
-  const start = Date.now();
-  while (Date.now() - start < 60000) {
-    const last = db.psql('select coalesce(last_archived_wal, \'\') from pg_stat_archiver');
-    if (last >= seg) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`WAL segment ${seg} was not archived within 60 s: ${db.psql('select * from pg_stat_archiver')}`);
 }
 
 beforeAll(async () => {

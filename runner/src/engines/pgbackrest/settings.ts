@@ -49,9 +49,21 @@ export function resolveSettings(options: Options): ResolvedSettings {
   const retentionFull = options.int('pgbackrest-retention-full') ?? options.int('retain-count') ?? parsed.retentionFull;
   const retentionDiff = options.int('pgbackrest-retention-diff') ?? parsed.retentionDiff;
   const processMax = options.int('pgbackrest-process-max') ?? parsed.processMax;
+  const repositoryType = options.str('pgbackrest-repo-type') ?? parsed.repositoryType;
+  const repoPath = options.str('pgbackrest-repo-path');
+  const posixRepository = repoPath !== undefined ? { path: repoPath } : parsed.posixRepository;
+  if (repoPath !== undefined && (repositoryType ?? 's3') !== 'posix') {
+    problems.push(`--pgbackrest-repo-path (${repoPath}) needs --pgbackrest-repo-type posix`);
+  }
+  const compressType = options.str('pgbackrest-compress-type') ?? parsed.compressType;
+  const compressLevel = options.int('pgbackrest-compress-level') ?? parsed.compressLevel;
   const settings: PgBackRestSettings = {
     ...parsed,
     repository,
+    ...(repositoryType !== undefined ? { repositoryType } : {}),
+    ...(posixRepository !== undefined ? { posixRepository } : {}),
+    ...(compressType !== undefined ? { compressType } : {}),
+    ...(compressLevel !== undefined ? { compressLevel } : {}),
     ...(retentionFull !== undefined ? { retentionFull } : {}),
     ...(retentionDiff !== undefined ? { retentionDiff } : {}),
     ...(processMax !== undefined ? { processMax } : {}),

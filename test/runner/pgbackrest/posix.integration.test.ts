@@ -1,0 +1,146 @@
+/**
+ * pgBackRest with a posix repository (an EFS/EBS volume mounted at the same path into the runner
+ * and on the database host) on real servers: PostgreSQL 15 pushes WAL with archive-push into the
+ * directory, `pgbackrest server` serves the runner over TLS, the runner (as root, like the task)
+ * takes a full backup into it and restores it; the started copy replays WAL archived after the
+ * backup through archive-get from the same directory.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  PgBackRestSettings, renderArchiveCommand, renderDbHostConfig, renderServerCommand,
+} from '../../../lib/runner/pgbackrest-config';
+import { PostgresServer, asUser, chownRecursive, freePort, requireTool, startPostgres } from '../../support/servers';
+import { RunResult, outcome, runRunner } from '../support/run-runner';
+import { makeTls, waitArchived, waitForPort } from './setup';
+
+const CIPHER = 'posix repository passphrase 7';
+// Not 'main': the remote side of `pgbackrest server` locks in /tmp/pgbackrest by stanza, shared with the S3 suite running in parallel.
+const STANZA = 'posix_it';
+
+let pg: PostgresServer;
+let server: ChildProcess | undefined;
+let work: string;
+let repo: string;
+let manifests: string;
+let runnerEnv: Record<string, string>;
+
+function runner(command: string, args: string[] = []): Promise<RunResult> {
+  return runRunner([command, '--engine', 'pgbackrest', '--database', 'orders', '--posix-repo', manifests,
+    '--spool-dir', join(work, 'spool'), ...args], runnerEnv);
+}
+
+function expectOk(r: RunResult): void {
+  if (r.code !== 0) throw new Error(`runner exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  expect(outcome(r)).toMatchObject({ JobSuccess: 1, JobFailure: 0, Engine: 'pgbackrest' });
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+beforeAll(async () => {
+  requireTool('pgbackrest');
+  requireTool('openssl');
+  work = mkdtempSync(join(tmpdir(), 'pgbr-posix-'));
+  chmodSync(work, 0o755);
+  repo = join(work, 'volume', 'pgbackrest');
+  manifests = join(work, 'volume', 'runner');
+  mkdirSync(repo, { recursive: true });
+  mkdirSync(manifests, { recursive: true });
+  const dbConfigPath = join(work, 'db-etc-pgbackrest');
+  makeTls(join(dbConfigPath, 'tls'));
+  const tlsPort = await freePort();
+  const dbHostDirs = { configPath: dbConfigPath, tlsPort, lockPath: join(work, 'db-lock'), logPath: join(work, 'db-log'), spoolPath: join(work, 'db-spool') };
+  const base = {
+    stanza: STANZA,
+    repositoryType: 'posix',
+    posixRepository: { path: repo },
+    // Not used by a posix repository (the construct fills it from the BackupBucket).
+    repository: { bucket: '', region: '' },
+    processMax: 2,
+  };
+  const archiveCommand = renderArchiveCommand({ ...base, databaseHost: { address: '127.0.0.1', pgPath: '/unused', ...dbHostDirs } });
+  pg = await startPostgres({ extraConf: `archive_mode = on\narchive_command = '${archiveCommand}'\narchive_timeout = 0` });
+  const settings: PgBackRestSettings = { ...base, databaseHost: { address: '127.0.0.1', pgPath: pg.dataDir, pgPort: pg.port, socketPath: pg.socketDir, ...dbHostDirs } };
+  mkdirSync(join(dbConfigPath, 'conf.d'), { recursive: true });
+  for (const d of [dbHostDirs.lockPath, dbHostDirs.logPath, dbHostDirs.spoolPath]) mkdirSync(d, { recursive: true });
+  writeFileSync(join(dbConfigPath, 'pgbackrest.conf'), renderDbHostConfig(settings));
+  writeFileSync(join(dbConfigPath, 'conf.d', 'secrets.conf'), `[global]\nrepo1-cipher-pass=${CIPHER}\n`, { mode: 0o600 });
+  // The volume belongs to the database host's pgBackRest user, as an EFS access point would set it.
+  for (const d of [dbConfigPath, dbHostDirs.lockPath, dbHostDirs.logPath, dbHostDirs.spoolPath, repo]) chownRecursive(d, 'postgres');
+  chmodSync(join(dbConfigPath, 'tls', 'server.key'), 0o600);
+  const serverCmd = asUser('postgres', renderServerCommand(settings).split(' '));
+  server = spawn(serverCmd[0], serverCmd.slice(1), { stdio: 'ignore' });
+  await waitForPort(tlsPort);
+  const tls = (f: string) => readFileSync(join(dbConfigPath, 'tls', f), 'utf8');
+  runnerEnv = {
+    RUNNER_PGBACKREST_SETTINGS: JSON.stringify(settings),
+    RUNNER_PGBACKREST_CIPHER_PASS: CIPHER,
+    RUNNER_PGBACKREST_TLS_CA: tls('ca.crt'),
+    RUNNER_PGBACKREST_TLS_CLIENT_CERT: tls('client.crt'),
+    RUNNER_PGBACKREST_TLS_CLIENT_KEY: tls('client.key'),
+  };
+  pg.psql('create table orders (id int primary key, note text not null)');
+  pg.psql("insert into orders select g, 'bulk' from generate_series(1, 5000) g");
+});
+
+afterAll(async () => {
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server!.once('exit', r));
+  }
+  await pg?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('pgBackRest through the runner into a posix repository (mounted volume)', () => {
+  test('full backup over TLS, then restore: the copy has the backup and the WAL archived after it', async () => {
+    const b = await runner('backup', ['--type', 'full', '--pgbackrest-compress-level', '1']);
+    expectOk(b);
+    const done = b.logs.find((l) => l.msg === 'pgbackrest backup complete') as Record<string, any>;
+    expect(done.label).toMatch(/^\d{8}-\d{6}F$/);
+    // Encrypted zstd files in the volume, handed back to the volume's owner so archive-push keeps working.
+    const backupFiles = filesUnder(join(repo, 'backup', STANZA, done.label));
+    expect(backupFiles.some((f) => f.endsWith('.zst'))).toBe(true);
+    const pgUid = statSync(repo).uid;
+    expect(pgUid).not.toBe(0);
+    expect([...backupFiles, ...filesUnder(join(repo, 'archive', STANZA))].filter((f) => statSync(f).uid !== pgUid)).toEqual([]);
+    expect(readFileSync(backupFiles.find((f) => f.endsWith('pg_control.zst'))!).subarray(0, 8).toString()).toBe('Salted__');
+    expect(b.stdout).not.toContain(CIPHER);
+    // The runner's own manifest sits next to the repository.
+    expect(filesUnder(manifests).some((f) => f.endsWith('manifest.json'))).toBe(true);
+
+    pg.psql("insert into orders values (-1, 'after the backup')");
+    const lsn = pg.psql('select pg_switch_wal()');
+    await waitArchived(pg, lsn);
+
+    const target = join(work, 'restored');
+    const r = await runner('restore', ['--target-dir', target, '--pgbackrest-archive-mode', 'off']);
+    expectOk(r);
+    expect(readFileSync(join(`${target}.pgbackrest`, 'conf.d', 'secrets.conf'), 'utf8')).not.toMatch(/s3-key/);
+    const copy = await startPostgres({ dataDir: target });
+    try {
+      const start = Date.now();
+      while (copy.psql('select pg_is_in_recovery()') === 't') {
+        if (Date.now() - start > 90000) throw new Error('the restored cluster did not finish recovery in 90 s');
+        await new Promise((res) => setTimeout(res, 250));
+      }
+      expect(copy.psql('select count(*) from orders where id > 0')).toBe('5000');
+      expect(copy.psql('select note from orders where id = -1')).toBe('after the backup');
+    } finally {
+      await copy.stop();
+    }
+  });
+
+  test('a repository path that is not mounted: clear storage error, nothing written', async () => {
+    const missing = join(work, 'not-mounted');
+    const r = await runner('backup', ['--type', 'full', '--pgbackrest-repo-type', 'posix', '--pgbackrest-repo-path', missing]);
+    expect(r.code).not.toBe(0);
+    expect(r.logs.some((l) => l.level === 'error' && String(l.msg).includes(`posix repository ${missing} is not a directory (is the volume mounted?)`))).toBe(true);
+    expect(outcome(r)).toMatchObject({ JobSuccess: 0, JobFailure: 1 });
+    expect(existsSync(missing)).toBe(false);
+  });
+});
