@@ -1,8 +1,7 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { IConstruct } from 'constructs';
 import { DrRegionStack, PrimaryRegionStack } from '../../lib/app';
-import { nagFindings } from '../support/nag';
+import { acknowledgements, nagFindings } from '../support/nag';
 
 /** The two storage stacks alone, as the DR app composes them (env-agnostic account). */
 function exampleApp() {
@@ -12,20 +11,6 @@ function exampleApp() {
   return { app, dr, primary };
 }
 
-/** Every acknowledgement recorded under `scope`: rule id, reason and construct path. */
-function acknowledgements(scope: IConstruct): Array<{ id: string; reason: string; path: string }> {
-  const found: Array<{ id: string; reason: string; path: string }> = [];
-  for (const c of scope.node.findAll()) {
-    for (const entry of c.node.metadata) {
-      if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) {
-        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
-          found.push({ id: id.replace(/^[^:]+::/, ''), reason, path: c.node.path });
-        }
-      }
-    }
-  }
-  return found;
-}
 
 const PACKS = ['AwsSolutions', 'HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'];
 

@@ -3,31 +3,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { IConstruct } from 'constructs';
 import { buildDrApp } from '../../lib/app';
 import { loadPlanFile } from '../../lib/plan';
-import { nagFindings } from '../support/nag';
+import { acknowledgements, nagFindings } from '../support/nag';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 const EXAMPLE_PLAN = join(ROOT, 'examples', 'backup-plan.json');
 const PACKS = ['AwsSolutions', 'HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'];
 
-function acknowledgements(scope: IConstruct): Array<{ id: string; reason: string; path: string }> {
-  const found: Array<{ id: string; reason: string; path: string }> = [];
-  for (const c of scope.node.findAll()) {
-    for (const entry of c.node.metadata) {
-      if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) {
-        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
-          found.push({ id: id.replace(/^[^:]+::/, ''), reason, path: c.node.path });
-        }
-      }
-    }
-  }
-  return found;
-}
 
 describe('the DR app built from examples/backup-plan.json', () => {
   const app = new App();

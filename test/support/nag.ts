@@ -2,6 +2,7 @@
  * The four compliance packs every example app must pass, for tests: `nagFindings(stack)` lists
  * each unacknowledged finding as "Pack: RuleId — construct path". An empty list is a pass.
  */
+import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 
@@ -25,4 +26,19 @@ export function nagFindings(scope: IConstruct): string[] {
     }
   }
   return findings;
+}
+
+/** Every cdk-nag/CDK acknowledgement recorded under `scope`: rule id, reason and construct path. */
+export function acknowledgements(scope: IConstruct): Array<{ id: string; reason: string; path: string }> {
+  const found: Array<{ id: string; reason: string; path: string }> = [];
+  for (const c of scope.node.findAll()) {
+    for (const entry of c.node.metadata) {
+      if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) {
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          found.push({ id: id.replace(/^[^:]+::/, ''), reason, path: c.node.path });
+        }
+      }
+    }
+  }
+  return found;
 }

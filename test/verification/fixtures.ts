@@ -2,7 +2,8 @@
  * Shared fixtures of the verification tests: a small shop schema with every kind of object the
  * fingerprint covers, the user checks of a typical plan, and a collector of damage messages.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { UserCheck } from '../../lambda/shared/integrity';
 
 export const PG_SHOP_SCHEMA = `
@@ -68,5 +69,7 @@ export function userChecksFor(engine: 'postgres' | 'mysql'): UserCheck[] {
 
 /** Damage cases and the message each produced, appended to a file the report quotes. */
 export function recordDamage(file: string, engine: string, damage: string, message: string): void {
+  // The default log lives in cdk.out/, which a fresh clone does not have yet.
+  mkdirSync(dirname(file), { recursive: true });
   appendFileSync(file, `${engine} | ${damage} | ${message}\n`);
 }
