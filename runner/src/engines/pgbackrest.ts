@@ -1,8 +1,9 @@
 /**
  * pgBackRest engine: the runner is the repository host. It reaches the database host's
  * `pgbackrest server` over TLS (client certificate from Secrets Manager) and keeps the repository
- * in S3 (zstd, AES-256-CBC). The database host pushes WAL to the same repository from
- * archive_command; both configurations come from lib/runner/pgbackrest-config.ts.
+ * in S3 or on a posix volume mounted at the same path on both hosts, such as EFS (zstd,
+ * AES-256-CBC). The database host pushes WAL to the same repository from archive_command; both
+ * configurations come from lib/runner/pgbackrest-config.ts.
  *
  * Secrets never reach argv: the cipher passphrase and the S3 credentials (resolved by the AWS SDK
  * default provider chain, because pgBackRest 2.45 cannot read ECS task-role credentials) go to
