@@ -331,6 +331,7 @@ function monitoredDatabase(a: DatabaseAssessment, primary: PrimaryRegionStack, d
     } : {}),
     ...(runner ? {
       runner: { engine: runner.engine, interval: Duration.minutes(scheduleSlack) },
+      ...(runners.length > 1 ? { additionalRunners: runners.slice(1).map((r) => ({ engine: r.engine, interval: Duration.minutes(scheduleSlack) })) } : {}),
       runnerBackups: { bucket: primary.bucket.bucket, prefix: `${RUNNER_PREFIX}/${db.name}/${runner.engine}` },
     } : {}),
     ...(replication ? {

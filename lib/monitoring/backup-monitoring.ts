@@ -175,6 +175,12 @@ export interface MonitoredDatabase {
    */
   readonly runner?: MonitoredRunner;
   /**
+   * Further runner engines of this database (e.g. pgBackRest beside pg_dump): each gets the same
+   * failure and silence alarms, named with its engine.
+   * @default - none
+   */
+  readonly additionalRunners?: MonitoredRunner[];
+  /**
    * The runner's backup folders (manifests), a measured-RPO source.
    * @default - none
    */
@@ -370,7 +376,8 @@ export class BackupMonitoring extends Construct {
       else Annotations.of(this).addWarningV2('@cdk-database-dr/monitoring:no-measured-rpo', `database '${db.name}' has no recovery-point source for the measured RPO (set rdsInstanceIdentifier, auroraClusterIdentifier, runnerBackups or walArchive): its RPO is not measured`);
       this.addReplicaLagAlarms(db, props.replicaLagAlarm);
       if (db.s3Replication) this.addS3ReplicationAlarms(db, db.s3Replication);
-      if (db.runner) this.addRunnerAlarms(db, db.runner);
+      if (db.runner) this.addRunnerAlarms(db, db.runner, false);
+      for (const extra of db.additionalRunners ?? []) this.addRunnerAlarms(db, extra, true);
       if (db.verification) this.addVerificationAlarms(db, db.verification);
       if (!this.actionsEnabled) {
         Annotations.of(this).addWarningV2('@cdk-database-dr/monitoring:alarm-without-action', `database '${db.name}': actionsEnabled is false, so its ${this.alarmsByDatabase.get(db.name)?.length ?? 0} alarm(s) have no action and page no one`);
@@ -462,6 +469,7 @@ export class BackupMonitoring extends Construct {
       const windows: Array<[string, Duration | undefined, Duration]> = [];
       if (db.backupVaultNames?.length) windows.push(['backupInterval', db.backupInterval ?? db.rpo, AWS_BACKUP_RESOLUTION]);
       if (db.runner) windows.push(['runner.interval', db.runner.interval ?? db.backupInterval ?? db.rpo, CUSTOM_METRIC_RESOLUTION]);
+      (db.additionalRunners ?? []).forEach((r, i) => windows.push([`additionalRunners[${i}].interval`, r.interval ?? db.backupInterval ?? db.rpo, CUSTOM_METRIC_RESOLUTION]));
       if (db.verification) windows.push(['verification.maxAge', db.verification.maxAge, CUSTOM_METRIC_RESOLUTION]);
       for (const [field, window, resolution] of windows) {
         if (!window || window.isUnresolved()) { problems.push(`${d}: ${field} must be a concrete duration`); continue; }
@@ -587,11 +595,11 @@ export class BackupMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.IGNORE });
   }
 
-  private addRunnerAlarms(db: MonitoredDatabase, runner: MonitoredRunner): void {
+  private addRunnerAlarms(db: MonitoredDatabase, runner: MonitoredRunner, nameEngine: boolean): void {
     const window = runner.interval ?? db.backupInterval ?? db.rpo;
     for (const job of runner.jobs ?? ['backup']) {
       const target = { database: db.name, engine: runner.engine, job };
-      const subject = `${db.name}-${job}`;
+      const subject = nameEngine ? `${db.name}-${runner.engine}-${job}` : `${db.name}-${job}`;
       this.addAlarm({ subject, kind: 'runner-job-failed', severity: AlarmSeverity.CRITICAL, databases: [db.name],
         meaning: `the runner's ${job} job (${runner.engine}) failed for ${db.name}`,
         metric: RunnerMetrics.jobFailure(target), threshold: 1, thresholdUnit: 'jobs',
@@ -772,10 +780,10 @@ export class BackupMonitoring extends Construct {
             S3ReplicationMetrics.operationsFailedReplication(db.s3Replication, { label: 'failed operations' })],
           leftYAxis: { min: 0 }, width: 8 }));
       }
-      if (db.runner) {
-        for (const job of db.runner.jobs ?? ['backup']) {
-          const t = { database: db.name, engine: db.runner.engine, job };
-          row.push(new cloudwatch.GraphWidget({ title: `Runner ${job} (${db.runner.engine})`,
+      for (const runner of [...(db.runner ? [db.runner] : []), ...(db.additionalRunners ?? [])]) {
+        for (const job of runner.jobs ?? ['backup']) {
+          const t = { database: db.name, engine: runner.engine, job };
+          row.push(new cloudwatch.GraphWidget({ title: `Runner ${job} (${runner.engine})`,
             left: [RunnerMetrics.jobDuration(t, { label: 'duration (s)' })],
             right: [RunnerMetrics.jobSuccess(t, { label: 'succeeded', period: Duration.hours(1) }), RunnerMetrics.jobFailure(t, { label: 'failed', period: Duration.hours(1) })],
             leftYAxis: { min: 0 }, width: 8 }));

@@ -358,3 +358,24 @@ describe('the four compliance packs', () => {
     expect(policy).toContain('"Action":"kms:Decrypt"');
   });
 });
+
+describe('several runner engines for one database', () => {
+  test('each engine gets its own failure and silence alarms, named with the engine', () => {
+    const { template } = build({ databases: [{
+      ...ORDERS,
+      additionalRunners: [{ engine: 'pgbackrest', interval: Duration.hours(26) }],
+    }] });
+    alarm(template, 'example-orders-backup-runner-job-failed-critical', {
+      Dimensions: Match.arrayWith([{ Name: 'Engine', Value: 'pg-dump' }]),
+    });
+    alarm(template, 'example-orders-pgbackrest-backup-runner-job-failed-critical', {
+      MetricName: 'JobFailure', Dimensions: Match.arrayWith([{ Name: 'Engine', Value: 'pgbackrest' }]),
+    });
+    alarm(template, 'example-orders-pgbackrest-backup-runner-silent-critical', { TreatMissingData: 'breaching' });
+  });
+
+  test('an additional runner whose window is below the metric resolution is refused by name', () => {
+    expect(() => build({ databases: [{ ...ORDERS, additionalRunners: [{ engine: 'pgbackrest', interval: Duration.seconds(20) }] }] }))
+      .toThrow(/additionalRunners\[0\]\.interval \(20 seconds\) is shorter than the metric's 1 minute resolution/);
+  });
+});
