@@ -257,7 +257,8 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
 }
 
 // ---------------------------------------------------------------------------------------------
-// S3-compatible server (s3rver over HTTPS with a self-signed cert for 127.0.0.1)
+// S3-compatible server (s3rver over HTTPS with a self-signed cert for 127.0.0.1), with the
+// multipart listing/abort real S3 has (s3rver-multipart-hook.js) and a request log.
 
 export interface S3Server {
   readonly endpoint: string;
@@ -269,7 +270,13 @@ export interface S3Server {
   /** PEM of the self-signed CA/cert, for clients that verify TLS (pgBackRest: repo1-storage-ca-file). */
   readonly caFile: string;
   readonly baseDir: string;
+  /** The s3rver data directory (buckets are folders in it). */
+  readonly dataDir: string;
   createBucket(name: string): Promise<void>;
+  /** One entry per request: method, path, query keys, checksum algorithm and checksum (header or trailer). */
+  requests(): { method: string; path: string; query: string[]; checksumAlgorithm: string | null; checksum: string | null }[];
+  /** SIGKILLs the server (the endpoint goes down mid-request); the data stays until stop(). */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -285,15 +292,18 @@ export async function startS3(): Promise<S3Server> {
   const dataDir = join(baseDir, 'data');
   mkdirSync(dataDir);
   const port = await freePort();
+  const requestLog = join(baseDir, 'requests.jsonl');
   // s3rver runs in its own process so a test can kill it mid-upload (the "S3 down" fault).
   const script = `
+    require(${JSON.stringify(join(__dirname, 's3rver-multipart-hook.js'))});
     const S3rver = require('s3rver');
     const fs = require('fs');
     new S3rver({ address: '127.0.0.1', port: ${port}, silent: true, directory: ${JSON.stringify(dataDir)},
       key: fs.readFileSync(${JSON.stringify(key)}), cert: fs.readFileSync(${JSON.stringify(cert)}) })
       .run().then(() => process.send && process.send('ready'));
   `;
-  const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], cwd: join(__dirname, '..', '..') });
+  const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], cwd: join(__dirname, '..', '..'),
+    env: { ...process.env, S3_REQUEST_LOG: requestLog } });
   let stderr = '';
   proc.stderr?.on('data', (d) => { stderr += String(d); });
   await new Promise<void>((resolve, reject) => {
@@ -301,9 +311,15 @@ export async function startS3(): Promise<S3Server> {
     proc.on('message', (m) => { if (m === 'ready') { clearTimeout(t); resolve(); } });
     proc.on('exit', (code) => { clearTimeout(t); reject(new Error(`s3rver exited with ${code}: ${stderr}`)); });
   });
-  const endpoint = `https://127.0.0.1:${port}`;
-  const server: S3Server = {
-    endpoint,
+  const kill = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGKILL');
+      await exited;
+    }
+  };
+  return {
+    endpoint: `https://127.0.0.1:${port}`,
     host: '127.0.0.1',
     port,
     region: 'us-east-1',
@@ -312,6 +328,7 @@ export async function startS3(): Promise<S3Server> {
     secretAccessKey: 'S3RVER',
     caFile: cert,
     baseDir,
+    dataDir,
     async createBucket(name: string): Promise<void> {
       // s3rver creates a bucket on PUT /bucket.
       await new Promise<void>((resolve, reject) => {
@@ -323,13 +340,13 @@ export async function startS3(): Promise<S3Server> {
         req.end();
       });
     },
+    kill,
+    requests() {
+      return existsSync(requestLog) ? readFileSync(requestLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+    },
     async stop(): Promise<void> {
-      if (proc.exitCode === null) {
-        proc.kill('SIGKILL');
-        await new Promise((r) => proc.once('exit', r));
-      }
+      await kill();
       rmSync(baseDir, { recursive: true, force: true });
     },
   };
-  return server;
 }

@@ -1,4 +1,4 @@
-// Loaded with `node --require` into the s3rver process (see withMultipartS3 in s3-multipart.ts).
+// Loaded into the s3rver process by startS3 (test/support/servers.ts).
 // s3rver 3.7.1 lacks ListMultipartUploads and AbortMultipartUpload, which real S3 has and which the
 // fault tests need: the runner must abort its upload on SIGTERM, and the test must list the bucket's
 // pending uploads to prove it. This adds both, on s3rver's own filesystem layout for uploads
