@@ -262,7 +262,12 @@ function createContext(p: ContextParts): JobContext {
       }
       const unz = proc.start({ cmd: tool('zstd'), args: ['-q', '-d', '-c'], stdin: 'pipe', failureKind: 'storage', label: 'zstd -d' });
       const out = new PassThrough();
-      pipeline(stored, check, unz.stdin!).catch((e) => { out.destroy(asStorageOrVerify(e, key)); unz.child.kill('SIGTERM'); });
+      pipeline(stored, check, unz.stdin!).catch((e) => {
+        // The root cause: zstd then only sees its input end early ("unexpected end of file").
+        p.log.error('download failed', { key, error: (e as Error).message });
+        out.destroy(asStorageOrVerify(e, key));
+        unz.child.kill('SIGTERM');
+      });
       unz.stdout!.pipe(out, { end: false });
       unz.stdout!.on('end', () => {
         unz.done.then(() => out.end(), (e) => out.destroy(e));
