@@ -183,12 +183,14 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
       };
       if (a.logicalBackup || !managed) {
         const engine = logicalEngine(db);
-        const logicalSchedule = [{ backupType: 'full', schedule: schedulerCron(db.scheduleCron) }];
-        const logical = engine === RunnerEngine.PG_DUMP
-          ? BackupRunner.pgDump(primary, `${id}-Dump`, { ...connection, schedules: [...logicalSchedule, ...BackupRunner.defaultSchedules(engine).filter((s) => s.command !== undefined)] })
-          : engine === RunnerEngine.MONGODUMP
-            ? BackupRunner.mongoDump(primary, `${id}-Dump`, { ...connection, schedules: [...logicalSchedule, ...BackupRunner.defaultSchedules(engine).filter((s) => s.command !== undefined)] })
-            : BackupRunner.mysqlDump(primary, `${id}-Dump`, { ...connection, schedules: [...logicalSchedule, ...BackupRunner.defaultSchedules(engine).filter((s) => s.command !== undefined)] });
+        // The plan's cron drives the dump; the engine's other default jobs (expire) stay.
+        const schedules = [
+          { backupType: 'full', schedule: schedulerCron(db.scheduleCron) },
+          ...BackupRunner.defaultSchedules(engine).filter((s) => s.command !== undefined),
+        ];
+        const factory = engine === RunnerEngine.PG_DUMP ? BackupRunner.pgDump
+          : engine === RunnerEngine.MONGODUMP ? BackupRunner.mongoDump : BackupRunner.mysqlDump;
+        const logical = factory(primary, `${id}-Dump`, { ...connection, schedules });
         dbRunners.push(logical);
       }
       if (!managed && db.engine === DatabaseEngine.POSTGRES && db.archive === ArchiveTool.PGBACKREST && db.host.tlsSecretArn) {
