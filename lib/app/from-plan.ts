@@ -5,10 +5,11 @@
  * monitoring). `bin/app.ts` is a thin CLI around this; tests and users' apps call it directly.
  */
 import { Annotations, App, Duration, Stack, aws_ec2 as ec2, aws_events as events, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
+import { ConfigurationError } from '../errors';
 import { VaultLockOptions } from '../storage';
 import {
   ArchiveTool, BackupPlanConfig, CheckExpect, DatabaseAssessment, DatabaseConfig, DatabaseEngine, DeploymentKind,
-  FeasibilityResult, PlanVerificationCheck, TierKind, VaultLockMode, assessPlan,
+  FeasibilityResult, PlanVerificationCheck, TierKind, VaultLockMode, assessPlan, databasePath,
 } from '../plan';
 import { BackupMonitoring, BackupResourceType, MonitoredDatabase } from '../monitoring';
 import { BackupAuditFramework, DatabaseProtection, protectedDatabaseFromPlan, protectionOptionsFromPlan } from '../protection';
@@ -156,7 +157,9 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
       const database = protectedDatabaseFromPlan(db);
       if (!database) {
         // The schema lets a plan omit the ARN when the app defines the database; this app does not.
-        throw new Error(`${db.name}: existing_resource_arn is required by the DR app (it protects existing databases)`);
+        throw new ConfigurationError(`${plan.sourceName}: invalid for the DR app`, [
+          `${databasePath(db)}.existing_resource_arn: required by the DR app for "${db.name}" (${db.deployment}): it protects existing databases by ARN, got nothing`,
+        ]);
       }
       protections.push(new DatabaseProtection(primary, `Protect-${id}`, {
         ...protectionOptionsFromPlan(db),

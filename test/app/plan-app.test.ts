@@ -159,6 +159,17 @@ describe('bin/app.ts', () => {
     expect(failure.stderr).not.toMatch(/\n\s+at /);
   });
 
+  test('an RDS database without existing_resource_arn is refused by path, without a stack trace', async () => {
+    const plan = JSON.parse(readFileSync(EXAMPLE_PLAN, 'utf8'));
+    delete plan.databases[0].existing_resource_arn;
+    const file = join(outdir, 'no-arn.json');
+    writeFileSync(file, JSON.stringify(plan));
+    const failure = await failureOf({ plan: file });
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toMatch(/databases\[0\]\.existing_resource_arn: required by the DR app for "orders" \(rds\)/);
+    expect(failure.stderr).not.toMatch(/\n\s+at /);
+  });
+
   test('a missing plan file is named', async () => {
     const failure = await failureOf({ plan: 'examples/no-such-plan.json' });
     expect(failure.code).toBe(1);
