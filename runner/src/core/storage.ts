@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { dirname, join, relative, sep } from 'node:path';
@@ -254,7 +254,8 @@ export class PosixStorage implements Storage {
     const hash = createHash('sha256');
     let total = 0;
     try {
-      await mkdir(dirname(final), { recursive: true });
+      // Synchronous on purpose: no await between being handed the stream and consuming it.
+      mkdirSync(dirname(final), { recursive: true });
       await pipeline(body, async function* (src: AsyncIterable<Buffer>) {
         for await (const c of src) { hash.update(c); total += c.length; yield c; }
       }, createWriteStream(partial, { mode: 0o640 }), { signal });
