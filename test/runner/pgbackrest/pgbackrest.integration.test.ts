@@ -129,6 +129,9 @@ describe('pgBackRest through the runner (repository host over TLS, S3 repository
     const r = await runner('backup', ['--type', 'full']);
     expectOk(r);
     full = await manifestOf(r);
+    // A new repository: `info` reports the stanza missing (code 1), so the runner creates it.
+    expect(r.logs.find((l) => l.msg === 'creating the pgbackrest stanza')).toMatchObject({ infoStatus: 1 });
+    expect(r.logs.some((l) => l.process === 'pgbackrest stanza-create')).toBe(true);
     expect(full).toMatchObject({ engine: 'pgbackrest', type: 'full', database: 'orders' });
     expect(full.details).toMatchObject({ stanza: STANZA, pgbackrestType: 'full' });
     expect(full.details.label).toMatch(/^\d{8}-\d{6}F$/);
@@ -153,10 +156,29 @@ describe('pgBackRest through the runner (repository host over TLS, S3 repository
     const r = await runner('backup', ['--type', 'incr']);
     expectOk(r);
     incr = await manifestOf(r);
+    // The stanza exists: no stanza-create (and its database session) before this backup.
+    expect(r.logs.some((l) => l.process === 'pgbackrest stanza-create' || l.msg === 'creating the pgbackrest stanza')).toBe(false);
     expect(incr.details.pgbackrestType).toBe('incr');
     expect(incr.details.prior).toBe(full.details.label);
     expect(incr.parentBackupId).toBe(full.backupId);
     expect(incr.details.deltaBytes).toBeLessThan(full.details.deltaBytes);
+  });
+
+  test('another cluster behind the same stanza: backup refuses it (system identifier), no manifest', async () => {
+    // The runner no longer runs stanza-create before every backup; `backup` itself must refuse a
+    // cluster that is not the stanza's.
+    const other = await startPostgres();
+    try {
+      const wrong = { ...settings, databaseHost: { ...settings.databaseHost, pgPath: other.dataDir, pgPort: other.port, socketPath: other.socketDir } };
+      const r = await runner('backup', ['--type', 'incr'], { RUNNER_PGBACKREST_SETTINGS: JSON.stringify(wrong) });
+      expect(r.code).not.toBe(0);
+      expect(outcome(r)).toMatchObject({ JobSuccess: 0, JobFailure: 1 });
+      expect(r.logs.some((l) => l.msg === 'backup complete')).toBe(false);
+      const failed = r.logs.find((l) => l.level === 'error');
+      expect(String(failed?.msg ?? '') + String((failed as any)?.error ?? '')).toMatch(/system-id/);
+    } finally {
+      await other.stop();
+    }
   });
 
   test('check: archive-push from the database host reaches the S3 repository', async () => {

@@ -64,7 +64,8 @@ export function parseInfoJson(text: string, stanza: string): PgBackRestStanzaInf
   const current = archives[archives.length - 1];
   return {
     name: stanza,
-    statusCode: num(entry.status?.code),
+    // -1 when absent: an info without a status must not read as 'ok'.
+    statusCode: typeof entry.status?.code === 'number' ? entry.status.code : -1,
     statusMessage: String(entry.status?.message ?? ''),
     backups,
     ...(current?.min ? { archiveMin: String(current.min) } : {}),
