@@ -15,6 +15,10 @@ export interface RunResult {
   readonly peakTreeRssBytes: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** CPU time the whole machine spent busy (user + system + irq, all CPUs) while the step ran. */
+  readonly machineCpuSeconds: number;
+  /** CPU time of each watched long-running process (e.g. the S3 server) while the step ran, by name. */
+  readonly watchedCpuSeconds: Readonly<Record<string, number>>;
 }
 
 export interface RunOptions {
@@ -24,6 +28,34 @@ export interface RunOptions {
   readonly check?: boolean;
   /** Poll interval for /proc. @default 50 ms */
   readonly pollMs?: number;
+  /** Long-running processes (not children of the step) whose CPU time the step makes them spend, by name. */
+  readonly watch?: Readonly<Record<string, number>>;
+}
+
+/** Clock ticks per second of /proc times (USER_HZ; 100 on Linux builds). */
+const TICKS = 100;
+
+/** Busy ticks of all CPUs: everything in the /proc/stat cpu line except idle and iowait. */
+function machineBusyTicks(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return f.reduce((a, b) => a + b, 0) - f[3] - f[4];
+}
+
+/** Machine CPU seconds spent since the call, read when the returned function is called. */
+export function machineCpuSince(): () => number {
+  const before = machineBusyTicks();
+  return () => (machineBusyTicks() - before) / TICKS;
+}
+
+/** utime + stime + cutime + cstime of a process (its waited-for children included), in ticks. */
+function processTicks(pid: number): number {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  } catch {
+    return 0;
+  }
 }
 
 function statusKb(pid: number, field: string): number {
@@ -56,6 +88,9 @@ function descendants(pid: number): number[] {
 }
 
 export async function measure(name: string, argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const watch = Object.entries(opts.watch ?? {});
+  const watchedBefore = watch.map(([, pid]) => processTicks(pid));
+  const busyBefore = machineBusyTicks();
   const start = process.hrtime.bigint();
   const child = spawn(argv[0], argv.slice(1), { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -78,10 +113,12 @@ export async function measure(name: string, argv: readonly string[], opts: RunOp
   });
   clearInterval(timer);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const machineCpuSeconds = (machineBusyTicks() - busyBefore) / TICKS;
+  const watchedCpuSeconds = Object.fromEntries(watch.map(([name, pid], i) => [name, (processTicks(pid) - watchedBefore[i]) / TICKS]));
   if ((opts.check ?? true) && code !== 0) {
     throw new Error(`${name} failed with exit code ${code}:\n${stderr.slice(-3000)}\n${stdout.slice(-3000)}`);
   }
-  return { name, seconds, peakRssBytes: peak * 1024, peakTreeRssBytes: treePeak * 1024, stdout, stderr };
+  return { name, seconds, peakRssBytes: peak * 1024, peakTreeRssBytes: treePeak * 1024, stdout, stderr, machineCpuSeconds, watchedCpuSeconds };
 }
 
 /** Runs a bash pipeline with pipefail, so a failure anywhere in it fails the step. */

@@ -22,15 +22,25 @@ export interface PgBackRestBench {
   /** Called once PostgreSQL runs: writes the DB-host config and starts `pgbackrest server`. */
   attach(pg: PostgresServer): Promise<void>;
   /**
-   * After the bulk load: creates the stanza on the database host, switches archive_command to
-   * pgBackRest archive-push and waits until the archive queue is empty, so no background archiving
-   * runs while steps are timed.
+   * After the bulk load: creates the stanza in both repositories on the database host, switches
+   * archive_command to pgBackRest archive-push into the S3 repository and waits until the archive
+   * queue is empty, so no background archiving runs while steps are timed.
    */
   startArchiving(pg: PostgresServer): Promise<number>;
-  /** Runner CLI arguments for a full backup (repository: 's3' on s3rver, 'posix' on a local directory). */
-  backupArgs(database: string, repo: 's3' | 'posix'): string[];
+  /**
+   * Points archive_command at one repository (as production has one), closes the current WAL
+   * segment so it lands there too, and waits for the archive queue to drain.
+   */
+  archiveTo(pg: PostgresServer, repo: Repo): Promise<void>;
+  /**
+   * Runner CLI arguments for a full backup (repository: 's3' on s3rver, 'posix' on a local
+   * directory). Topology 'repo-host': the runner reaches `pgbackrest server` over TLS (a Fargate
+   * task). 'db-host': the runner runs on the database host as postgres with `--pgbackrest-local`
+   * (a timer there); run it through `asUser('postgres', …)`.
+   */
+  backupArgs(database: string, repo: Repo, topology?: Topology): string[];
   /** Runner CLI arguments for a restore into an empty directory. */
-  restoreArgs(database: string, targetDir: string, repo: 's3' | 'posix'): string[];
+  restoreArgs(database: string, targetDir: string, repo: Repo): string[];
   /** Environment of the runner process (secrets only here, never argv). */
   readonly env: NodeJS.ProcessEnv;
   /**
@@ -39,14 +49,23 @@ export interface PgBackRestBench {
    * own cost from the TLS + S3-server path the runner takes.
    */
   posixReferenceScript(pg: PostgresServer, repoDir: string): string;
+  /**
+   * Long-running servers whose CPU time a step makes them spend: s3rver. (`pgbackrest server` is not
+   * listed: its per-connection children are reaped without wait(), so their time is not in its
+   * cumulative figures; the machine-wide CPU column counts them.)
+   */
+  watch(): Record<string, number>;
   /** Bytes the repository holds on disk (backup + archived WAL). */
-  repoBytes(repo: 's3' | 'posix'): number;
+  repoBytes(repo: Repo): number;
   stop(): Promise<void>;
 }
 
 function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: 'pipe' });
 }
+
+export type Repo = 's3' | 'posix';
+export type Topology = 'repo-host' | 'db-host';
 
 export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
   const s3 = await startS3();
@@ -61,6 +80,13 @@ export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
   for (const d of ['conf.d', 'lock', 'log', 'spool']) mkdirSync(join(dbConfPosix, d), { recursive: true });
   mkdirSync(posixRepo);
   mkdirSync(posixManifests);
+  // The runner on the database host works as postgres: its own spool and manifests directory.
+  const dbHostSpool = join(work, 'dbhost-runner-spool');
+  const dbHostManifests = join(work, 'dbhost-runner-manifests');
+  for (const d of [dbHostSpool, dbHostManifests]) {
+    mkdirSync(d);
+    chownRecursive(d, 'postgres');
+  }
   const tls = join(dbConf, 'tls');
   mkdirSync(join(dbConf, 'conf.d'), { recursive: true });
   mkdirSync(tls, { recursive: true });
@@ -107,11 +133,30 @@ export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
     [PGBACKREST_RUNNER_ENV.tlsClientCert]: readFileSync(join(tls, 'client.crt'), 'utf8'),
     [PGBACKREST_RUNNER_ENV.tlsClientKey]: readFileSync(join(tls, 'client.key'), 'utf8'),
   };
-  const storageArgs = () => ['--s3-bucket', BUCKET, '--s3-endpoint', s3.endpoint, '--s3-ca-file', s3.caFile, '--spool-dir', join(work, 'runner-spool')];
+  const storageArgs = () => ['--s3-bucket', BUCKET, '--s3-endpoint', s3.endpoint, '--s3-ca-file', s3.caFile];
   // Posix: the same settings with the repository flags on top; the runner's manifests go to a
   // directory next to it (the core's --posix-repo storage), so no S3 is involved at all.
-  const repoArgs = (repo: 's3' | 'posix') => (repo === 's3' ? storageArgs()
-    : ['--pgbackrest-repo-type', 'posix', '--pgbackrest-repo-path', posixRepo, '--posix-repo', posixManifests, '--spool-dir', join(work, 'runner-spool')]);
+  const repoArgs = (repo: Repo, spool = join(work, 'runner-spool'), manifests = posixManifests) => (repo === 's3'
+    ? [...storageArgs(), '--spool-dir', spool]
+    : ['--pgbackrest-repo-type', 'posix', '--pgbackrest-repo-path', posixRepo, '--posix-repo', manifests, '--spool-dir', spool]);
+  const drain = async (pg: PostgresServer, t0: number) => {
+    pg.psql('create table if not exists bench_archive_probe (t timestamptz); insert into bench_archive_probe values (now())');
+    pg.psql('select pg_switch_wal()');
+    for (;;) {
+      const ready = Number(pg.psql("select count(*) from pg_ls_archive_statusdir() where name like '%.ready'"));
+      const failed = pg.psql('select coalesce(last_failed_wal, \'\') || \' \' || coalesce(last_archived_wal, \'\') from pg_stat_archiver');
+      if (ready === 0) break;
+      if (Date.now() - t0 > 600_000) throw new Error(`archive queue not drained after 10 min (${ready} ready; failed/archived: ${failed})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  const archiveTo = async (pg: PostgresServer, repo: Repo) => {
+    const t0 = Date.now();
+    const command = renderArchiveCommand(repo === 's3' ? settings : posixSettings());
+    pg.psql(`alter system set archive_command = '${command.replace(/'/g, "''")}'`);
+    pg.psql('select pg_reload_conf()');
+    await drain(pg, t0);
+  };
 
   return {
     // The bulk load's WAL is not archived (a backup only needs WAL from its own start).
@@ -139,20 +184,10 @@ export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
         const create = asUser('postgres', ['pgbackrest', `--config-path=${conf}`, `--stanza=${STANZA}`, '--log-level-console=warn', 'stanza-create']);
         execFileSync(create[0], create.slice(1), { stdio: 'pipe' });
       }
-      const archive = `${renderArchiveCommand(settings)} && ${renderArchiveCommand(posixSettings())}`;
-      pg.psql(`alter system set archive_command = '${archive.replace(/'/g, "''")}'`);
-      pg.psql('select pg_reload_conf()');
-      pg.psql('create table if not exists bench_archive_probe (t timestamptz); insert into bench_archive_probe values (now())');
-      pg.psql('select pg_switch_wal()');
-      for (;;) {
-        const ready = Number(pg.psql("select count(*) from pg_ls_archive_statusdir() where name like '%.ready'"));
-        const failed = pg.psql('select coalesce(last_failed_wal, \'\') || \' \' || coalesce(last_archived_wal, \'\') from pg_stat_archiver');
-        if (ready === 0) break;
-        if (Date.now() - t0 > 600_000) throw new Error(`archive queue not drained after 10 min (${ready} ready; failed/archived: ${failed})`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      await archiveTo(pg, 's3');
       return (Date.now() - t0) / 1000;
     },
+    archiveTo,
     posixReferenceScript(pg: PostgresServer, repoDir: string): string {
       const dir = join(work, 'posix-reference');
       for (const d of ['', 'lock', 'log', 'spool']) mkdirSync(join(dir, d), { recursive: true });
@@ -169,15 +204,19 @@ export async function setUpPgBackRest(work: string): Promise<PgBackRestBench> {
       // WAL goes to the S3 stanza, not this repository: skip the archive checks (timing only).
       return `${run('stanza-create --no-online')} && ${run('backup --type=full --no-archive-check')}`;
     },
-    backupArgs(database: string, repo: 's3' | 'posix'): string[] {
-      return ['backup', '--engine', 'pgbackrest', '--database', database, '--type', 'full', ...repoArgs(repo)];
+    backupArgs(database: string, repo: Repo, topology: Topology = 'repo-host'): string[] {
+      const base = ['backup', '--engine', 'pgbackrest', '--database', database, '--type', 'full'];
+      return topology === 'repo-host' ? [...base, ...repoArgs(repo)] : [...base, '--pgbackrest-local', ...repoArgs(repo, dbHostSpool, dbHostManifests)];
     },
-    restoreArgs(database: string, targetDir: string, repo: 's3' | 'posix'): string[] {
+    restoreArgs(database: string, targetDir: string, repo: Repo): string[] {
       // A drill copy: it must not archive into the same stanza.
       return ['restore', '--engine', 'pgbackrest', '--database', database, '--target-dir', targetDir, '--pgbackrest-archive-mode', 'off', ...repoArgs(repo)];
     },
     env,
-    repoBytes(repo: 's3' | 'posix'): number {
+    watch(): Record<string, number> {
+      return { s3rver: s3.pid };
+    },
+    repoBytes(repo: Repo): number {
       const dir = repo === 's3' ? join(s3.baseDir, 'data', BUCKET) : posixRepo;
       return Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split(/\s/)[0]);
     },

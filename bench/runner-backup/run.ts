@@ -12,14 +12,21 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PostgresServer, chownRecursive, requireTool, startPostgres } from '../../test/support/servers';
-import { RunResult, measure, measureShell } from './measure';
-import { PgBackRestBench, setUpPgBackRest } from './pgbackrest-setup';
+import { PostgresServer, asUser, chownRecursive, requireTool, startPostgres } from '../../test/support/servers';
+import { RunOptions, RunResult, machineCpuSince, measure, measureShell } from './measure';
+import { PgBackRestBench, Repo, Topology, setUpPgBackRest } from './pgbackrest-setup';
 
 const ROOT = join(__dirname, '..', '..');
 const SCALE = Number(process.env.BENCH_SCALE ?? '130');
 const MEMORY_TARGET_BYTES = 256 * 1024 * 1024;
 const DB = 'bench';
+const REPOS: readonly Repo[] = ['s3', 'posix'];
+const TOPOLOGIES: readonly Topology[] = ['repo-host', 'db-host'];
+const REPO_LABEL: Record<Repo, string> = { s3: 'S3 repository (s3rver)', posix: 'posix repository (mounted volume)' };
+const TOPOLOGY_LABEL: Record<Topology, string> = {
+  'repo-host': 'runner as repository host over TLS',
+  'db-host': 'runner on the database host',
+};
 
 interface Row {
   readonly step: string;
@@ -102,6 +109,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     pgbr = await setUpPgBackRest(work);
+    // Every step also reports the machine's busy CPU time and what it made s3rver spend.
+    const watch = pgbr.watch();
+    const timed = (name: string, argv: readonly string[], opts: RunOptions = {}) => measure(name, argv, { ...opts, watch });
+    const timedShell = (name: string, script: string, opts: RunOptions = {}) => measureShell(name, script, { ...opts, watch });
     pg = await startPostgres({ extraConf: pgbr.postgresConf });
     await pgbr.attach(pg);
     const env = { ...process.env, PGPASSWORD: pg.password };
@@ -121,46 +132,57 @@ async function main(): Promise<void> {
     const conn = ['-h', pg.host, '-p', String(pg.port), '-U', 'postgres'];
     const naiveFile = join(work, 'naive.dump.gz');
     // 1. The naive script people write first.
-    const naive = await measureShell('naive: pg_dump -Fc, piped to gzip',
+    const naive = await timedShell('naive: pg_dump -Fc, piped to gzip',
       `pg_dump ${conn.join(' ')} -Fc ${DB} | gzip > ${naiveFile}`, { env });
     rows.push({ step: naive.name, result: naive, bytes: statSync(naiveFile).size });
 
     // 2. The runner's pg_dump path (custom format, streamed through zstd, SHA-256, manifest).
     const logicalRepo = join(work, 'logical-repo');
     mkdirSync(logicalRepo);
-    const runnerDump = await measure('runner pg-dump backup', runnerArgv(['backup', '--engine', 'pg-dump', '--database', DB,
+    const runnerDump = await timed('runner pg-dump backup', runnerArgv(['backup', '--engine', 'pg-dump', '--database', DB,
       '--posix-repo', logicalRepo, '--spool-dir', join(work, 'spool'), '--db-host', pg.host, '--db-port', String(pg.port), '--db-user', 'postgres', '--db-name', DB]),
     { env: { ...process.env, RUNNER_DB_PASSWORD: pg.password } });
     rows.push({ step: runnerDump.name, result: runnerDump, bytes: duBytes(logicalRepo), runner: true });
 
-    // 3. The runner's pgBackRest full backup (the runner is the repository host, TLS to the database
-    // host), into the S3 repository (s3rver), then into a posix repository (a mounted volume).
-    const physical = await measure('runner pgbackrest full backup, S3 repository (s3rver)', runnerArgv(pgbr.backupArgs(DB, 's3')), { env: pgbr.env });
-    rows.push({ step: physical.name, result: physical, bytes: pgbr.repoBytes('s3'), runner: true });
-    const physicalPosix = await measure('runner pgbackrest full backup, posix repository (mounted volume)', runnerArgv(pgbr.backupArgs(DB, 'posix')), { env: pgbr.env });
-    rows.push({ step: physicalPosix.name, result: physicalPosix, bytes: pgbr.repoBytes('posix'), runner: true });
+    // 3. The runner's pgBackRest full backup into the S3 repository (s3rver), then into a posix
+    // repository (a mounted volume); each from both topologies: the runner as repository host
+    // reaching `pgbackrest server` over TLS, and the runner on the database host. archive_command
+    // pushes to the repository under test only, as in production.
+    const physical = {} as Record<Repo, Record<Topology, RunResult>>;
+    for (const repo of REPOS) {
+      await pgbr.archiveTo(pg, repo);
+      physical[repo] = {} as Record<Topology, RunResult>;
+      for (const topology of TOPOLOGIES) {
+        const argv = runnerArgv(pgbr.backupArgs(DB, repo, topology));
+        const before = pgbr.repoBytes(repo);
+        const r = await timed(`runner pgbackrest full backup, ${REPO_LABEL[repo]}, ${TOPOLOGY_LABEL[topology]}`,
+          topology === 'db-host' ? asUser('postgres', argv) : argv, { env: pgbr.env });
+        rows.push({ step: r.name, result: r, bytes: pgbr.repoBytes(repo) - before, runner: true });
+        physical[repo][topology] = r;
+      }
+    }
 
     // Diagnostic: the same pgBackRest backup without the TLS hop and the S3 server (posix repository).
     const posixRepo = join(work, 'posix-repo');
-    const posixRef = await measureShell('diagnostic: plain pgbackrest full to a posix repository (no runner, no TLS, no S3)',
+    const posixRef = await timedShell('diagnostic: plain pgbackrest full to a posix repository (no runner, no TLS, no S3)',
       pgbr.posixReferenceScript(pg, posixRepo));
     rows.push({ step: posixRef.name, result: posixRef, bytes: duBytes(posixRepo) });
     rmSync(posixRepo, { recursive: true, force: true });
 
     // 4. Physical reference: the data directory through zstd, nothing stored.
-    const tarRef = await measureShell('reference: tar of the data directory (without WAL), piped to zstd -1 -T2, to /dev/null',
+    const tarRef = await timedShell('reference: tar of the data directory (without WAL), piped to zstd -1 -T2, to /dev/null',
       `tar -C ${pg.dataDir} --exclude=./pg_wal/0* -cf - . | zstd -q -1 -T2 > /dev/null`);
     rows.push({ step: tarRef.name, result: tarRef });
 
     // Restores. The naive dump gets the best a script can do: decompressed to disk, pg_restore -j2.
     pg.psql('create database restored_naive');
-    const naiveRestore = await measureShell('naive restore: gunzip + pg_restore -j2',
+    const naiveRestore = await timedShell('naive restore: gunzip + pg_restore -j2',
       `gunzip -c ${naiveFile} > ${join(work, 'naive.dump')} && pg_restore ${conn.join(' ')} -j 2 -d restored_naive ${join(work, 'naive.dump')}`, { env });
     rows.push({ step: naiveRestore.name, result: naiveRestore });
     const naiveCount = pg.psql('select count(*) from pgbench_accounts', 'restored_naive');
     pg.psql('drop database restored_naive');
 
-    const runnerLogicalRestore = await measure('runner pg-dump restore (pg_restore -j2)', runnerArgv(['restore', '--engine', 'pg-dump',
+    const runnerLogicalRestore = await timed('runner pg-dump restore (pg_restore -j2)', runnerArgv(['restore', '--engine', 'pg-dump',
       '--database', DB, '--posix-repo', logicalRepo, '--target-host', pg.host, '--target-port', String(pg.port), '--target-user', 'postgres',
       '--target-db', 'restored_runner', '--jobs', '2', '--spool-dir', join(work, 'spool')]),
     { env: { ...process.env, RUNNER_TARGET_PASSWORD: pg.password } });
@@ -172,16 +194,18 @@ async function main(): Promise<void> {
     const restoreDir = join(work, 'restored-data');
     mkdirSync(restoreDir, { mode: 0o700 });
     chownRecursive(restoreDir, 'postgres');
-    const physicalRestore = await measure('runner pgbackrest restore, S3 repository', runnerArgv(pgbr.restoreArgs(DB, restoreDir, 's3')), { env: pgbr.env });
+    const physicalRestore = await timed('runner pgbackrest restore, S3 repository', runnerArgv(pgbr.restoreArgs(DB, restoreDir, 's3')), { env: pgbr.env });
     rows.push({ step: physicalRestore.name, result: physicalRestore, runner: true });
     const restoredBytes = duBytes(restoreDir);
     // A restore is done when the cluster accepts connections: time WAL recovery too and count it.
     let t1 = process.hrtime.bigint();
+    let recoveryCpu = machineCpuSince();
     restored = await startPostgres({ dataDir: restoreDir });
     let recoverySeconds = Number(process.hrtime.bigint() - t1) / 1e9;
+    let recoveryCpuSeconds = recoveryCpu();
     const physicalCount = restored.psql('select count(*) from pgbench_accounts', DB);
     const physicalTotal: RunResult = { ...physicalRestore, name: 'runner pgbackrest restore + PostgreSQL recovery until ready, S3 repository',
-      seconds: physicalRestore.seconds + recoverySeconds };
+      seconds: physicalRestore.seconds + recoverySeconds, machineCpuSeconds: physicalRestore.machineCpuSeconds + recoveryCpuSeconds };
     rows.push({ step: physicalTotal.name, result: physicalTotal, runner: true });
     await restored.stop();
     restored = undefined;
@@ -191,14 +215,16 @@ async function main(): Promise<void> {
     const restoreDirPosix = join(work, 'restored-data-posix');
     mkdirSync(restoreDirPosix, { mode: 0o700 });
     chownRecursive(restoreDirPosix, 'postgres');
-    const posixRestore = await measure('runner pgbackrest restore, posix repository', runnerArgv(pgbr.restoreArgs(DB, restoreDirPosix, 'posix')), { env: pgbr.env });
+    const posixRestore = await timed('runner pgbackrest restore, posix repository', runnerArgv(pgbr.restoreArgs(DB, restoreDirPosix, 'posix')), { env: pgbr.env });
     rows.push({ step: posixRestore.name, result: posixRestore, runner: true });
     t1 = process.hrtime.bigint();
+    recoveryCpu = machineCpuSince();
     restored = await startPostgres({ dataDir: restoreDirPosix });
     recoverySeconds = Number(process.hrtime.bigint() - t1) / 1e9;
+    recoveryCpuSeconds = recoveryCpu();
     const posixCount = restored.psql('select count(*) from pgbench_accounts', DB);
     const posixTotal: RunResult = { ...posixRestore, name: 'runner pgbackrest restore + PostgreSQL recovery until ready, posix repository',
-      seconds: posixRestore.seconds + recoverySeconds };
+      seconds: posixRestore.seconds + recoverySeconds, machineCpuSeconds: posixRestore.machineCpuSeconds + recoveryCpuSeconds };
     rows.push({ step: posixTotal.name, result: posixTotal, runner: true });
 
     const expected = String(SCALE * 100000);
@@ -208,7 +234,7 @@ async function main(): Promise<void> {
       `pgbackrest restore (S3) wrote ${mb(restoredBytes)} (source data directory ${mb(dataDirBytes)}) and the started copy has ${physicalCount} accounts (expected ${expected})`,
       `pgbackrest restore (posix) started copy has ${posixCount} accounts (expected ${expected})`,
     ];
-    report(rows, naive, { s3: physical, posix: physicalPosix }, tarRef, naiveRestore, { s3: physicalTotal, posix: posixTotal }, dbBytes, checks,
+    report(rows, naive, physical, tarRef, naiveRestore, { s3: physicalTotal, posix: posixTotal }, dbBytes, checks,
       naiveCount === expected && runnerCount === expected && physicalCount === expected && posixCount === expected);
   } finally {
     await restored?.stop();
@@ -218,40 +244,36 @@ async function main(): Promise<void> {
   }
 }
 
-/** The runner's pgBackRest figure for each repository type; both are checked and printed. */
-interface ByRepo {
-  readonly s3: RunResult;
-  readonly posix: RunResult;
-}
-
-function report(rows: Row[], naive: RunResult, physical: ByRepo, tarRef: RunResult, naiveRestore: RunResult,
-  physicalRestore: ByRepo, dbBytes: number, checks: string[], dataOk: boolean): void {
+function report(rows: Row[], naive: RunResult, physical: Record<Repo, Record<Topology, RunResult>>, tarRef: RunResult, naiveRestore: RunResult,
+  physicalRestore: Record<Repo, RunResult>, dbBytes: number, checks: string[], dataOk: boolean): void {
   const load = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim();
   console.log('');
   console.log(`runner backup benchmark — PostgreSQL 15, pgbench schema scale ${SCALE} with random filler (${mb(dbBytes)}), ${require('node:os').cpus().length} CPUs, load average ${load}`);
-  console.log('| step | seconds | vs naive | stored | peak RSS (process) | peak RSS (process tree) |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| step | seconds | vs naive | stored | peak RSS (process) | peak RSS (process tree) | CPU-s, machine | CPU-s, s3rver |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     keepLog(r.result);
     const base = r.step.includes('restore') ? naiveRestore.seconds : naive.seconds;
-    console.log(`| ${r.step} | ${r.result.seconds.toFixed(1)} | ${(base / r.result.seconds).toFixed(2)}x faster | ${r.bytes !== undefined ? mb(r.bytes) : ''} | ${mb(r.result.peakRssBytes)}${r.runner ? ' (runner)' : ''} | ${mb(r.result.peakTreeRssBytes)} |`);
+    console.log(`| ${r.step} | ${r.result.seconds.toFixed(1)} | ${(base / r.result.seconds).toFixed(2)}x faster | ${r.bytes !== undefined ? mb(r.bytes) : ''} | ${mb(r.result.peakRssBytes)}${r.runner ? ' (runner)' : ''} | ${mb(r.result.peakTreeRssBytes)} | ${r.result.machineCpuSeconds.toFixed(1)} | ${(r.result.watchedCpuSeconds.s3rver ?? 0).toFixed(1)} |`);
   }
   console.log('');
   const runnerPeak = Math.max(...rows.filter((r) => r.runner).map((r) => r.result.peakRssBytes));
   const targets: Array<[string, boolean, string]> = [];
-  // One line per repository type, so neither figure hides the other.
-  for (const repo of ['s3', 'posix'] as const) {
-    const which = repo === 's3' ? 'S3 repository (s3rver)' : 'posix repository';
-    const b = physical[repo];
+  // One line per repository type and topology, so no figure hides another.
+  for (const repo of REPOS) {
+    for (const topology of TOPOLOGIES) {
+      const which = `${REPO_LABEL[repo]}, ${TOPOLOGY_LABEL[topology]}`;
+      const b = physical[repo][topology];
+      targets.push(
+        [`physical backup, ${which}, >= 3x faster than the naive script`, naive.seconds / b.seconds >= 3,
+          `${(naive.seconds / b.seconds).toFixed(2)}x (${b.seconds.toFixed(1)} s)`],
+        [`physical backup, ${which}, within 1.5x of tar | zstd -1 -T2`, b.seconds <= 1.5 * tarRef.seconds,
+          `${(b.seconds / tarRef.seconds).toFixed(2)}x the reference`],
+      );
+    }
     const r = physicalRestore[repo];
-    targets.push(
-      [`physical backup, ${which}, >= 3x faster than the naive script`, naive.seconds / b.seconds >= 3,
-        `${(naive.seconds / b.seconds).toFixed(2)}x (${b.seconds.toFixed(1)} s)`],
-      [`physical backup, ${which}, within 1.5x of tar | zstd -1 -T2`, b.seconds <= 1.5 * tarRef.seconds,
-        `${(b.seconds / tarRef.seconds).toFixed(2)}x the reference`],
-      [`physical restore (incl. recovery), ${which}, >= 4x faster than restoring the naive dump`, naiveRestore.seconds / r.seconds >= 4,
-        `${(naiveRestore.seconds / r.seconds).toFixed(2)}x (${r.seconds.toFixed(1)} s)`],
-    );
+    targets.push([`physical restore (incl. recovery), ${REPO_LABEL[repo]}, >= 4x faster than restoring the naive dump`,
+      naiveRestore.seconds / r.seconds >= 4, `${(naiveRestore.seconds / r.seconds).toFixed(2)}x (${r.seconds.toFixed(1)} s)`]);
   }
   targets.push(
     ['runner process peak RSS < 256 MB', runnerPeak < MEMORY_TARGET_BYTES, mb(runnerPeak)],

@@ -272,6 +272,8 @@ export interface S3Server {
   readonly baseDir: string;
   /** The s3rver data directory (buckets are folders in it). */
   readonly dataDir: string;
+  /** Process id of the server (the benchmark reads its CPU time). */
+  readonly pid: number;
   createBucket(name: string): Promise<void>;
   /** One entry per request: method, path, query keys, checksum algorithm and checksum (header or trailer). */
   requests(): { method: string; path: string; query: string[]; checksumAlgorithm: string | null; checksum: string | null }[];
@@ -329,6 +331,7 @@ export async function startS3(): Promise<S3Server> {
     caFile: cert,
     baseDir,
     dataDir,
+    pid: proc.pid!,
     async createBucket(name: string): Promise<void> {
       // s3rver creates a bucket on PUT /bucket.
       await new Promise<void>((resolve, reject) => {
