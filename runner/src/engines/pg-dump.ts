@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { connectionFrom, DbConnection } from '../core/connection';
 import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/engine';
-import { DatabaseError, VerificationError } from '../core/errors';
+import { ConfigError, DatabaseError, VerificationError } from '../core/errors';
 import type { Manifest } from '../core/manifest';
 import { registerEngine } from '../core/registry';
 import { probePostgresReplica } from '../core/replica-probe';
@@ -43,6 +43,27 @@ async function withClient<T>(conn: DbConnection, database: string, fn: (c: Clien
   }
 }
 
+/** Major version of a PostgreSQL server from server_version_num (150004 → 15, 90624 → 9.6). */
+function serverMajor(versionNum: number): number {
+  return versionNum >= 100000 ? Math.floor(versionNum / 10000) : Math.floor(versionNum / 100) / 100;
+}
+
+/**
+ * pg_dump refuses servers of a newer major version than its own ("server version mismatch"), after
+ * the job has connected and started an upload. Say so up front, as the configuration problem it is:
+ * the image's client is too old for this server. Undefined when the pair works (or the version line
+ * cannot be read, in which case pg_dump itself decides).
+ */
+export function pgDumpTooOld(pgDumpVersionLine: string, serverVersionNum: number): string | undefined {
+  const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(pgDumpVersionLine);
+  if (!m || !Number.isFinite(serverVersionNum) || serverVersionNum <= 0) return undefined;
+  const client = Number(m[1]) >= 10 ? Number(m[1]) : Number(`${m[1]}.${m[2] ?? 0}`);
+  const server = serverMajor(serverVersionNum);
+  if (server <= client) return undefined;
+  return `pg_dump ${client} cannot dump a PostgreSQL ${server} server (server_version_num ${serverVersionNum}; "${pgDumpVersionLine}"): `
+    + `the runner image needs postgresql-client-${server} or newer (runner/apt-packages.txt)`;
+}
+
 function quoteIdent(s: string): string {
   return '"' + s.replace(/"/g, '""') + '"';
 }
@@ -51,7 +72,7 @@ const engine: Engine = {
   name: 'pg-dump',
   description: 'Logical PostgreSQL backup: pg_dump custom format streamed through zstd; restore with pg_restore -j.',
   requiredTools: ['pg_dump', 'pg_restore', 'zstd'],
-  toolsFor: (command) => (command === 'backup' ? ['pg_dump', 'zstd'] : command === 'restore' || command === 'verify' ? ['pg_restore', 'zstd'] : []),
+  toolsFor: (command) => (command === 'backup' ? ['pg_dump', 'zstd'] : command === 'restore' || command === 'verify' ? ['pg_restore', 'zstd'] : command === 'check' ? ['pg_dump'] : []),
   backupTypes: ['full'],
   options: [
     { name: 'pg-restore-no-owner', kind: 'bool', default: 'true', description: 'pg-dump restore: --no-owner --no-privileges (the target may lack the source roles).' },
@@ -70,11 +91,14 @@ const engine: Engine = {
   async check(job: JobContext): Promise<void> {
     // Reachable, authenticated, and allowed to read every table (what pg_dump needs).
     const conn = connectionFrom(job.options, 'db', DEFAULTS);
-    const r = await withClient(conn, conn.database ?? DEFAULTS.database, async (c) => (await c.query<{ version: string; unreadable: string }>(
-      `select current_setting('server_version') as version,
+    const pgDump = await job.recordToolVersion('pg_dump');
+    const r = await withClient(conn, conn.database ?? DEFAULTS.database, async (c) => (await c.query<{ version: string; version_num: string; unreadable: string }>(
+      `select current_setting('server_version') as version, current_setting('server_version_num') as version_num,
               (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
                 where c.relkind in ('r', 'p', 'm', 'S') and n.nspname not in ('pg_catalog', 'information_schema')
                   and not has_table_privilege(c.oid, 'select'))::text as unreadable`)).rows[0]);
+    const tooOld = pgDumpTooOld(pgDump, Number(r.version_num));
+    if (tooOld) throw new ConfigError([tooOld]);
     if (r.unreadable !== '0') throw new DatabaseError(`${conn.user} cannot SELECT ${r.unreadable} table(s) of ${conn.database ?? DEFAULTS.database}: grant pg_read_all_data (PostgreSQL 14+) or SELECT on them`);
     job.log.info('database reachable', { serverVersion: r.version });
   },
@@ -85,12 +109,14 @@ const engine: Engine = {
 
   async backup(job: JobContext): Promise<BackupResult> {
     const conn = connectionFrom(job.options, 'db', DEFAULTS);
-    await job.recordToolVersion('pg_dump');
+    const pgDump = await job.recordToolVersion('pg_dump');
     await job.recordToolVersion('zstd', ['-V']);
     // The WAL position and server version at the start: where this dump sits in the database's history.
-    const start = await withClient(conn, conn.database ?? DEFAULTS.database, async (c) => (await c.query<{ lsn: string; version: string; recovery: boolean }>(
+    const start = await withClient(conn, conn.database ?? DEFAULTS.database, async (c) => (await c.query<{ lsn: string; version: string; version_num: string; recovery: boolean }>(
       `select case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end::text as lsn,
-              current_setting('server_version') as version, pg_is_in_recovery() as recovery`)).rows[0]);
+              current_setting('server_version') as version, current_setting('server_version_num') as version_num, pg_is_in_recovery() as recovery`)).rows[0]);
+    const tooOld = pgDumpTooOld(pgDump, Number(start.version_num));
+    if (tooOld) throw new ConfigError([tooOld]);
     const dump = job.proc.start({ cmd: job.tool('pg_dump'), args: pgDumpArgs(conn), env: pgEnv(conn), label: 'pg_dump', failureKind: 'database' });
     await job.upload(DUMP_OBJECT, dump.stdout!, { producer: dump });
     return {

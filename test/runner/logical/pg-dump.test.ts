@@ -1,4 +1,8 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pgDumpTooOld } from '../../../runner/src/engines/pg-dump';
 import { PostgresServer, startPostgres } from '../../support/servers';
 import { startS3WithMultipart, TestS3Server } from '../support/s3-multipart';
 import { listKeys, outcome, runRunner, s3Client, s3Env } from '../support/run-runner';
@@ -110,5 +114,53 @@ describe('pg-dump engine on PostgreSQL 15 and S3', () => {
     expect(verify.code).toBe(5);
     expect(verify.logs.find((l) => l.level === 'error')!.msg).toMatch(/SHA-256 [0-9a-f]{64} does not match the manifest/);
     expect(outcome(verify)).toMatchObject({ JobFailure: 1, Job: 'verify' });
+  });
+});
+
+describe('pg_dump older than the server', () => {
+  it('is named up front with the client package the image needs', () => {
+    const debian15 = 'pg_dump (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)';
+    expect(pgDumpTooOld(debian15, 170002)).toBe('pg_dump 15 cannot dump a PostgreSQL 17 server (server_version_num 170002; '
+      + '"pg_dump (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)"): the runner image needs postgresql-client-17 or newer (runner/apt-packages.txt)');
+    expect(pgDumpTooOld(debian15, 150004)).toBeUndefined();
+    expect(pgDumpTooOld(debian15, 90624)).toBeUndefined();
+    expect(pgDumpTooOld('pg_dump (PostgreSQL) 18.1', 170002)).toBeUndefined();
+    expect(pgDumpTooOld('pg_dump (PostgreSQL) 9.6.24', 100005)).toMatch(/^pg_dump 9\.6 cannot dump a PostgreSQL 10 server/);
+    // An unreadable version line leaves the decision to pg_dump.
+    expect(pgDumpTooOld('pg_dump: command not understood', 170002)).toBeUndefined();
+  });
+
+  describe('on a real PostgreSQL 15 with a pg_dump that says it is 14', () => {
+    let pg: PostgresServer;
+    let s3: TestS3Server;
+    let bin: string;
+    const bucket = 'logical-pg-old-client';
+
+    beforeAll(async () => {
+      [pg, s3] = await Promise.all([startPostgres(), startS3WithMultipart()]);
+      await s3.createBucket(bucket);
+      bin = mkdtempSync(join(tmpdir(), 'old-pg-dump-'));
+      // Answers --version like pg_dump 14; anything else would be a dump, which must not start.
+      writeFileSync(join(bin, 'pg_dump'), '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 14.11"; exit 0; fi\n'
+        + 'echo "stand-in pg_dump asked to dump" >&2\nexit 1\n', { mode: 0o755 });
+    });
+    afterAll(async () => {
+      await Promise.all([pg?.stop(), s3?.stop()]);
+      if (bin) rmSync(bin, { recursive: true, force: true });
+    });
+
+    for (const command of ['backup', 'check']) {
+      it(`${command}: configuration error (exit 2) naming both versions, failure metric, nothing stored`, async () => {
+        const r = await runRunner([command, '--engine', 'pg-dump', '--database', 'postgres', '--db-host', pg.host, '--db-port', String(pg.port),
+          '--db-user', 'postgres', '--db-name', 'postgres'], { ...s3Env(s3, bucket), RUNNER_DB_PASSWORD: pg.password, PATH: `${bin}:/usr/bin:/bin` });
+        expect(r.code).toBe(2);
+        expect(outcome(r)).toMatchObject({ JobSuccess: 0, JobFailure: 1 });
+        const failed = r.logs.find((l) => l.level === 'error');
+        expect(String(failed?.msg)).toContain('pg_dump 14 cannot dump a PostgreSQL 15 server');
+        expect(String(failed?.msg)).toContain('postgresql-client-15 or newer');
+        expect(r.stderr).not.toContain('stand-in pg_dump asked to dump');
+        expect(await listKeys(s3Client(s3), bucket, '')).toEqual([]);
+      });
+    }
   });
 });
