@@ -24,7 +24,7 @@ describe('runner image', () => {
     const lines = packageLines();
     expect(lines.length).toBeGreaterThan(5);
     for (const l of lines) {
-      expect({ pkg: l.pkg, source: ['debian', 'mongodb', 'percona'].includes(l.source), arch: ['any', 'amd64', 'arm64'].includes(l.arch) })
+      expect({ pkg: l.pkg, source: ['debian', 'mongodb', 'percona', 'pgdg'].includes(l.source), arch: ['any', 'amd64', 'arm64'].includes(l.arch) })
         .toEqual({ pkg: l.pkg, source: true, arch: true });
     }
     expect(new Set(lines.map((l) => l.pkg)).size).toBe(lines.length);
@@ -50,6 +50,28 @@ describe('runner image', () => {
     expect(dockerfile).toMatch(/^ENTRYPOINT \["\/usr\/local\/bin\/node", "\/opt\/runner\/runner\.js"\]$/m);
     // Nothing else installs packages behind the list's back.
     expect(dockerfile.match(/apt-get install/g)).toHaveLength(3);
+  });
+
+  it('adds each vendor repository it installs from (signed); pgBackRest never comes from PGDG', () => {
+    const vendors = new Set(packageLines().filter((l) => l.source !== 'debian').map((l) => l.source));
+    const repos: Record<string, RegExp> = {
+      mongodb: /signed-by=\/usr\/share\/keyrings\/mongodb-server-8\.0\.gpg \] https:\/\/repo\.mongodb\.org\/apt\/debian bookworm\//,
+      percona: /percona-release enable-only pxb-80 release/,
+      pgdg: /signed-by=\/usr\/share\/keyrings\/postgresql-pgdg\.gpg \] https:\/\/apt\.postgresql\.org\/pub\/repos\/apt bookworm-pgdg main/,
+    };
+    for (const v of vendors) {
+      expect({ vendor: v, handled: repos[v]?.test(dockerfile) ?? false }).toEqual({ vendor: v, handled: true });
+      expect(dockerfile).toContain(`grep -q '^${v} '`);
+    }
+    // The repository host and the database hosts must run the same pgBackRest (Debian 12's 2.45).
+    expect(dockerfile).toContain("printf 'Package: pgbackrest\\nPin: origin apt.postgresql.org\\nPin-Priority: -1\\n'");
+    expect(packageLines().find((l) => l.pkg === 'pgbackrest')?.source).toBe('debian');
+  });
+
+  it('ships a pg_dump new enough for every PostgreSQL major RDS and Aurora run today (16, 17, 18)', () => {
+    const clients = packageLines().filter((l) => /^postgresql-client-\d+$/.test(l.pkg) && l.tools.includes('pg_dump'))
+      .map((l) => Number(l.pkg.split('-').pop()));
+    expect(Math.max(...clients)).toBeGreaterThanOrEqual(18);
   });
 
   it('provides every tool every engine requires (wal-g from its checksummed release binary)', () => {
