@@ -17,9 +17,20 @@ import { RunOptions, RunResult, machineCpuSince, measure, measureShell } from '.
 import { PgBackRestBench, Repo, Topology, setUpPgBackRest } from './pgbackrest-setup';
 
 const ROOT = join(__dirname, '..', '..');
-const SCALE = Number(process.env.BENCH_SCALE ?? '130');
+/** Bad environment settings, every one named with its value; main() reports them all and stops. */
+const ENV_PROBLEMS: string[] = [];
+/** A positive whole number from the environment (the fallback when unset). */
+function envCount(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= 1) return n;
+  ENV_PROBLEMS.push(`${name} must be a whole number of at least 1, got ${JSON.stringify(raw)}`);
+  return fallback;
+}
+const SCALE = envCount('BENCH_SCALE', 130);
 /** Rounds of the physical backup steps and the tar reference; the table shows each step's median. */
-const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? '3')));
+const ROUNDS = envCount('BENCH_ROUNDS', 3);
 const MEMORY_TARGET_BYTES = 256 * 1024 * 1024;
 const DB = 'bench';
 const REPOS: readonly Repo[] = ['s3', 'posix'];
@@ -122,6 +133,11 @@ function runnerArgv(args: string[]): string[] {
 }
 
 async function main(): Promise<void> {
+  if (ENV_PROBLEMS.length) {
+    console.error(`invalid benchmark settings:\n  - ${ENV_PROBLEMS.join('\n  - ')}`);
+    process.exitCode = 2;
+    return;
+  }
   for (const t of ['pgbench', 'pg_dump', 'pg_restore', 'gzip', 'zstd', 'tar', 'pgbackrest']) requireTool(t);
   const work = mkdtempSync(join(tmpdir(), 'bench-runner-'));
   // The database host's pgBackRest files and the restored cluster live here and are used as postgres.

@@ -15,7 +15,7 @@ import {
   PostgresServer, S3Server, asUser, chownRecursive, freePort, requireTool, startPostgres, startS3,
 } from '../../support/servers';
 import { RunResult, listKeys, outcome, runRunner, s3Client, s3Env } from '../support/run-runner';
-import { makeTls, waitArchived, waitForPort } from './setup';
+import { makeTls, runnerTlsEnv, stopServer, waitArchived, waitForPort } from './setup';
 
 const BUCKET = 'pg-backups';
 const CIPHER = 'correct horse battery staple 42';
@@ -100,19 +100,14 @@ beforeAll(async () => {
     ...s3Env(s3server, BUCKET),
     RUNNER_PGBACKREST_SETTINGS: JSON.stringify(settings),
     RUNNER_PGBACKREST_CIPHER_PASS: CIPHER,
-    RUNNER_PGBACKREST_TLS_CA: readFileSync(join(tlsDir, 'ca.crt'), 'utf8'),
-    RUNNER_PGBACKREST_TLS_CLIENT_CERT: readFileSync(join(tlsDir, 'client.crt'), 'utf8'),
-    RUNNER_PGBACKREST_TLS_CLIENT_KEY: readFileSync(join(tlsDir, 'client.key'), 'utf8'),
+    ...runnerTlsEnv(tlsDir),
   };
   pg.psql('create table orders (id int primary key, note text not null)');
   pg.psql("insert into orders select g, 'bulk' from generate_series(1, 20000) g");
 });
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server!.once('exit', r));
-  }
+  await stopServer(server);
   await pg?.stop();
   client?.destroy();
   await s3server?.stop();

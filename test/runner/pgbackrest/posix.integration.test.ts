@@ -14,7 +14,7 @@ import {
 } from '../../../lib/runner/pgbackrest-config';
 import { PostgresServer, asUser, chownRecursive, freePort, requireTool, startPostgres } from '../../support/servers';
 import { RunResult, outcome, runRunner } from '../support/run-runner';
-import { makeTls, waitArchived, waitForPort } from './setup';
+import { makeTls, runnerTlsEnv, stopServer, waitArchived, waitForPort } from './setup';
 
 const CIPHER = 'posix repository passphrase 7';
 // Not 'main': the remote side of `pgbackrest server` locks in /tmp/pgbackrest by stanza, shared with the S3 suite running in parallel.
@@ -75,23 +75,17 @@ beforeAll(async () => {
   const serverCmd = asUser('postgres', renderServerCommand(settings).split(' '));
   server = spawn(serverCmd[0], serverCmd.slice(1), { stdio: 'ignore' });
   await waitForPort(tlsPort);
-  const tls = (f: string) => readFileSync(join(dbConfigPath, 'tls', f), 'utf8');
   runnerEnv = {
     RUNNER_PGBACKREST_SETTINGS: JSON.stringify(settings),
     RUNNER_PGBACKREST_CIPHER_PASS: CIPHER,
-    RUNNER_PGBACKREST_TLS_CA: tls('ca.crt'),
-    RUNNER_PGBACKREST_TLS_CLIENT_CERT: tls('client.crt'),
-    RUNNER_PGBACKREST_TLS_CLIENT_KEY: tls('client.key'),
+    ...runnerTlsEnv(join(dbConfigPath, 'tls')),
   };
   pg.psql('create table orders (id int primary key, note text not null)');
   pg.psql("insert into orders select g, 'bulk' from generate_series(1, 5000) g");
 });
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server!.once('exit', r));
-  }
+  await stopServer(server);
   await pg?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });

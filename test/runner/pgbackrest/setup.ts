@@ -2,8 +2,8 @@
  * Setup shared by the pgBackRest integration tests: TLS material for `pgbackrest server` and the
  * runner, waiting for the server's port, and waiting for WAL to be archived.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { ChildProcess, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { PostgresServer } from '../../support/servers';
@@ -22,6 +22,23 @@ export function makeTls(dir: string): void {
   openssl(['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('server.crt'), '-days', '2', '-extfile', p('san.ext')]);
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('client.key'), '-out', p('client.csr'), '-subj', '/CN=pgbackrest-runner']);
   openssl(['x509', '-req', '-in', p('client.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('client.crt'), '-days', '2']);
+}
+
+/** The runner's TLS environment (CA, client certificate and key), read from a makeTls() directory. */
+export function runnerTlsEnv(dir: string): Record<string, string> {
+  const pem = (f: string) => readFileSync(join(dir, f), 'utf8');
+  return {
+    RUNNER_PGBACKREST_TLS_CA: pem('ca.crt'),
+    RUNNER_PGBACKREST_TLS_CLIENT_CERT: pem('client.crt'),
+    RUNNER_PGBACKREST_TLS_CLIENT_KEY: pem('client.key'),
+  };
+}
+
+/** Stops `pgbackrest server` (SIGTERM) and waits for it to exit. */
+export async function stopServer(server: ChildProcess | undefined): Promise<void> {
+  if (!server || server.exitCode !== null) return;
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
 }
 
 export async function waitForPort(port: number, timeoutMs = 20000): Promise<void> {
