@@ -15,7 +15,7 @@ import {
   PostgresServer, S3Server, asUser, chownRecursive, freePort, requireTool, startPostgres, startS3,
 } from '../../support/servers';
 import { RunResult, listKeys, outcome, runRunner, s3Client, s3Env } from '../support/run-runner';
-import { makeTls, runnerTlsEnv, stopServer, waitArchived, waitForPort } from './setup';
+import { makeTls, runnerTlsEnv, stopServer, waitArchived, waitForPort, waitRecovered } from './setup';
 
 const BUCKET = 'pg-backups';
 const CIPHER = 'correct horse battery staple 42';
@@ -217,11 +217,7 @@ describe('pgBackRest through the runner (repository host over TLS, S3 repository
     expect(auto).toContain("archive_mode = 'off'");
     const copy = await startPostgres({ dataDir: target });
     try {
-      const start = Date.now();
-      while (copy.psql('select pg_is_in_recovery()') === 't') {
-        if (Date.now() - start > 90000) throw new Error('the restored cluster did not finish recovery in 90 s');
-        await new Promise((res) => setTimeout(res, 250));
-      }
+      await waitRecovered(copy);
       expect(copy.psql("select note from orders where id = -2")).toBe('committed before the target');
       expect(copy.psql("select note from orders where id = -1")).toBe('committed before the incr');
       expect(copy.psql('select count(*) from orders where id = -3')).toBe('0');

@@ -14,7 +14,7 @@ import {
 } from '../../../lib/runner/pgbackrest-config';
 import { PostgresServer, asUser, chownRecursive, freePort, requireTool, startPostgres } from '../../support/servers';
 import { RunResult, outcome, runRunner } from '../support/run-runner';
-import { makeTls, runnerTlsEnv, stopServer, waitArchived, waitForPort } from './setup';
+import { makeTls, runnerTlsEnv, stopServer, waitArchived, waitForPort, waitRecovered } from './setup';
 
 const CIPHER = 'posix repository passphrase 7';
 // Not 'main': the remote side of `pgbackrest server` locks in /tmp/pgbackrest by stanza, shared with the S3 suite running in parallel.
@@ -117,11 +117,7 @@ describe('pgBackRest through the runner into a posix repository (mounted volume)
     expect(readFileSync(join(`${target}.pgbackrest`, 'conf.d', 'secrets.conf'), 'utf8')).not.toMatch(/s3-key/);
     const copy = await startPostgres({ dataDir: target });
     try {
-      const start = Date.now();
-      while (copy.psql('select pg_is_in_recovery()') === 't') {
-        if (Date.now() - start > 90000) throw new Error('the restored cluster did not finish recovery in 90 s');
-        await new Promise((res) => setTimeout(res, 250));
-      }
+      await waitRecovered(copy);
       expect(copy.psql('select count(*) from orders where id > 0')).toBe('5000');
       expect(copy.psql('select note from orders where id = -1')).toBe('after the backup');
     } finally {

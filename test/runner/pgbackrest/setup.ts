@@ -54,6 +54,15 @@ export async function waitForPort(port: number, timeoutMs = 20000): Promise<void
   throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
 
+/** Waits until a restored cluster has finished recovery (promoted, accepting writes). */
+export async function waitRecovered(db: PostgresServer, timeoutMs = 90000): Promise<void> {
+  const start = Date.now();
+  while (db.psql('select pg_is_in_recovery()') === 't') {
+    if (Date.now() - start > timeoutMs) throw new Error(`the restored cluster did not finish recovery in ${timeoutMs / 1000} s`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}
+
 /** Waits until PostgreSQL has archived the segment holding `lsn` (archive-push done). */
 export async function waitArchived(db: PostgresServer, lsn: string): Promise<void> {
   const seg = db.psql(`select pg_walfile_name('${lsn}')`);
