@@ -36,7 +36,7 @@ const jobs = [];
 const lambdaDir = join(root, 'lambda');
 for (const name of existsSync(lambdaDir) ? readdirSync(lambdaDir).sort() : []) {
   const entry = join(lambdaDir, name, 'index.ts');
-  if (name === 'shared' || !existsSync(entry)) continue;
+  if (!existsSync(entry)) continue;
   const tmp = stage(join(out, 'lambda', name));
   jobs.push(build({ ...common, target: 'node22', entryPoints: [entry], outfile: join(tmp, 'index.js') }));
 }

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 export CDK_DISABLE_CLI_TELEMETRY=true
 node scripts/bundle.mjs
 npx tsc -p tsconfig.json --noEmit
+# Import directions between lib/, runtime/, lambda/ and runner/ (eslint.config.mjs).
+npx eslint .
 results=$(mktemp)
 status=0
 npx jest --ci --json --outputFile="$results" "$@" || status=$?

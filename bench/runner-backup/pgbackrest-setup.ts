@@ -2,7 +2,7 @@
  * The pgBackRest side of the benchmark, set up the way production runs it: the database host
  * pushes WAL with `archive-push` from archive_command and runs `pgbackrest server` over TLS; the
  * runner is the repository host (client certificate) and writes to an S3 repository (the local
- * HTTPS s3rver). Both configurations come from lib/runner/pgbackrest-config.ts, like the
+ * HTTPS s3rver). Both configurations come from runtime/pgbackrest/config.ts, like the
  * BackupRunner construct renders them.
  */
 import { execFileSync, spawn, ChildProcess } from 'node:child_process';
@@ -10,7 +10,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEFAULT_RUNNER_CLIENT_CN, PGBACKREST_RUNNER_ENV, PgBackRestSettings, renderArchiveCommand, renderDbHostConfig,
-} from '../../lib/runner/pgbackrest-config';
+} from '../../runtime/pgbackrest/config';
 import { PostgresServer, asUser, chownRecursive, freePort, startS3 } from '../../test/support/servers';
 
 const BUCKET = 'bench-pgbackrest';

@@ -7,13 +7,14 @@
  * A database that cannot be captured is reported by name and makes the invocation fail (after
  * the others were captured), so the function's Errors metric and DLQ surface it.
  */
+import { throwIfProblems } from '../../runtime/errors';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { BASELINE_ENV, BaselineCaptureConfig, BaselineDatabaseConfig } from '../../lib/verification/handler-config';
-import { writeBaseline } from '../shared/aws/baseline-store';
-import { readCredentials } from '../shared/aws/credentials';
-import { requireJsonEnv } from '../shared/aws/env';
-import { captureBaseline, connect, DatabaseClient, UserCheck, validateUserChecks } from '../shared/integrity';
+import { BASELINE_ENV, BaselineCaptureConfig, BaselineDatabaseConfig } from '../../runtime/contracts/verification';
+import { writeBaseline } from '../../runtime/aws/baseline-store';
+import { readCredentials } from '../../runtime/aws/credentials';
+import { requireJsonEnv } from '../../runtime/aws/env';
+import { captureBaseline, connect, DatabaseClient, UserCheck, validateUserChecks } from '../../runtime/integrity';
 
 const s3 = new S3Client({});
 const secrets = new SecretsManagerClient({});
@@ -59,7 +60,7 @@ export async function handler(event: BaselineCaptureEvent = {}): Promise<Capture
 async function captureOne(db: BaselineDatabaseConfig, config: BaselineCaptureConfig): Promise<CapturedBaseline> {
   const checks = db.userChecks as UserCheck[];
   const problems = validateUserChecks(checks);
-  if (problems.length > 0) throw new Error(`invalid user checks: ${problems.join('; ')}`);
+  throwIfProblems(`baseline-capture: user checks of ${db.name}`, problems);
   const creds = await readCredentials(secrets, db.secretArn);
   const host = db.host ?? creds.host;
   const port = db.port ?? creds.port;

@@ -2,8 +2,9 @@
  * Loads and checks the measured-RPO configuration: inline JSON from the environment, or an SSM
  * parameter named there. Every problem is reported at once.
  */
+import { ConfigurationError, throwIfProblems } from '../../runtime/errors';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { MEASURED_RPO_ENV, MeasuredRpoConfig, MeasuredRpoS3Location } from '../../lib/monitoring/measured-rpo-env';
+import { MEASURED_RPO_ENV, MeasuredRpoConfig, MeasuredRpoS3Location } from '../../runtime/contracts/measured-rpo';
 
 export async function loadConfig(env: NodeJS.ProcessEnv, ssm: () => SSMClient): Promise<MeasuredRpoConfig> {
   const inline = env[MEASURED_RPO_ENV.config];
@@ -18,16 +19,16 @@ export async function loadConfig(env: NodeJS.ProcessEnv, ssm: () => SSMClient): 
     text = r.Parameter?.Value ?? '';
     where = `SSM parameter ${parameter}`;
   } else {
-    throw new Error(`measured-rpo: set ${MEASURED_RPO_ENV.config} (JSON) or ${MEASURED_RPO_ENV.configParameter} (SSM parameter name)`);
+    throw new ConfigurationError('measured-rpo', [`${MEASURED_RPO_ENV.config} (JSON) or ${MEASURED_RPO_ENV.configParameter} (SSM parameter name): neither is set`]);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new Error(`measured-rpo: ${where} is not valid JSON: ${(e as Error).message}`);
+    throw new ConfigurationError('measured-rpo', [`${where}: not valid JSON: ${(e as Error).message}`]);
   }
   const problems = checkConfig(parsed);
-  if (problems.length > 0) throw new Error(`measured-rpo: ${where} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
+  throwIfProblems(`measured-rpo: ${where}`, problems);
   return parsed as MeasuredRpoConfig;
 }
 

@@ -14,8 +14,8 @@ import { CloudWatchClient, PutMetricDataCommand, MetricDatum } from '@aws-sdk/cl
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { RECOVERY_METRICS } from '../../lib/monitoring/metric-names';
-import { MeasuredRpoDatabaseConfig, noRecoveryPointAgeSeconds } from '../../lib/monitoring/measured-rpo-env';
+import { RECOVERY_METRICS } from '../../runtime/metrics/names';
+import { MeasuredRpoDatabaseConfig, noRecoveryPointAgeSeconds } from '../../runtime/contracts/measured-rpo';
 import { loadConfig } from './config';
 import { lastSuccess, SilenceResult } from './silence';
 import { awsBackupSource, manifestSource, measure, rdsSource, SourceResult, walArchiveSource } from './sources';

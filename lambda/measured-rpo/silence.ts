@@ -4,7 +4,7 @@
  * slack). The newest period whose Sum is above zero dates the last success.
  */
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { SilenceCheckConfig } from '../../lib/monitoring/measured-rpo-env';
+import { SilenceCheckConfig } from '../../runtime/contracts/measured-rpo';
 
 export interface SilenceResult {
   readonly check: string;

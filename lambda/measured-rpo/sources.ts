@@ -8,7 +8,7 @@ import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   MeasuredRpoS3Location, MeasuredRpoVaultConfig, RUNNER_MANIFEST_NAME, SNAPSHOT_AT_START_ENGINES,
-} from '../../lib/monitoring/measured-rpo-env';
+} from '../../runtime/contracts/measured-rpo';
 
 export type SourceName = 'aws-backup' | 'rds-pitr' | 'runner-manifest' | 'wal-archive';
 

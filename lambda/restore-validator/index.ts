@@ -12,12 +12,12 @@ import { BackupClient, DescribeRestoreJobCommand, DescribeRestoreJobCommandOutpu
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ValidatorConfig, VALIDATOR_ENV } from '../../lib/verification/handler-config';
-import { BaselineMissingError, readBaseline } from '../shared/aws/baseline-store';
-import { CredentialsError, readCredentials } from '../shared/aws/credentials';
-import { requireJsonEnv } from '../shared/aws/env';
-import { connect, ConnectionFailure, DatabaseClient, failureReport, summarize, verifyRestoredCopy, VerificationReport } from '../shared/integrity';
-import { emitVerificationMetrics } from '../shared/verification-metrics';
+import { ValidatorConfig, VALIDATOR_ENV } from '../../runtime/contracts/verification';
+import { BaselineMissingError, readBaseline } from '../../runtime/aws/baseline-store';
+import { CredentialsError, readCredentials } from '../../runtime/aws/credentials';
+import { requireJsonEnv } from '../../runtime/aws/env';
+import { connect, ConnectionFailure, DatabaseClient, failureReport, summarize, verifyRestoredCopy, VerificationReport } from '../../runtime/integrity';
+import { emitVerificationMetrics } from '../../runtime/metrics/verification';
 import { EndpointError, findEndpoint } from './endpoint';
 
 // Clients live outside the handler so warm invocations reuse their connections.

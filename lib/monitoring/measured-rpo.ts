@@ -17,11 +17,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
-import { RECOVERY_METRICS } from './metric-names';
+import { RECOVERY_METRICS } from '../../runtime/metrics/names';
 import { RecoveryMetrics } from './recovery-metrics';
 import {
   MEASURED_RPO_ENV, MEASURED_RPO_INLINE_CONFIG_MAX_CHARS, MeasuredRpoConfig, MeasuredRpoDatabaseConfig, RUNNER_MANIFEST_NAME, SilenceCheckConfig,
-} from './measured-rpo-env';
+} from '../../runtime/contracts/measured-rpo';
 
 const BUNDLE = path.join(__dirname, '../../assets/lambda/measured-rpo');
 
@@ -142,7 +142,7 @@ export class MeasuredRpo extends Construct {
     const problems = checkProps(props, this.interval);
     if (problems.length > 0) throw new ConfigurationError(`MeasuredRpo ${this.node.path}`, problems);
     if (!existsSync(path.join(BUNDLE, 'index.js'))) {
-      throw new Error(`MeasuredRpo: the Lambda bundle ${BUNDLE}/index.js is missing: run npm run bundle`);
+      throw new ConfigurationError('MeasuredRpo', [`Lambda bundle ${BUNDLE}/index.js: missing, run npm run bundle`]);
     }
     this.databaseNames = props.databases.map((d) => d.name);
     const stack = Stack.of(this);

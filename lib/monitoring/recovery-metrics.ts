@@ -1,10 +1,10 @@
 /**
- * The measured RPO the measured-RPO Lambda publishes (names from metric-names.ts).
+ * The measured RPO the measured-RPO Lambda publishes (names from runtime/metrics/names.ts).
  * Pure metric definition.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { RECOVERY_METRICS } from './metric-names';
+import { RECOVERY_METRICS } from '../../runtime/metrics/names';
 
 /** Factories for the recovery metrics of one database. */
 export class RecoveryMetrics {

@@ -1,12 +1,12 @@
 /**
  * Metrics the runner CLI publishes as Embedded Metric Format lines (namespace and names from
- * metric-names.ts). Every runner metric carries the three dimensions Database, Engine and Job,
+ * runtime/metrics/names.ts). Every runner metric carries the three dimensions Database, Engine and Job,
  * so a metric here names all three: CloudWatch matches dimension sets exactly.
  * Pure metric definitions.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { RUNNER_METRICS } from './metric-names';
+import { RUNNER_METRICS } from '../../runtime/metrics/names';
 
 /** Which runner job a metric is about. */
 export interface RunnerJob {

@@ -1,10 +1,10 @@
 /**
  * Metrics of restore verification (the restore validator Lambda and the runner's restore
- * drills), names from metric-names.ts, one dimension: Database. Pure metric definitions.
+ * drills), names from runtime/metrics/names.ts, one dimension: Database. Pure metric definitions.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { VERIFICATION_METRICS } from './metric-names';
+import { VERIFICATION_METRICS } from '../../runtime/metrics/names';
 
 /**
  * Factories for the verification metrics of one database. Counts default to the `Sum` over

@@ -7,15 +7,15 @@ import {
   aws_sqs as sqs, aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { throwIfProblems } from '../errors';
+import { ConfigurationError, throwIfProblems } from '../errors';
 import { RunnerMetrics } from '../monitoring/runner-metrics';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
 import { BackupBucket } from '../storage/backup-bucket';
 import {
   DEFAULT_TLS_SERVER_PORT, PGBACKREST_RUNNER_ENV, PgBackRestDatabaseHost, PgBackRestSettings, dbHostSecretsFileHint,
   pgBackRestSettingsProblems, renderArchiveCommand, renderDbHostConfig, renderRestoreCommand, renderServerCommand, repositoryPrefixes,
-} from './pgbackrest-config';
-import { RUNNER_ENV } from './runner-env';
+} from '../../runtime/pgbackrest/config';
+import { RUNNER_ENV } from '../../runtime/contracts/runner-env';
 
 /** The tool a runner task drives (`--engine`). */
 export enum RunnerEngine {
@@ -725,7 +725,7 @@ function uniqueJobId(name: string, index: number, jobs: RunnerSchedule[]): strin
 function defaultImage(arch: ecs.CpuArchitecture): ecs.ContainerImage {
   const dir = path.join(__dirname, '..', '..', 'assets', 'runner');
   if (!fs.existsSync(path.join(dir, 'Dockerfile')) || !fs.existsSync(path.join(dir, 'runner.js'))) {
-    throw new Error(`the runner image bundle is missing at ${dir} (Dockerfile and runner.js): run npm run bundle`);
+    throw new ConfigurationError('BackupRunner', [`runner image bundle ${dir}: missing its Dockerfile and runner.js, run npm run bundle`]);
   }
   return ecs.ContainerImage.fromAsset(dir, {
     platform: arch === ecs.CpuArchitecture.X86_64 ? ecrAssets.Platform.LINUX_AMD64 : ecrAssets.Platform.LINUX_ARM64,

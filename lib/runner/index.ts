@@ -1,3 +1,3 @@
 export * from './backup-runner';
 // The settings types of the pgBackRest preset; the renderers stay internal (the construct publishes their output).
-export type { PgBackRestDatabaseHost, PgBackRestS3Repository, PgBackRestSettings } from './pgbackrest-config';
+export type { PgBackRestDatabaseHost, PgBackRestS3Repository, PgBackRestSettings } from '../../runtime/pgbackrest/config';

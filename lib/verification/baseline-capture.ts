@@ -17,7 +17,7 @@ import {
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
-import { BASELINE_ENV, BaselineCaptureConfig, BaselineStoreConfig, baselineKey, UserCheckConfig } from './handler-config';
+import { BASELINE_ENV, BaselineCaptureConfig, BaselineStoreConfig, baselineKey, UserCheckConfig } from '../../runtime/contracts/verification';
 import { encryptedLogGroup, handlerCode, verificationKey, VERIFICATION_RUNTIME } from './lambda-support';
 import { CheckExpectation, VerificationCheck, VerifiedEngine } from './verified-database';
 

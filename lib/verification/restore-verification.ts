@@ -19,7 +19,7 @@ import {
   allowSecretRead, BASELINE_PREFIX, BaselineCapture, BaselineDatabase, baselineDatabaseProblems, configJson, defaultPort,
   notifyingAlarm, verificationFunction,
 } from './baseline-capture';
-import { VALIDATOR_ENV, ValidatorConfig } from './handler-config';
+import { VALIDATOR_ENV, ValidatorConfig } from '../../runtime/contracts/verification';
 import { verificationKey } from './lambda-support';
 import { VerifiedDatabase } from './verified-database';
 
@@ -94,7 +94,7 @@ export interface RestoreVerificationProps {
    */
   readonly alarmTopic?: sns.ITopic;
   /**
-   * Row-count drift always allowed, in rows. See lambda/shared/integrity/row-counts.ts.
+   * Row-count drift always allowed, in rows. See runtime/integrity/row-counts.ts.
    * @default 0
    */
   readonly rowCountAbsoluteTolerance?: number;

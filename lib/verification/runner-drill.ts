@@ -15,11 +15,11 @@ import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
 import { VerificationMetrics } from '../monitoring/verification-metrics';
 import { BackupRunner } from '../runner/backup-runner';
-import { RUNNER_ENV } from '../runner/runner-env';
+import { RUNNER_ENV } from '../../runtime/contracts/runner-env';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
 import { BackupBucket } from '../storage/backup-bucket';
 import { DRILLED_ENGINES } from './drill-engines';
-import { baselineKey } from './handler-config';
+import { baselineKey } from '../../runtime/contracts/verification';
 import { verificationKey } from './lambda-support';
 
 export interface RunnerDrillProps {

@@ -3,9 +3,10 @@
  * One job per process (one ECS task per job). See runner/README.md for every flag, variable,
  * exit code and metric.
  */
+import { ConfigurationError } from '../../runtime/errors';
 import './engines';
 import { COMMON_OPTIONS } from './core/common-options';
-import { ConfigError, EXIT, InterruptedError } from './core/errors';
+import { EXIT, InterruptedError } from './core/errors';
 import { optionsReference } from './core/help';
 import { runJob } from './core/job';
 import { JsonLogger } from './core/logger';
@@ -47,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     // Fail like any job would: a log line, a failure metric, exit 2.
     const redactor = new Redactor();
     const database = flags.get('database') ?? process.env.RUNNER_DATABASE ?? 'unknown';
-    const err = new ConfigError(problems);
+    const err = new ConfigurationError('invalid configuration', problems);
     new JsonLogger(redactor).error(`${commandArg} failed: ${err.message}`, { errorKind: 'config', exitCode: EXIT.config, database });
     new Metrics({ database, engine: engineName ?? 'unknown', job: command ?? commandArg }).jobOutcome({ success: false, durationSeconds: 0,
       properties: { exitCode: EXIT.config, errorKind: 'config' } });

@@ -6,8 +6,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/baseline-capture';
-import { Baseline } from '../../lambda/shared/integrity';
-import { BASELINE_ENV, BaselineCaptureConfig } from '../../lib/verification/handler-config';
+import { Baseline } from '../../runtime/integrity';
+import { BASELINE_ENV, BaselineCaptureConfig } from '../../runtime/contracts/verification';
 import { PostgresServer, startPostgres } from '../support/servers';
 import { PG_SHOP_SCHEMA, userChecksFor } from '../verification/fixtures';
 
@@ -91,7 +91,7 @@ describe('baseline capture handler', () => {
 
   it('refuses invalid user check declarations before connecting', async () => {
     process.env[BASELINE_ENV.config] = JSON.stringify({ ...config, databases: [{ ...config.databases[0], userChecks: [{ name: 'x', sql: 'select 1', expect: 'atLeast', value: 'many' }] }] });
-    await expect(handler({ database: 'shop' })).rejects.toThrow("invalid user checks: userChecks[0] (x).value must be a number for 'atLeast', got 'many'");
+    await expect(handler({ database: 'shop' })).rejects.toThrow("baseline-capture: user checks of shop: 1 problem:\n  - userChecks[0] (x).value must be a number for 'atLeast', got 'many'");
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 });

@@ -14,8 +14,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { BackupMonitoring } from '../../lib/monitoring/backup-monitoring';
 import { handler } from '../../lambda/measured-rpo/index';
 import { checkConfig } from '../../lambda/measured-rpo/config';
-import { MEASURED_RPO_ENV, MeasuredRpoConfig, noRecoveryPointAgeSeconds } from '../../lib/monitoring/measured-rpo-env';
-import { RECOVERY_METRICS } from '../../lib/monitoring/metric-names';
+import { MEASURED_RPO_ENV, MeasuredRpoConfig, noRecoveryPointAgeSeconds } from '../../runtime/contracts/measured-rpo';
+import { RECOVERY_METRICS } from '../../runtime/metrics/names';
 
 const NOW = Date.parse('2026-11-23T06:00:00Z');
 const ago = (seconds: number) => new Date(NOW - seconds * 1000);
@@ -370,7 +370,7 @@ describe('configuration', () => {
   });
 
   test('no configuration at all is a clear error', async () => {
-    await expect(handler()).rejects.toThrow(/set MEASURED_RPO_CONFIG \(JSON\) or MEASURED_RPO_CONFIG_PARAMETER/);
+    await expect(handler()).rejects.toThrow(/MEASURED_RPO_CONFIG \(JSON\) or MEASURED_RPO_CONFIG_PARAMETER \(SSM parameter name\): neither is set/);
   });
 
   test('every problem is listed at once, naming the path and value', () => {

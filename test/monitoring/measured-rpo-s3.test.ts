@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import { join } from 'node:path';
 import { manifestSource, walArchiveSource } from '../../lambda/measured-rpo/sources';
-import { ManifestBuilder, MANIFEST_NAME, newBackupId } from '../../runner/src/core/manifest';
+import { ManifestBuilder, MANIFEST_NAME, newBackupId } from '../../runtime/manifest';
 import { PostgresServer, S3Server, asUser, chownRecursive, requireTool, serviceTempDir, startPostgres, startS3 } from '../support/servers';
 
 let s3: S3Server;

@@ -7,10 +7,10 @@ import '../../runner/src/engines';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureBaseline, connect } from '../../lambda/shared/integrity';
+import { captureBaseline, connect } from '../../runtime/integrity';
 import { drill, DRILL_ENGINES } from '../../runner/src/drill';
 import { DRILLED_ENGINES } from '../../lib/verification/drill-engines';
-import { VERIFICATION_METRICS } from '../../lib/monitoring/metric-names';
+import { VERIFICATION_METRICS } from '../../runtime/metrics/names';
 import { MariaDbServer, PostgresServer, startMariaDb, startPostgres } from '../support/servers';
 import { runRunner } from '../runner/support/run-runner';
 

@@ -4,7 +4,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { UserCheck } from '../../lambda/shared/integrity';
+import { UserCheck } from '../../runtime/integrity';
 
 export const PG_SHOP_SCHEMA = `
 create table customers (

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Baseline, captureBaseline, connect, DatabaseClient, summarize, verifyRestoredCopy } from '../../lambda/shared/integrity';
+import { Baseline, captureBaseline, connect, DatabaseClient, summarize, verifyRestoredCopy } from '../../runtime/integrity';
 import { MariaDbServer, requireTool, startMariaDb } from '../support/servers';
 import { runRunner } from '../runner/support/run-runner';
 import { MYSQL_SHOP_SCHEMA, recordDamage, userChecksFor } from './fixtures';

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureBaseline, connect, DatabaseClient, summarize, verifyRestoredCopy, Baseline } from '../../lambda/shared/integrity';
+import { captureBaseline, connect, DatabaseClient, summarize, verifyRestoredCopy, Baseline } from '../../runtime/integrity';
 import { PostgresServer, startPostgres } from '../support/servers';
 import { runRunner } from '../runner/support/run-runner';
 import { PG_SHOP_SCHEMA, recordDamage, userChecksFor } from './fixtures';

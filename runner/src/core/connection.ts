@@ -1,5 +1,5 @@
 /** Database connection settings from the --db-* / --target-* options (passwords from the environment only). */
-import { ConfigError } from './errors';
+import { ConfigurationError } from '../../../runtime/errors';
 import type { Options } from './options';
 
 export interface DbConnection {
@@ -21,7 +21,7 @@ export interface ConnectionDefaults {
 export function connectionFrom(options: Options, side: 'db' | 'target', defaults: ConnectionDefaults): DbConnection {
   const pre = side === 'db' ? 'db' : 'target';
   const host = options.str(`${pre}-host`);
-  if (!host) throw new ConfigError([`--${pre}-host (or RUNNER_${pre.toUpperCase()}_HOST) is required`]);
+  if (!host) throw new ConfigurationError('invalid configuration', [`--${pre}-host (or RUNNER_${pre.toUpperCase()}_HOST) is required`]);
   const dbName = side === 'db' ? options.str('db-name') : options.str('target-db');
   return {
     host,

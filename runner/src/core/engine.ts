@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { Command, OptionSpec, Options } from './options';
-import type { Manifest, ManifestBuilder, StoredObject } from './manifest';
+import type { Manifest, ManifestBuilder, StoredObject } from '../../../runtime/manifest';
 import type { ProcessRunner } from './process';
 import type { Spool } from './spool';
 import type { Storage } from './storage';

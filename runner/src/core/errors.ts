@@ -2,6 +2,8 @@
  * Exit codes and the error types that carry them. An operator (or the scheduler's retry policy)
  * can tell from the exit code alone whether to fix the configuration, the database or the storage.
  */
+import { ConfigurationError } from '../../../runtime/errors';
+
 export const EXIT = {
   ok: 0,
   /** Unexpected internal error (a bug in the runner). */
@@ -42,16 +44,6 @@ function exitCodeOf(kind: ErrorKind): number {
     case 'verification': return EXIT.verification;
     case 'interrupted': return EXIT.sigterm;
     default: return EXIT.internal;
-  }
-}
-
-/** Bad configuration: carries every problem at once, each naming the flag/variable and the bad value. */
-export class ConfigError extends RunnerError {
-  public readonly problems: string[];
-  constructor(problems: string[]) {
-    super('config', `invalid configuration: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
   }
 }
 
@@ -98,6 +90,8 @@ export class MissingToolError extends RunnerError {
 /** Wraps anything thrown into a RunnerError, keeping RunnerErrors as they are. */
 export function asRunnerError(err: unknown, fallback: ErrorKind = 'internal'): RunnerError {
   if (err instanceof RunnerError) return err;
+  // Bad flags or environment: the library's one configuration error, exit 2.
+  if (err instanceof ConfigurationError) return new RunnerError('config', err.message, undefined, { cause: err });
   const message = err instanceof Error ? err.message : String(err);
   return new RunnerError(fallback, message, undefined, { cause: err });
 }

@@ -3,6 +3,7 @@
  * the manifest last (backup), re-hashes objects (verify), applies retention (expire), and turns
  * every outcome into one log line, one EMF metric line and an exit code.
  */
+import { ConfigurationError } from '../../../runtime/errors';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -11,10 +12,10 @@ import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { COMMON_OPTIONS } from './common-options';
 import type { DownloadOptions, Engine, JobContext, UploadOptions } from './engine';
-import { asRunnerError, ConfigError, EXIT, MissingToolError, RunnerError, StorageError, VerificationError } from './errors';
+import { asRunnerError, EXIT, MissingToolError, RunnerError, StorageError, VerificationError } from './errors';
 import { HashCounter } from './hashing';
 import { JsonLogger, LineSink, Logger, LogLevel, stdoutSink } from './logger';
-import { Manifest, MANIFEST_NAME, ManifestBuilder, newBackupId, parseManifest, StoredObject } from './manifest';
+import { Manifest, MANIFEST_NAME, ManifestBuilder, newBackupId, parseManifest, StoredObject } from '../../../runtime/manifest';
 import { Metrics } from './metrics';
 import { collectOptions, Command, envName, Options, OptionSpec } from './options';
 import { ProcessRunner, RunningProcess } from './process';
@@ -40,7 +41,7 @@ export function optionSpecsFor(engine: Engine): OptionSpec[] {
   return [...COMMON_OPTIONS, ...(engine.options ?? [])];
 }
 
-/** Parses and validates everything for one command; throws one ConfigError with every problem. */
+/** Parses and validates everything for one command; throws one ConfigurationError with every problem. */
 export function parseJobOptions(engine: Engine, command: Command, flags: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv, initial: string[] = []): Options {
   const { options, problems } = collectOptions(optionSpecsFor(engine), command, flags, env, initial);
   const bucket = options.str('s3-bucket');
@@ -62,7 +63,7 @@ export function parseJobOptions(engine: Engine, command: Command, flags: Readonl
   }
   if (command === 'expire' && !engine.expire && !options.has('retain-count')) problems.push('--retain-count (or RUNNER_RETAIN_COUNT) is required for expire');
   problems.push(...(engine.validate?.(command, options) ?? []));
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.length) throw new ConfigurationError('invalid configuration', problems);
   return options;
 }
 
@@ -172,7 +173,7 @@ export async function runJob(req: JobRequest): Promise<number> {
     metrics.jobOutcome({ success: true, durationSeconds: duration, bytesRaw, bytesStored, properties: { ...props, exitCode: EXIT.ok } });
     return EXIT.ok;
   } catch (err) {
-    const e = req.signal.aborted && !(err instanceof ConfigError) ? asRunnerError(req.signal.reason) : asRunnerError(err);
+    const e = req.signal.aborted && !(err instanceof ConfigurationError) ? asRunnerError(req.signal.reason) : asRunnerError(err);
     const duration = (Date.now() - started.getTime()) / 1000;
     log.error(`${command} failed: ${e.message}`, { errorKind: e.kind, exitCode: e.exitCode, ...(e.kind === 'internal' && err instanceof Error ? { stack: err.stack } : {}) });
     metrics.jobOutcome({ success: false, durationSeconds: duration, properties: { ...props, exitCode: e.exitCode, errorKind: e.kind, error: e.message.slice(0, 500) } });

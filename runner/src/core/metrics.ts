@@ -1,18 +1,12 @@
 /**
  * CloudWatch Embedded Metric Format (EMF) lines on stdout. The awslogs driver ships stdout to
  * CloudWatch Logs, which extracts the metrics: no PutMetricData permission or SDK call needed.
- * Names come from lib/monitoring/metric-names.ts, the contract with the alarms.
+ * Records are built by runtime/metrics/emf.ts; names come from runtime/metrics/names.ts, the contract with the alarms.
  */
-import { RUNNER_METRICS } from '../../../lib/monitoring/metric-names';
+import { emfRecord, MetricValue } from '../../../runtime/metrics/emf';
+import { RUNNER_METRICS } from '../../../runtime/metrics/names';
+
 import { LineSink, stdoutSink } from './logger';
-
-export type MetricUnit = 'Count' | 'Seconds' | 'Bytes' | 'Bytes/Second' | 'None';
-
-export interface MetricValue {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: MetricUnit;
-}
 
 export interface JobDimensions {
   readonly database: string;
@@ -28,25 +22,6 @@ export interface JobOutcome {
   readonly bytesStored?: number;
   /** Extra properties on the line (not metrics): exit code, backup id, error message. */
   readonly properties?: Record<string, string | number>;
-}
-
-/** Builds one EMF record. Exported for tests and for engines that emit their own metrics. */
-export function emfRecord(namespace: string, dims: Record<string, string>, values: MetricValue[],
-  properties: Record<string, string | number> = {}, timestamp = Date.now()): Record<string, unknown> {
-  const record: Record<string, unknown> = {
-    _aws: {
-      Timestamp: timestamp,
-      CloudWatchMetrics: [{
-        Namespace: namespace,
-        Dimensions: [Object.keys(dims)],
-        Metrics: values.map((v) => ({ Name: v.name, Unit: v.unit })),
-      }],
-    },
-    ...properties,
-    ...dims,
-  };
-  for (const v of values) record[v.name] = v.value;
-  return record;
 }
 
 export class Metrics {

@@ -4,7 +4,7 @@
  * them from Secrets Manager): a secret on the command line would be visible in the task's argv.
  * Parsing collects every problem before failing, each naming the flag/variable and the bad value.
  */
-import { ConfigError } from './errors';
+import { ConfigurationError } from '../../../runtime/errors';
 
 export const COMMANDS = ['backup', 'restore', 'verify', 'expire', 'check', 'info'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -46,12 +46,12 @@ export class Options {
     const v = this.values.get(name);
     return v === undefined ? undefined : String(v);
   }
-  /** The value, or a ConfigError naming the flag and its environment variable. */
+  /** The value, or a ConfigurationError naming the flag and its environment variable. */
   requireStr(name: string): string {
     const v = this.str(name);
     if (v === undefined || v === '') {
       const spec = this.specs.get(name)!;
-      throw new ConfigError([spec.kind === 'secret' ? `${envName(spec)} is required` : `--${name} (or ${envName(spec)}) is required`]);
+      throw new ConfigurationError('invalid configuration', [spec.kind === 'secret' ? `${envName(spec)} is required` : `--${name} (or ${envName(spec)}) is required`]);
     }
     return v;
   }
@@ -103,12 +103,12 @@ export function splitArgs(argv: readonly string[], boolFlags: ReadonlySet<string
 
 /**
  * Parses flags and environment against the specs for one command. Returns the Options or throws
- * one ConfigError listing every problem (unknown flags, bad numbers, choices, missing values).
+ * one ConfigurationError listing every problem (unknown flags, bad numbers, choices, missing values).
  */
 export function parseOptions(specs: readonly OptionSpec[], command: Command, flags: ReadonlyMap<string, string>,
   env: NodeJS.ProcessEnv, initialProblems: string[] = []): Options {
   const { options, problems } = collectOptions(specs, command, flags, env, initialProblems);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigurationError('invalid configuration', problems);
   return options;
 }
 

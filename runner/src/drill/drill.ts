@@ -13,11 +13,12 @@
  * Exit codes: 0 all checks passed; 5 a check failed; the restore's own code when it failed;
  * 2 bad flags or a missing tool; 3 the scratch server or the connection failed.
  */
+import { ConfigurationError } from '../../../runtime/errors';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMON_OPTIONS } from '../core/common-options';
-import { asRunnerError, ConfigError, EXIT } from '../core/errors';
+import { asRunnerError, EXIT } from '../core/errors';
 import { runJob } from '../core/job';
 import { JsonLogger, LineSink, stdoutSink } from '../core/logger';
 import { splitArgs } from '../core/options';
@@ -25,8 +26,9 @@ import { Redactor } from '../core/redact';
 import { allEngines, getEngine } from '../core/registry';
 import {
   Baseline, connect, DatabaseClient, Engine as SqlEngine, summarize, verifyRestoredCopy, VerificationReport,
-} from '../../../lambda/shared/integrity';
-import { emitVerificationMetrics, LineWriter } from '../../../lambda/shared/verification-metrics';
+} from '../../../runtime/integrity';
+import type { LineWriter } from '../../../runtime/metrics/emf';
+import { emitVerificationMetrics } from '../../../runtime/metrics/verification';
 import { ScratchServer, startMariaDbScratch, startPostgresScratch } from './scratch-server';
 
 /** How each runner engine's backups come back to life for a drill. */
@@ -109,7 +111,7 @@ export async function drill(argv: string[], io: DrillIo = {}): Promise<DrillResu
   for (const f of ['target-host', 'target-port', 'target-user', 'target-dir', 'restore-datadir']) {
     if (flags.has(f)) problems.push(`--${f} is set by the drill (it restores into its own scratch server)`);
   }
-  if (problems.length || !engine || !shape) return fail(EXIT.config, new ConfigError(problems).message);
+  if (problems.length || !engine || !shape) return fail(EXIT.config, new ConfigurationError('invalid configuration', problems).message);
 
   // The baseline first: without it there is nothing to compare with, so do not restore at all.
   let baseline: Baseline;

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { connectionFrom, DbConnection } from '../core/connection';
 import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/engine';
 import { VerificationError } from '../core/errors';
-import type { Manifest } from '../core/manifest';
+import type { Manifest } from '../../../runtime/manifest';
 import { registerEngine } from '../core/registry';
 import { probeMariaDbReplica } from '../core/replica-probe';
 

@@ -3,12 +3,13 @@
  * pg_dump's built-in gzip at a similar ratio), restore with `pg_restore -j N`, verify with
  * `pg_restore --list` on the stored stream. Works on RDS/Aurora and self-managed PostgreSQL.
  */
+import { ConfigurationError } from '../../../runtime/errors';
 import { Client } from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { connectionFrom, DbConnection } from '../core/connection';
 import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/engine';
-import { ConfigError, DatabaseError, VerificationError } from '../core/errors';
-import type { Manifest } from '../core/manifest';
+import { DatabaseError, VerificationError } from '../core/errors';
+import type { Manifest } from '../../../runtime/manifest';
 import { registerEngine } from '../core/registry';
 import { probePostgresReplica } from '../core/replica-probe';
 
@@ -98,7 +99,7 @@ const engine: Engine = {
                 where c.relkind in ('r', 'p', 'm', 'S') and n.nspname not in ('pg_catalog', 'information_schema')
                   and not has_table_privilege(c.oid, 'select'))::text as unreadable`)).rows[0]);
     const tooOld = pgDumpTooOld(pgDump, Number(r.version_num));
-    if (tooOld) throw new ConfigError([tooOld]);
+    if (tooOld) throw new ConfigurationError('invalid configuration', [tooOld]);
     if (r.unreadable !== '0') throw new DatabaseError(`${conn.user} cannot SELECT ${r.unreadable} table(s) of ${conn.database ?? DEFAULTS.database}: grant pg_read_all_data (PostgreSQL 14+) or SELECT on them`);
     job.log.info('database reachable', { serverVersion: r.version });
   },
@@ -116,7 +117,7 @@ const engine: Engine = {
       `select case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end::text as lsn,
               current_setting('server_version') as version, current_setting('server_version_num') as version_num, pg_is_in_recovery() as recovery`)).rows[0]);
     const tooOld = pgDumpTooOld(pgDump, Number(start.version_num));
-    if (tooOld) throw new ConfigError([tooOld]);
+    if (tooOld) throw new ConfigurationError('invalid configuration', [tooOld]);
     const dump = job.proc.start({ cmd: job.tool('pg_dump'), args: pgDumpArgs(conn), env: pgEnv(conn), label: 'pg_dump', failureKind: 'database' });
     await job.upload(DUMP_OBJECT, dump.stdout!, { producer: dump });
     return {

@@ -3,22 +3,23 @@
  * `pgbackrest server` over TLS (client certificate from Secrets Manager) and keeps the repository
  * in S3 or on a posix volume mounted at the same path on both hosts, such as EFS (zstd,
  * AES-256-CBC). The database host pushes WAL to the same repository from archive_command; both
- * configurations come from lib/runner/pgbackrest-config.ts.
+ * configurations come from runtime/pgbackrest/config.ts.
  *
  * Secrets never reach argv: the cipher passphrase and the S3 credentials (resolved by the AWS SDK
  * default provider chain, because pgBackRest 2.45 cannot read ECS task-role credentials) go to
  * pgBackRest as PGBACKREST_* environment variables; the TLS key is a 0600 file in the spool.
  */
+import { ConfigurationError } from '../../../runtime/errors';
 import { S3Client } from '@aws-sdk/client-s3';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   PGBACKREST_RUNNER_ENV, PGBACKREST_TOOL_ENV, PgBackRestSettings, isPosixRepository, renderLocalConfig, renderRepoHostConfig,
-} from '../../../lib/runner/pgbackrest-config';
+} from '../../../runtime/pgbackrest/config';
 import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/engine';
-import { ConfigError, RunnerError, StorageError, VerificationError } from '../core/errors';
-import { MANIFEST_NAME, Manifest } from '../core/manifest';
+import { RunnerError, StorageError, VerificationError } from '../core/errors';
+import { MANIFEST_NAME, Manifest } from '../../../runtime/manifest';
 import type { Command, OptionSpec, Options } from '../core/options';
 import { registerEngine } from '../core/registry';
 import {
@@ -75,7 +76,7 @@ interface Prepared {
 
 function settingsOf(options: Options): PgBackRestSettings {
   const r = resolveSettings(options);
-  if (r.problems.length || !r.settings) throw new ConfigError(r.problems);
+  if (r.problems.length || !r.settings) throw new ConfigurationError('invalid configuration', r.problems);
   return r.settings;
 }
 
@@ -271,7 +272,7 @@ async function labelToRestore(job: JobContext): Promise<string | undefined> {
   if (LABEL_RE.test(id)) return id;
   const m = await job.selectManifest();
   const label = m.details?.label;
-  if (typeof label !== 'string') throw new ConfigError([`--backup-id ${JSON.stringify(id)}: its manifest has no pgBackRest label`]);
+  if (typeof label !== 'string') throw new ConfigurationError('invalid configuration', [`--backup-id ${JSON.stringify(id)}: its manifest has no pgBackRest label`]);
   return label;
 }
 
@@ -290,7 +291,7 @@ async function restore(job: JobContext): Promise<void> {
   const targetDir = job.options.requireStr('target-dir');
   const created = !existsSync(targetDir);
   if (!created && !isEmptyDir(targetDir)) {
-    throw new ConfigError([`--target-dir ${JSON.stringify(targetDir)} is not empty; restore only into an empty or new directory`]);
+    throw new ConfigurationError('invalid configuration', [`--target-dir ${JSON.stringify(targetDir)} is not empty; restore only into an empty or new directory`]);
   }
   const label = await labelToRestore(job);
   const p = await prepare(job, 'local', targetDir);

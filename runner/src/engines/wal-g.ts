@@ -9,9 +9,10 @@
  * credentials are not copied: wal-g's AWS SDK reads the ECS task role itself
  * (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI), which is passed through.
  */
+import { ConfigurationError } from '../../../runtime/errors';
 import { Readable } from 'node:stream';
 import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/engine';
-import { ConfigError, StorageError } from '../core/errors';
+import { StorageError } from '../core/errors';
 import type { Command, OptionSpec, Options } from '../core/options';
 import { registerEngine } from '../core/registry';
 
@@ -112,7 +113,7 @@ export function walgVerifyArgs(): string[] {
 
 function envFromJob(job: JobContext, options: Options = job.options): Record<string, string> {
   const bucket = options.str('s3-bucket');
-  if (!bucket) throw new ConfigError(['--s3-bucket (or RUNNER_S3_BUCKET) is required for wal-g (it writes to S3 itself)']);
+  if (!bucket) throw new ConfigurationError('invalid configuration', ['--s3-bucket (or RUNNER_S3_BUCKET) is required for wal-g (it writes to S3 itself)']);
   return walgEnv({
     bucket,
     repositoryPrefix: `${job.enginePrefix}/repository`,
@@ -158,7 +159,7 @@ function parseList(text: string): WalgBackupEntry[] {
 }
 
 async function backup(job: JobContext): Promise<BackupResult> {
-  if (!job.options.str('db-host')) throw new ConfigError(['--db-host (or RUNNER_DB_HOST) is required for wal-g backups']);
+  if (!job.options.str('db-host')) throw new ConfigurationError('invalid configuration', ['--db-host (or RUNNER_DB_HOST) is required for wal-g backups']);
   await job.recordToolVersion('wal-g', ['--version']);
   if (job.backupType === 'wal-receive') {
     // Streams until the task is stopped; it never completes a backup of its own, so it writes no manifest.
@@ -193,7 +194,7 @@ async function verify(job: JobContext): Promise<VerifyResult> {
 
 async function expire(job: JobContext): Promise<void> {
   const n = job.options.int('walg-retain-full') ?? job.options.int('retain-count');
-  if (n === undefined) throw new ConfigError(['--walg-retain-full (or --retain-count) is required for wal-g expire']);
+  if (n === undefined) throw new ConfigurationError('invalid configuration', ['--walg-retain-full (or --retain-count) is required for wal-g expire']);
   await walg(job, walgDeleteArgs(n));
 }
 

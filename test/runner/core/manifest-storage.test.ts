@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { ManifestBuilder, newBackupId, parseManifest } from '../../../runner/src/core/manifest';
+import { ManifestBuilder, newBackupId, parseManifest } from '../../../runtime/manifest';
 import { PosixStorage } from '../../../runner/src/core/storage';
 import { Spool } from '../../../runner/src/core/spool';
 import { JsonLogger } from '../../../runner/src/core/logger';

@@ -1,5 +1,6 @@
 import { COMMON_OPTIONS } from '../../../runner/src/core/common-options';
-import { ConfigError } from '../../../runner/src/core/errors';
+import { asRunnerError } from '../../../runner/src/core/errors';
+import { ConfigurationError } from '../../../runtime/errors';
 import { collectOptions, parseOptions, splitArgs } from '../../../runner/src/core/options';
 
 describe('runner option parsing', () => {
@@ -27,9 +28,9 @@ describe('runner option parsing', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).exitCode).toBe(2);
-    expect((err as ConfigError).problems).toEqual([
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect(asRunnerError(err).exitCode).toBe(2);
+    expect((err as ConfigurationError).problems).toEqual([
       '--type needs a value',
       'unknown flag --bogus',
       '--db-password is a secret and is only read from the environment variable RUNNER_DB_PASSWORD (never argv)',

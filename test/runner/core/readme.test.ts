@@ -5,7 +5,7 @@ import { COMMON_OPTIONS } from '../../../runner/src/core/common-options';
 import { EXIT } from '../../../runner/src/core/errors';
 import { COMMANDS, envName } from '../../../runner/src/core/options';
 import { allEngines } from '../../../runner/src/core/registry';
-import { RUNNER_METRICS } from '../../../lib/monitoring/metric-names';
+import { RUNNER_METRICS } from '../../../runtime/metrics/names';
 
 const readme = readFileSync(join(__dirname, '..', '..', '..', 'runner', 'README.md'), 'utf8');
 

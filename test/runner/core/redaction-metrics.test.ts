@@ -1,7 +1,8 @@
 import { JsonLogger } from '../../../runner/src/core/logger';
-import { emfRecord, Metrics } from '../../../runner/src/core/metrics';
+import { emfRecord } from '../../../runtime/metrics/emf';
+import { Metrics } from '../../../runner/src/core/metrics';
 import { Redactor } from '../../../runner/src/core/redact';
-import { RUNNER_METRICS } from '../../../lib/monitoring/metric-names';
+import { RUNNER_METRICS } from '../../../runtime/metrics/names';
 
 describe('log redaction', () => {
   it('masks every registered secret in messages, fields, nested values and URL-encoded forms', () => {

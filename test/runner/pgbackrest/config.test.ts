@@ -1,7 +1,7 @@
 import {
   PgBackRestSettings, dbHostSecretsFileHint, pgBackRestSettingsProblems, renderArchiveCommand, renderDbHostConfig,
   renderLocalConfig, renderRepoHostConfig, renderRestoreCommand, repositoryPrefixes,
-} from '../../../lib/runner/pgbackrest-config';
+} from '../../../runtime/pgbackrest/config';
 import { explainFailure, newBackup, parseInfoJson, parseVerifyText, verifyProblems } from '../../../runner/src/engines/pgbackrest/output';
 
 const settings: PgBackRestSettings = {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   PgBackRestSettings, renderArchiveCommand, renderDbHostConfig, renderServerCommand,
-} from '../../../lib/runner/pgbackrest-config';
+} from '../../../runtime/pgbackrest/config';
 import {
   PostgresServer, S3Server, asUser, chownRecursive, freePort, requireTool, startPostgres, startS3,
 } from '../../support/servers';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   PgBackRestSettings, renderArchiveCommand, renderDbHostConfig, renderServerCommand,
-} from '../../../lib/runner/pgbackrest-config';
+} from '../../../runtime/pgbackrest/config';
 import { PostgresServer, asUser, chownRecursive, freePort, requireTool, startPostgres } from '../../support/servers';
 import { RunResult, outcome, runRunner } from '../support/run-runner';
 import { makeTls, runnerTlsEnv, stopServer, waitArchived, waitForPort, waitRecovered } from './setup';

@@ -21,7 +21,7 @@ import { Readable } from 'node:stream';
 import { connectionFrom } from '../../core/connection';
 import type { BackupResult, Engine, JobContext, VerifyResult } from '../../core/engine';
 import { DatabaseError, RunnerError, StorageError, VerificationError } from '../../core/errors';
-import type { Manifest } from '../../core/manifest';
+import type { Manifest } from '../../../../runtime/manifest';
 import type { Command, OptionSpec, Options } from '../../core/options';
 import { probeMariaDbReplica } from '../../core/replica-probe';
 import {

@@ -6,7 +6,7 @@
  */
 import {
   PGBACKREST_RUNNER_ENV, PgBackRestSettings, pgBackRestSettingsProblems,
-} from '../../../../lib/runner/pgbackrest-config';
+} from '../../../../runtime/pgbackrest/config';
 import type { Options } from '../../core/options';
 
 export interface ResolvedSettings {

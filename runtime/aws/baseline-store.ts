@@ -6,7 +6,7 @@
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Baseline } from '../integrity';
-import { baselineKey, BaselineStoreConfig } from '../../../lib/verification/handler-config';
+import { baselineKey, BaselineStoreConfig } from '../contracts/verification';
 
 export class BaselineMissingError extends Error {
   constructor(message: string) {

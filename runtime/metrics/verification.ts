@@ -4,7 +4,8 @@
  * stdout to CloudWatch Logs, which extracts the metrics: no PutMetricData permission needed.
  * Written raw to stdout (not console.log, whose Lambda prefix would break the JSON line).
  */
-import { VERIFICATION_METRICS } from '../../lib/monitoring/metric-names';
+import { emfRecord, LineWriter, MetricValue, stdoutWriter } from './emf';
+import { VERIFICATION_METRICS } from './names';
 
 export interface VerificationOutcome {
   readonly database: string;
@@ -18,33 +19,16 @@ export interface VerificationOutcome {
   readonly properties?: Record<string, string | number>;
 }
 
-export type LineWriter = (line: string) => void;
-
-export const stdoutWriter: LineWriter = (line) => { process.stdout.write(line + '\n'); };
-
 export function verificationEmf(o: VerificationOutcome, timestamp = Date.now()): Record<string, unknown> {
   const m = VERIFICATION_METRICS;
-  const values: Array<[string, number, string]> = [
-    [m.success, o.passed ? 1 : 0, 'Count'],
-    [m.failure, o.passed ? 0 : 1, 'Count'],
-    [m.durationSeconds, round(o.durationSeconds), 'Seconds'],
+  const values: MetricValue[] = [
+    { name: m.success, value: o.passed ? 1 : 0, unit: 'Count' },
+    { name: m.failure, value: o.passed ? 0 : 1, unit: 'Count' },
+    { name: m.durationSeconds, value: round(o.durationSeconds), unit: 'Seconds' },
   ];
-  if (o.passed && o.measuredRtoSeconds !== undefined) values.push([m.measuredRtoSeconds, round(o.measuredRtoSeconds), 'Seconds']);
-  if (o.restoredDataAgeSeconds !== undefined) values.push([m.restoredDataAgeSeconds, round(o.restoredDataAgeSeconds), 'Seconds']);
-  const record: Record<string, unknown> = {
-    _aws: {
-      Timestamp: timestamp,
-      CloudWatchMetrics: [{
-        Namespace: m.namespace,
-        Dimensions: [[m.dimensions.database]],
-        Metrics: values.map(([name, , unit]) => ({ Name: name, Unit: unit })),
-      }],
-    },
-    ...(o.properties ?? {}),
-    [m.dimensions.database]: o.database,
-  };
-  for (const [name, value] of values) record[name] = value;
-  return record;
+  if (o.passed && o.measuredRtoSeconds !== undefined) values.push({ name: m.measuredRtoSeconds, value: round(o.measuredRtoSeconds), unit: 'Seconds' });
+  if (o.restoredDataAgeSeconds !== undefined) values.push({ name: m.restoredDataAgeSeconds, value: round(o.restoredDataAgeSeconds), unit: 'Seconds' });
+  return emfRecord(m.namespace, { [m.dimensions.database]: o.database }, values, o.properties ?? {}, timestamp);
 }
 
 export function emitVerificationMetrics(o: VerificationOutcome, write: LineWriter = stdoutWriter): void {
