@@ -313,13 +313,23 @@ const MINUTES_PER_DAY = 1440;
  * year field in the past).
  */
 export function cronIntervals(s: CronSchedule, fromYear: number = new Date().getUTCFullYear(), years = 4): CronIntervals | undefined {
-  const timesOfDay: number[] = [];
-  for (const h of s.hours) {
-    for (const m of s.minutes) {
-      timesOfDay.push(h * 60 + m);
+  return combinedCronIntervals([s], fromYear, years);
+}
+
+/**
+ * The gaps between consecutive runs of any of several schedules (a weekly full and a daily
+ * incremental backup are one backup every day), measured as {@link cronIntervals} does.
+ */
+export function combinedCronIntervals(schedules: readonly CronSchedule[], fromYear: number = new Date().getUTCFullYear(), years = 4): CronIntervals | undefined {
+  const timesOfDay = schedules.map((s) => {
+    const times: number[] = [];
+    for (const h of s.hours) {
+      for (const m of s.minutes) {
+        times.push(h * 60 + m);
+      }
     }
-  }
-  timesOfDay.sort((a, b) => a - b);
+    return times;
+  });
   let maxGap = 0;
   let minGap = Number.POSITIVE_INFINITY;
   let runs = 0;
@@ -330,10 +340,11 @@ export function cronIntervals(s: CronSchedule, fromYear: number = new Date().get
     for (let month = 1; month <= 12; month++) {
       const last = daysInMonth(year, month);
       for (let day = 1; day <= last; day++, dayStart += MINUTES_PER_DAY) {
-        if (!cronMatchesDay(s, year, month, day)) {
-          continue;
-        }
-        for (const t of timesOfDay) {
+        const today = new Set<number>();
+        schedules.forEach((s, i) => {
+          if (cronMatchesDay(s, year, month, day)) timesOfDay[i].forEach((t) => today.add(t));
+        });
+        for (const t of [...today].sort((a, b) => a - b)) {
           const at = dayStart + t;
           if (previous !== undefined) {
             maxGap = Math.max(maxGap, at - previous);

@@ -6,11 +6,12 @@ import {
   aws_logs as logs, aws_scheduler as scheduler, aws_scheduler_targets as targets, aws_secretsmanager as secretsmanager,
   aws_sqs as sqs, aws_ssm as ssm,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ConfigurationError, throwIfProblems } from '../errors';
 import { RunnerMetrics } from '../monitoring/runner-metrics';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
-import { BackupBucket } from '../storage/backup-bucket';
+import { combinedCronIntervals, parseAwsCron, CronSchedule } from '../plan/cron';
+import { BackupBucket, IBackupBucket } from '../storage/backup-bucket';
 import {
   DEFAULT_TLS_SERVER_PORT, PGBACKREST_RUNNER_ENV, PgBackRestDatabaseHost, PgBackRestSettings, dbHostSecretsFileHint,
   pgBackRestSettingsProblems, renderArchiveCommand, renderDbHostConfig, renderRestoreCommand, renderServerCommand, repositoryPrefixes,
@@ -41,6 +42,37 @@ export enum RunnerCommand {
   VERIFY = 'verify',
   EXPIRE = 'expire',
   CHECK = 'check',
+}
+
+/**
+ * A backup runner: what monitoring, drills and recovery need to know of one database's runner
+ * jobs, whether the runner was created here by {@link BackupRunner} or elsewhere.
+ */
+export interface IBackupRunner extends IConstruct, ec2.IConnectable {
+  /** The engine the runner drives (`--engine`), a dimension of its metrics. */
+  readonly engine: RunnerEngine;
+  /** The logical database name (`--database`), a dimension of its metrics. */
+  readonly database: string;
+  /** The bucket the runner writes its backups to. */
+  readonly backupBucket: IBackupBucket;
+  /** Key prefix of this runner's backup folders (each with its manifest): `<s3Prefix>/<database>/<engine>`. */
+  readonly backupPrefix: string;
+  /**
+   * Key prefix of the continuous WAL archive (pgBackRest only).
+   * @default - no archive
+   */
+  readonly walArchivePrefix?: string;
+  /** The runner commands that run on a schedule (each has its own success and failure metrics). */
+  readonly scheduledCommands: RunnerCommand[];
+  /**
+   * The longest time between two scheduled backups of any type.
+   * @default - unknown: a backup schedule is not a cron expression, or nothing backs up on a schedule
+   */
+  readonly backupInterval?: Duration;
+  /** `JobSuccess` of one runner command. @default sum over 5 minutes */
+  metricJobSuccess(job?: RunnerCommand, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** `JobFailure` of one runner command. @default sum over 5 minutes */
+  metricJobFailure(job?: RunnerCommand, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 }
 
 /** One scheduled runner job. */
@@ -265,6 +297,21 @@ const DATABASE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const CONTAINER_NAME = 'runner';
 const SPOOL_DIR = '/tmp/runner-spool';
 
+/** The longest gap between scheduled backups, when every backup schedule is an AWS cron expression. */
+function backupIntervalOf(jobs: RunnerSchedule[]): Duration | undefined {
+  const crons: CronSchedule[] = [];
+  for (const job of jobs) {
+    if ((job.command ?? RunnerCommand.BACKUP) !== RunnerCommand.BACKUP) continue;
+    const expression = job.schedule.expressionString;
+    if (Token.isUnresolved(expression) || !expression.startsWith('cron(')) return undefined;
+    const parsed = parseAwsCron(expression);
+    if (!parsed.schedule) return undefined;
+    crons.push(parsed.schedule);
+  }
+  const gaps = crons.length ? combinedCronIntervals(crons) : undefined;
+  return gaps ? Duration.minutes(gaps.maxGapMinutes) : undefined;
+}
+
 /** The default jobs of an engine (UTC). */
 function defaultRunnerSchedules(engine: RunnerEngine): RunnerSchedule[] {
   const at = (hour: string, weekDay?: string) => scheduler.ScheduleExpression.cron({ minute: '0', hour, ...(weekDay ? { weekDay } : {}) });
@@ -288,7 +335,7 @@ function defaultRunnerSchedules(engine: RunnerEngine): RunnerSchedule[] {
  * host's side (pgbackrest.conf, archive_command) and its write-only policy, rendered from the
  * same settings the runner receives.
  */
-export class BackupRunner extends Construct implements ec2.IConnectable {
+export class BackupRunner extends Construct implements IBackupRunner {
   /**
    * The jobs an engine runs when `schedules` is not given (UTC): physical engines a full backup
    * weekly (Sunday 01:00) and a diff (pgBackRest) or incr backup the other days, logical engines a
@@ -384,6 +431,11 @@ export class BackupRunner extends Construct implements ec2.IConnectable {
 
   public readonly engine: RunnerEngine;
   public readonly database: string;
+  public readonly backupBucket: IBackupBucket;
+  public readonly backupPrefix: string;
+  public readonly walArchivePrefix?: string;
+  public readonly scheduledCommands: RunnerCommand[];
+  public readonly backupInterval?: Duration;
   public readonly cluster: ecs.ICluster;
   /** Identity of backup, verify and check tasks: write + read, no delete. */
   public readonly backupRole: iam.IRole;
@@ -433,6 +485,9 @@ export class BackupRunner extends Construct implements ec2.IConnectable {
 
     this.engine = props.engine;
     this.database = props.database;
+    this.backupBucket = props.backupBucket;
+    this.backupPrefix = `${props.s3Prefix ?? 'runner'}/${props.database}/${props.engine}`;
+    this.walArchivePrefix = settings ? repositoryPrefixes(settings).archive : undefined;
     const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
       description: `BackupRunner ${props.database}: runner logs and scheduler dead-letter queue`,
       enableKeyRotation: true,
@@ -504,6 +559,8 @@ export class BackupRunner extends Construct implements ec2.IConnectable {
     this.schedulerRole = schedulerRole;
 
     const jobs = props.schedules ?? defaultRunnerSchedules(props.engine);
+    this.scheduledCommands = [...new Set(jobs.map((j) => j.command ?? RunnerCommand.BACKUP))];
+    this.backupInterval = backupIntervalOf(jobs);
     this.taskDefinitions = [];
     this.schedules = [];
     jobs.forEach((job, i) => {
@@ -559,37 +616,37 @@ export class BackupRunner extends Construct implements ec2.IConnectable {
   }
 
   /** `JobSuccess` of one runner command (default backup). @default sum over 5 minutes */
-  public metricJobSuccess(job?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  public metricJobSuccess(job?: RunnerCommand, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return RunnerMetrics.jobSuccess(this.metricJob(job), props);
   }
 
   /** `JobFailure` of one runner command (default backup). @default sum over 5 minutes */
-  public metricJobFailure(job?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  public metricJobFailure(job?: RunnerCommand, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return RunnerMetrics.jobFailure(this.metricJob(job), props);
   }
 
   /** `JobDurationSeconds`. @default maximum over 5 minutes */
-  public metricJobDuration(job?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  public metricJobDuration(job?: RunnerCommand, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return RunnerMetrics.jobDuration(this.metricJob(job), props);
   }
 
   /** `BytesStored` by backups. @default maximum over 5 minutes */
   public metricBytesStored(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return RunnerMetrics.bytesStored(this.metricJob('backup'), props);
+    return RunnerMetrics.bytesStored(this.metricJob(RunnerCommand.BACKUP), props);
   }
 
   /** `ThroughputBytesPerSecond` of backups. @default average over 5 minutes */
   public metricThroughput(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return RunnerMetrics.throughput(this.metricJob('backup'), props);
+    return RunnerMetrics.throughput(this.metricJob(RunnerCommand.BACKUP), props);
   }
 
   /** `LastSuccessEpochSeconds` of backups, for "no backup within the RPO" alarms. @default maximum over 5 minutes */
   public metricLastSuccessEpochSeconds(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return RunnerMetrics.lastSuccessEpochSeconds(this.metricJob('backup'), props);
+    return RunnerMetrics.lastSuccessEpochSeconds(this.metricJob(RunnerCommand.BACKUP), props);
   }
 
-  private metricJob(job?: string) {
-    return { database: this.database, engine: this.engine, job: job ?? 'backup' };
+  private metricJob(job?: RunnerCommand) {
+    return { database: this.database, engine: this.engine, job: job ?? RunnerCommand.BACKUP };
   }
 
   /**

@@ -2,7 +2,7 @@ import {
   Aws, Duration, Names, RemovalPolicy, Stack, Token,
   aws_cloudwatch as cloudwatch, aws_iam as iam, aws_kms as kms, aws_s3 as s3,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ConfigurationError } from '../errors';
 import { acknowledge, acknowledgeWildcardResource } from './acknowledgements';
 import { renderDays, wholeDays } from './durations';
@@ -80,6 +80,37 @@ export interface BackupBucketProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/**
+ * A bucket that holds backups: what the runner, drills and monitoring need of it, whether it was
+ * created by {@link BackupBucket} in this app or imported.
+ */
+export interface IBackupBucket extends IConstruct {
+  /** The S3 bucket. */
+  readonly bucket: s3.IBucket;
+  /** The key encrypting the bucket's objects. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * Name of the replica bucket this bucket replicates to (the `DestinationBucket` dimension of
+   * the replication metrics).
+   * @default - not replicated
+   */
+  readonly replicaBucketName?: string;
+  /** Lets `grantee` write new backups (never delete or overwrite retention). */
+  grantWriteBackups(grantee: iam.IGrantable): iam.Grant;
+  /** Lets `grantee` read backups. */
+  grantReadBackups(grantee: iam.IGrantable): iam.Grant;
+  /** Lets `grantee` expire backups with delete markers only. */
+  grantExpireBackups(grantee: iam.IGrantable): iam.Grant;
+  /** Maximum seconds a replicated object took to reach the replica. @default maximum over 5 minutes */
+  metricReplicationLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Operations waiting to be replicated. @default maximum over 5 minutes */
+  metricOperationsPendingReplication(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Operations that failed to replicate. @default sum over 5 minutes */
+  metricOperationsFailedReplication(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Bytes waiting to be replicated. @default maximum over 5 minutes */
+  metricBytesPendingReplication(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
 /** Id of the one replication rule, the `RuleId` dimension of the replication metrics. */
 const REPLICATION_RULE_ID = 'replicate-backups-to-dr';
 
@@ -88,7 +119,7 @@ const REPLICATION_RULE_ID = 'replicate-backups-to-dr';
  * repositories): Object Lock, versioning, SSE-KMS with a customer key and Bucket Key, no public
  * access, SSL only, server access logs, lifecycle tiers and optional cross-region replication.
  */
-export class BackupBucket extends Construct {
+export class BackupBucket extends Construct implements IBackupBucket {
   /** Id of the replication rule, the `RuleId` dimension of the S3 replication metrics. */
   public static readonly REPLICATION_RULE_ID = REPLICATION_RULE_ID;
 
@@ -110,6 +141,8 @@ export class BackupBucket extends Construct {
   public readonly replicationRole?: iam.IRole;
   /** Object Lock settings in force. */
   public readonly objectLock: ObjectLockOptions;
+  /** Name of the replica bucket, when `replicateTo` is given. */
+  public readonly replicaBucketName?: string;
 
   private readonly replica?: BackupBucket;
 
@@ -228,6 +261,7 @@ export class BackupBucket extends Construct {
 
     if (props.replicateTo) {
       this.replica = props.replicateTo;
+      this.replicaBucketName = props.replicateTo.bucket.bucketName;
       this.replicationRole = this.configureReplication(cfnBucket, props.replicateTo, props.replicateDeleteMarkers ?? false);
     }
   }

@@ -180,8 +180,36 @@ describe('BackupRunner (pgBackRest preset)', () => {
     expect(m.metricName).toBe(RUNNER_METRICS.failure);
     expect(m.dimensions).toEqual({ Database: 'orders', Engine: 'pgbackrest', Job: 'backup' });
     expect(runner.metricLastSuccessEpochSeconds().metricName).toBe(RUNNER_METRICS.lastSuccessEpochSeconds);
-    expect(runner.metricJobSuccess('verify').dimensions).toMatchObject({ Job: 'verify' });
+    expect(runner.metricJobSuccess(RunnerCommand.VERIFY).dimensions).toMatchObject({ Job: 'verify' });
     expect(runner.metricJobDuration().period.toSeconds()).toBe(300);
+  });
+
+  test('says where its backups and WAL land, what it schedules and how often it backs up', () => {
+    expect(runner.backupPrefix).toBe('runner/orders/pgbackrest');
+    expect(runner.walArchivePrefix).toBe('pgbackrest/archive/orders');
+    expect(runner.scheduledCommands).toEqual([RunnerCommand.BACKUP, RunnerCommand.VERIFY, RunnerCommand.EXPIRE]);
+    // Weekly full on Sunday + diff Monday to Saturday, all at 01:00: one backup a day.
+    expect(runner.backupInterval?.toMinutes()).toBe(1440);
+  });
+});
+
+describe('BackupRunner interval and prefix', () => {
+  test('the backup interval is the longest gap of all backup schedules together; unknown for a rate', () => {
+    const f = fixture();
+    const passwordSecret = new secretsmanager.Secret(f.stack, 'Pw');
+    const conn = { database: 'shop', backupBucket: f.bucket, vpc: f.vpc, image, host: 'db', user: 'backup', passwordSecret };
+    const weekdays = BackupRunner.mysqlDump(f.stack, 'Weekdays', { ...conn, s3Prefix: 'dumps', schedules: [
+      { schedule: scheduler.ScheduleExpression.expression('cron(0 2 ? * MON-FRI *)') },
+      { schedule: scheduler.ScheduleExpression.expression('cron(0 6 * * ? *)'), command: RunnerCommand.EXPIRE },
+    ] });
+    // Friday 02:00 to Monday 02:00.
+    expect(weekdays.backupInterval?.toHours()).toBe(72);
+    expect(weekdays.backupPrefix).toBe('dumps/shop/mysqldump');
+    expect(weekdays.walArchivePrefix).toBeUndefined();
+    const rate = BackupRunner.mysqlDump(f.stack, 'Rate', { ...conn, database: 'shop2', schedules: [
+      { schedule: scheduler.ScheduleExpression.rate(Duration.hours(6)) },
+    ] });
+    expect(rate.backupInterval).toBeUndefined();
   });
 });
 
