@@ -4,20 +4,16 @@
  * the self-managed databases and of logical dumps, restore verification, audit framework,
  * monitoring). `bin/app.ts` is a thin CLI around this; tests and users' apps call it directly.
  */
-import { Annotations, App, Duration, Stack, aws_ec2 as ec2, aws_events as events, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
-import { ConfigurationError } from '../errors';
-import { VaultLockOptions } from '../storage';
-import {
-  ArchiveTool, BackupPlanConfig, CheckExpect, DatabaseAssessment, DatabaseConfig, DatabaseEngine, DeploymentKind,
-  FeasibilityResult, PlanVerificationCheck, TierKind, VaultLockMode, assessPlan, databasePath,
-} from '../plan';
+import { Annotations, App, Duration, aws_ec2 as ec2, aws_events as events, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
+import { BackupPlanConfig, DatabaseAssessment, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
 import { BackupMonitoring, BackupResourceType, MonitoredDatabase } from '../monitoring';
-import { BackupAuditFramework, DatabaseProtection, protectedDatabaseFromPlan, protectionOptionsFromPlan } from '../protection';
+import { BackupAuditFramework, DatabaseProtection } from '../protection';
 import { BackupRunner, RunnerEngine } from '../runner';
-import { BaselineCapture, CheckExpectation, RestoreVerification, RunnerDrill, VerificationCheck, VerifiedDatabase, VerifiedEngine } from '../verification';
+import { BaselineCapture, RestoreVerification, RunnerDrill } from '../verification';
 import { BackupBucket, BackupVault } from '../storage';
-import { acknowledge } from '../storage/acknowledgements';
+import { AppContext, CompiledDatabase, compileDatabase } from './compile-database';
 import { DrRegionStack } from './dr-region-stack';
+import { RUNNER_PREFIX, checkExpectation, idOf, importSecret, rdsIdentifier, schedulerCron, vaultLockOf, verifiedEngine } from './plan-values';
 import { PrimaryRegionStack } from './primary-region-stack';
 
 /** Options of {@link buildDrApp}. */
@@ -41,75 +37,6 @@ export interface DrApp {
   readonly drills: RunnerDrill[];
   readonly audit?: BackupAuditFramework;
   readonly monitoring: BackupMonitoring;
-}
-
-/** Where the runner keeps its backups: `<prefix>/<database>/<engine>/<backup id>/`. */
-const RUNNER_PREFIX = 'runner';
-/** pgBackRest's repository path inside the bucket (BackupRunner's default). */
-const PGBACKREST_REPO = 'pgbackrest';
-
-function vaultLockOf(plan: BackupPlanConfig): VaultLockOptions | undefined {
-  const lock = plan.vaultLock;
-  if (!lock) return undefined;
-  return {
-    minRetention: Duration.days(lock.minRetentionDays),
-    maxRetention: lock.maxRetentionDays !== undefined ? Duration.days(lock.maxRetentionDays) : undefined,
-    changeableFor: lock.mode === VaultLockMode.COMPLIANCE && lock.changeableForHours !== undefined
-      ? Duration.hours(lock.changeableForHours) : undefined,
-  };
-}
-
-/** A secret given by ARN: complete ARNs end with AWS's six-character suffix. */
-function importSecret(stack: Stack, id: string, arn: string): secretsmanager.ISecret {
-  return /-[A-Za-z0-9]{6}$/.test(arn)
-    ? secretsmanager.Secret.fromSecretCompleteArn(stack, id, arn)
-    : secretsmanager.Secret.fromSecretPartialArn(stack, id, arn);
-}
-
-/** The last part of an RDS ARN: the instance or cluster identifier. */
-function rdsIdentifier(arn: string): string {
-  return arn.split(':').pop() ?? arn;
-}
-
-/** An EventBridge Scheduler cron from an AWS cron(...) expression of the plan (UTC). */
-function schedulerCron(expression: string): scheduler.ScheduleExpression {
-  return scheduler.ScheduleExpression.expression(expression);
-}
-
-function checkExpectation(c: PlanVerificationCheck): VerificationCheck {
-  const expect: Record<CheckExpect, CheckExpectation> = {
-    [CheckExpect.EQUALS]: CheckExpectation.EQUALS,
-    [CheckExpect.AT_LEAST]: CheckExpectation.AT_LEAST,
-    [CheckExpect.NOT_EMPTY]: CheckExpectation.NOT_EMPTY,
-    [CheckExpect.NEWER_THAN]: CheckExpectation.NEWER_THAN,
-  };
-  return {
-    name: c.name,
-    sql: c.sql,
-    expect: expect[c.expect],
-    value: c.expected,
-    maxAge: c.maxAgeMinutes !== undefined ? Duration.minutes(c.maxAgeMinutes) : undefined,
-  };
-}
-
-function verifiedEngine(db: DatabaseConfig): VerifiedEngine | undefined {
-  if (db.engine === DatabaseEngine.POSTGRES) return VerifiedEngine.POSTGRESQL;
-  if (db.engine === DatabaseEngine.MYSQL || db.engine === DatabaseEngine.MARIADB) return VerifiedEngine.MYSQL;
-  return undefined;
-}
-
-/** The runner engine of a database's logical tier. */
-function logicalEngine(db: DatabaseConfig): RunnerEngine {
-  switch (db.engine) {
-    case DatabaseEngine.POSTGRES: return RunnerEngine.PG_DUMP;
-    case DatabaseEngine.MONGODB: return RunnerEngine.MONGODUMP;
-    default: return RunnerEngine.MYSQLDUMP;
-  }
-}
-
-/** A CloudWatch-friendly construct id from a database name. */
-function idOf(name: string): string {
-  return name.replace(/[^A-Za-z0-9]/g, '-');
 }
 
 /**
@@ -140,118 +67,16 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const drVault = BackupVault.fromBackupVaultArn(primary, 'DrVaultRef', dr.vault.backupVaultArn);
   const crossAccountVault = plan.drVaultArn ? BackupVault.fromBackupVaultArn(primary, 'CrossAccountDrVault', plan.drVaultArn) : undefined;
 
-  const protections: DatabaseProtection[] = [];
-  const runners: BackupRunner[] = [];
+  const ctx: AppContext = { plan, primary, dr, vpc, drVault, crossAccountVault };
+  const compiled: CompiledDatabase[] = assessment.databases.map((a) => compileDatabase(ctx, a));
+  const protections = compiled.flatMap((c) => (c.protection ? [c.protection] : []));
+  const runners = compiled.flatMap((c) => c.runners);
+  const verified = compiled.flatMap((c) => (c.verified ? [c.verified] : []));
+  const drillsToBuild = compiled.flatMap((c) => (c.drillRunner ? [{ db: c.assessment.database, runner: c.drillRunner }] : []));
   const drills: RunnerDrill[] = [];
-  const verified: VerifiedDatabase[] = [];
-  const monitored: MonitoredDatabase[] = [];
-  const drillsToBuild: { db: DatabaseConfig; runner: BackupRunner }[] = [];
-
-  for (const a of assessment.databases) {
-    const db = a.database;
-    const id = idOf(db.name);
-    const managed = db.deployment !== DeploymentKind.SELF_MANAGED;
-    const dbRunners: BackupRunner[] = [];
-
-    if (managed) {
-      const database = protectedDatabaseFromPlan(db);
-      if (!database) {
-        // The schema lets a plan omit the ARN when the app defines the database; this app does not.
-        throw new ConfigurationError(`${plan.sourceName}: invalid for the DR app`, [
-          `${databasePath(db)}.existing_resource_arn: required by the DR app for "${db.name}" (${db.deployment}): it protects existing databases by ARN, got nothing`,
-        ]);
-      }
-      protections.push(new DatabaseProtection(primary, `Protect-${id}`, {
-        ...protectionOptionsFromPlan(db),
-        database,
-        vault: primary.vault,
-        drVault,
-        crossAccountVault,
-        backupRole: primary.roles.backupRole,
-      }));
-    }
-
-    if (vpc && db.host) {
-      const password = importSecret(primary, `${id}-BackupUserSecret`, db.host.secretArn);
-      const connection = {
-        database: db.name,
-        backupBucket: primary.bucket,
-        vpc,
-        s3Prefix: RUNNER_PREFIX,
-        host: db.host.address,
-        port: db.host.port,
-        user: db.host.user,
-        databaseName: db.host.databaseNames[0],
-        passwordSecret: password,
-      };
-      if (a.logicalBackup || !managed) {
-        const engine = logicalEngine(db);
-        // The plan's cron drives the dump; the engine's other default jobs (expire) stay.
-        const schedules = [
-          { backupType: 'full', schedule: schedulerCron(db.scheduleCron) },
-          ...BackupRunner.defaultSchedules(engine).filter((s) => s.command !== undefined),
-        ];
-        const factory = engine === RunnerEngine.PG_DUMP ? BackupRunner.pgDump
-          : engine === RunnerEngine.MONGODUMP ? BackupRunner.mongoDump : BackupRunner.mysqlDump;
-        const logical = factory(primary, `${id}-Dump`, { ...connection, schedules });
-        dbRunners.push(logical);
-      }
-      if (!managed && db.engine === DatabaseEngine.POSTGRES && db.archive === ArchiveTool.PGBACKREST && db.host.tlsSecretArn) {
-        // The repository cipher passphrase is generated in Secrets Manager: it never appears in the
-        // template, the task definition or a log.
-        const cipher = new secretsmanager.Secret(primary, `${id}-PgBackRestCipher`, {
-          description: `pgBackRest repository cipher passphrase of ${db.name} (rotating it makes older backups unreadable)`,
-          encryptionKey: primary.bucket.encryptionKey,
-          generateSecretString: { passwordLength: 64, excludePunctuation: true },
-        });
-        const noRotation = 'The pgBackRest repository cipher passphrase encrypts every backup already in the repository; '
-          + 'rotating it would make those backups unreadable (pgBackRest cannot re-key a repository), so it is generated once and never rotated';
-        acknowledge(cipher, [
-          ['AwsSolutions-SMG4', noRotation],
-          ['HIPAA.Security-SecretsManagerRotationEnabled', noRotation],
-          ['NIST.800.53.R5-SecretsManagerRotationEnabled', noRotation],
-          ['PCI.DSS.321-SecretsManagerRotationEnabled', noRotation],
-        ]);
-        dbRunners.push(BackupRunner.pgBackRest(primary, `${id}-PgBackRest`, {
-          database: db.name,
-          backupBucket: primary.bucket,
-          vpc,
-          stanza: db.name,
-          databaseHost: { address: db.host.address, pgPath: db.host.pgDataPath, pgPort: db.host.port },
-          cipherPassphrase: cipher,
-          tlsIdentity: importSecret(primary, `${id}-PgBackRestTls`, db.host.tlsSecretArn),
-        }));
-      }
-      if (!managed && a.tiers.some((t) => t.kind === TierKind.PHYSICAL && (t.tool === 'mariabackup' || t.tool === 'xtrabackup'))) {
-        Annotations.of(primary).addWarningV2(`cdk-database-dr:host-side-physical-${db.name}`,
-          `${db.name}: the physical tier (${db.engine === DatabaseEngine.MARIADB ? 'mariabackup' : 'xtrabackup'}) reads InnoDB files and runs on the database host with the runner CLI (runner/src/engines/mariabackup/README.md); this app deploys its logical tier only`);
-      }
-      runners.push(...dbRunners);
-    }
-
-    if (db.verification && vpc) {
-      const engine = verifiedEngine(db);
-      if (managed && engine && db.existingResourceArn && db.verification.masterSecretArn && db.verification.readOnlySecretArn) {
-        verified.push({
-          name: db.name,
-          database: protectedDatabaseFromPlan(db)!,
-          engine,
-          databaseName: db.verification.databaseName ?? db.name,
-          masterSecret: importSecret(primary, `${id}-MasterSecret`, db.verification.masterSecretArn),
-          readOnlySecret: importSecret(primary, `${id}-ReadOnlySecret`, db.verification.readOnlySecretArn),
-          checks: db.verification.checks.map(checkExpectation),
-        });
-      }
-      const drillable = dbRunners.find((r) => r.engine === RunnerEngine.PG_DUMP || r.engine === RunnerEngine.MYSQLDUMP);
-      if (!managed && drillable) {
-        drillsToBuild.push({ db, runner: drillable });
-      }
-    }
-
-    // The backup bucket's replication is one series: alarm on it once, with the first database that uses the bucket.
-    const replicated = dbRunners.length > 0 && !monitored.some((m) => m.s3Replication !== undefined);
-    monitored.push(monitoredDatabase(a, primary, dr, dbRunners, replicated));
-  }
+  // The backup bucket's replication is one series: alarm on it once, with the first database that uses the bucket.
+  const replicated = compiled.find((c) => c.runners.length > 0);
+  const monitored: MonitoredDatabase[] = compiled.map((c) => monitoredDatabase(c.assessment, primary, dr, c.runners, c === replicated));
 
   let verification: RestoreVerification | undefined;
   if (vpc && verified.length > 0) {
@@ -337,7 +162,7 @@ function monitoredDatabase(a: DatabaseAssessment, primary: PrimaryRegionStack, d
     ...(runner ? {
       runner: { engine: runner.engine, interval: Duration.minutes(scheduleSlack) },
       ...(runners.length > 1 ? { additionalRunners: runners.slice(1).map((r) => ({ engine: r.engine, interval: Duration.minutes(scheduleSlack) })) } : {}),
-      runnerBackups: { bucket: primary.bucket.bucket, prefix: `${RUNNER_PREFIX}/${db.name}/${runner.engine}` },
+      runnerBackups: { bucket: primary.bucket.bucket, prefix: runner.backupPrefix },
     } : {}),
     ...(replication ? {
       s3Replication: {
@@ -346,7 +171,7 @@ function monitoredDatabase(a: DatabaseAssessment, primary: PrimaryRegionStack, d
         ruleId: BackupBucket.REPLICATION_RULE_ID,
       },
     } : {}),
-    ...(pgbackrest ? { walArchive: { bucket: primary.bucket.bucket, prefix: `${PGBACKREST_REPO}/archive/${db.name}` } } : {}),
+    ...(pgbackrest?.walArchivePrefix ? { walArchive: { bucket: primary.bucket.bucket, prefix: pgbackrest.walArchivePrefix } } : {}),
     ...(db.verification ? {
       verification: {
         maxAge: Duration.days(db.verification.maxAgeDays),

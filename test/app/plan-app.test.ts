@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { buildDrApp } from '../../lib/app';
-import { loadPlanFile } from '../../lib/plan';
+import { loadPlanFile, parsePlan } from '../../lib/plan';
 import { acknowledgements, nagFindings } from '../support/nag';
 
 const run = promisify(execFile);
@@ -14,6 +14,37 @@ const ROOT = join(__dirname, '..', '..');
 const EXAMPLE_PLAN = join(ROOT, 'examples', 'backup-plan.json');
 const PACKS = ['AwsSolutions', 'HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'];
 
+
+describe('the DR app compiles the tiers the plan decided', () => {
+  const example = JSON.parse(readFileSync(EXAMPLE_PLAN, 'utf8'));
+  const ledger = example.databases.find((d: { name: string }) => d.name === 'ledger');
+  function build(databases: unknown[]) {
+    const plan = parsePlan({ ...example, databases }, 'test-plan.json');
+    return buildDrApp(new App(), plan);
+  }
+
+  test('a tier this app cannot deploy is said, not dropped silently: wal-g, and mariabackup on the database host', () => {
+    const { host, verification, ...rest } = ledger;
+    const built = build([
+      { ...rest, name: 'walg', archive: 'wal-g', host: { ...host, tls_secret_arn: undefined } },
+      { ...rest, name: 'shop', db_type: 'mariadb', archive: 'binlog', host: { ...host, port: 3306, tls_secret_arn: undefined, pg_data_path: undefined } },
+    ]);
+    const warnings = Annotations.fromStack(built.primary).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
+    expect(warnings).toEqual(expect.arrayContaining([
+      expect.stringContaining('walg: the wal-g tier is in the plan\'s model but this app does not deploy wal-g runners yet'),
+      expect.stringContaining('shop: the physical tier (mariabackup) reads InnoDB files and runs on the database host'),
+    ]));
+    // Their logical tiers are deployed: pg-dump and mysqldump runners, nothing else.
+    expect(built.runners.map((r) => `${r.database}:${r.engine}`)).toEqual(['walg:pg-dump', 'shop:mysqldump']);
+  });
+
+  test('a self-managed database with logical_backup false gets no logical runner', () => {
+    const { verification, ...rest } = ledger;
+    const built = build([{ ...rest, logical_backup: false }]);
+    expect(built.runners.map((r) => `${r.database}:${r.engine}`)).toEqual(['ledger:pgbackrest']);
+    expect(built.assessment.databases[0].tiers.map((t) => `${t.kind}:${t.tool}`)).toEqual(['archive:pgbackrest', 'physical:pgbackrest']);
+  });
+});
 
 describe('the DR app built from examples/backup-plan.json', () => {
   const app = new App();
