@@ -95,8 +95,8 @@ function physicalTool(db: DatabaseConfig): string | undefined {
 }
 
 /** The catalog's logical engine of a database type (pg-dump, mysqldump, mongodump). */
-export function logicalTool(db: Pick<DatabaseConfig, 'engine'>): string {
-  return enginesFor(db.engine as DatabaseType, 'logical')[0].name;
+export function logicalTool(engine: DatabaseEngine): string {
+  return enginesFor(engine as DatabaseType, 'logical')[0].name;
 }
 
 /** The archive tools that fit an engine on a self-managed deployment. */
@@ -131,7 +131,7 @@ export function decideTiers(db: DatabaseConfig, interval: CronIntervals | undefi
     if (interval) {
       tiers.push(scheduledTier(TierKind.SNAPSHOT, 'aws-backup', `${prefix}-snapshot`, db, interval));
       if (usesLogicalBackup(db, interval)) {
-        tiers.push(scheduledTier(TierKind.LOGICAL, logicalTool(db), logicalTool(db), db, interval));
+        tiers.push(scheduledTier(TierKind.LOGICAL, logicalTool(db.engine), logicalTool(db.engine), db, interval));
       }
     }
     return tiers;
@@ -142,7 +142,7 @@ export function decideTiers(db: DatabaseConfig, interval: CronIntervals | undefi
   if (archiveFits) {
     // The archive is replayed on top of the base backup: physical for PostgreSQL and MySQL,
     // the logical dump for MongoDB.
-    const base = physical ?? logicalTool(db);
+    const base = physical ?? logicalTool(db.engine);
     const replay = archiveEngine(db.engine as DatabaseType, db.archive)!.archive!.replayMinutes;
     tiers.push({
       kind: TierKind.ARCHIVE,
@@ -158,7 +158,7 @@ export function decideTiers(db: DatabaseConfig, interval: CronIntervals | undefi
       tiers.push(scheduledTier(TierKind.PHYSICAL, physical, physical, db, interval));
     }
     if (usesLogicalBackup(db, interval)) {
-      tiers.push(scheduledTier(TierKind.LOGICAL, logicalTool(db), logicalTool(db), db, interval));
+      tiers.push(scheduledTier(TierKind.LOGICAL, logicalTool(db.engine), logicalTool(db.engine), db, interval));
     }
   }
   return tiers;

@@ -49,9 +49,9 @@ describe('engine catalog', () => {
   });
 
   it('the plan\'s tiers and recovery model use catalog engines and figures', () => {
-    expect(logicalTool({ engine: DatabaseEngine.POSTGRES })).toBe('pg-dump');
-    expect(logicalTool({ engine: DatabaseEngine.MARIADB })).toBe('mysqldump');
-    expect(logicalTool({ engine: DatabaseEngine.MONGODB })).toBe('mongodump');
+    expect(logicalTool(DatabaseEngine.POSTGRES)).toBe('pg-dump');
+    expect(logicalTool(DatabaseEngine.MARIADB)).toBe('mysqldump');
+    expect(logicalTool(DatabaseEngine.MONGODB)).toBe('mongodump');
     expect(archiveToolsFor(DatabaseEngine.POSTGRES)).toEqual([ArchiveTool.PGBACKREST, ArchiveTool.WAL_G]);
     expect(archiveToolsFor(DatabaseEngine.MYSQL)).toEqual([ArchiveTool.BINLOG]);
     expect(archiveEngine('mysql', 'binlog')?.name).toBe('xtrabackup');
