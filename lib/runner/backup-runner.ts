@@ -11,7 +11,7 @@ import { throwIfProblems } from '../errors';
 import { IBackupBucket } from '../storage/backup-bucket';
 import { PGBACKREST_RUNNER_ENV, PgBackRestSettings, repositoryPrefixes } from '../../runtime/pgbackrest/config';
 import { RUNNER_ENV } from '../../runtime/contracts/runner-env';
-import { BackupRunnerBase } from './backup-runner-base';
+import { BackupRunnerBase, IBackupRunner } from './backup-runner-base';
 import { defaultImage } from './image';
 import { logicalRunnerProps } from './logical-preset';
 import { ManagedPolicyRole } from './managed-policy-role';
@@ -21,16 +21,16 @@ import {
 import { DatabaseConnectionProps, PgBackRestRunnerProps } from './preset-props';
 import { acknowledgeRunnerFindings } from './runner-acknowledgements';
 import {
-  RunnerCommand, RunnerEngine, RunnerSchedule, backupIntervalOf, defaultRunnerSchedules, scheduledCommandsOf,
+  RunnerCommand, RunnerEngine, RunnerSchedule, backupIntervalOf, defaultRunnerSchedules, scheduleProblems, scheduledCommandsOf,
 } from './runner-engine';
-import { BackupRunnerProps } from './runner-props';
-import { runnerProblems } from './runner-validation';
+import { BackupRunnerAttributes, BackupRunnerProps } from './runner-props';
+import { identityProblems, runnerProblems } from './runner-validation';
 
 // The types this module exported before it was split, for existing imports of './backup-runner'.
 export { RunnerCommand, RunnerEngine } from './runner-engine';
 export type { RunnerSchedule } from './runner-engine';
 export type { IBackupRunner } from './backup-runner-base';
-export type { BackupRunnerBaseProps, BackupRunnerProps, RunnerSecret } from './runner-props';
+export type { BackupRunnerAttributes, BackupRunnerBaseProps, BackupRunnerProps, RunnerSecret } from './runner-props';
 export type { DatabaseConnectionProps, PgBackRestRunnerProps } from './preset-props';
 
 const CONTAINER_NAME = 'runner';
@@ -53,6 +53,31 @@ export class BackupRunner extends BackupRunnerBase {
    */
   public static defaultSchedules(engine: RunnerEngine): RunnerSchedule[] {
     return defaultRunnerSchedules(engine);
+  }
+
+  /**
+   * A runner defined elsewhere (another stack or app, or the runner CLI on a database host), to
+   * monitor it or drill its backups: its metrics, backup prefix, scheduled commands and backup
+   * interval, and its connections. Nothing is created.
+   */
+  public static fromBackupRunnerAttributes(scope: Construct, id: string, attrs: BackupRunnerAttributes): IBackupRunner {
+    const jobs = attrs.schedules ?? defaultRunnerSchedules(attrs.engine);
+    class Import extends BackupRunnerBase {
+      public readonly engine = attrs.engine;
+      public readonly database = attrs.database;
+      public readonly backupBucket = attrs.backupBucket;
+      public readonly backupPrefix = backupPrefixOf(attrs.s3Prefix, attrs.database, attrs.engine);
+      public readonly walArchivePrefix = attrs.walArchivePrefix;
+      public readonly scheduledCommands = scheduledCommandsOf(jobs);
+      public readonly backupInterval = backupIntervalOf(jobs);
+      public readonly connections = new ec2.Connections({ securityGroups: attrs.securityGroups ?? [] });
+    }
+    const problems = [...identityProblems(attrs.engine, attrs.database), ...scheduleProblems(attrs.engine, attrs.schedules)];
+    if (attrs.walArchivePrefix !== undefined && attrs.engine !== RunnerEngine.PGBACKREST) {
+      problems.push(`walArchivePrefix: only a pgbackrest runner archives WAL, got engine ${attrs.engine}`);
+    }
+    throwIfProblems(`BackupRunner ${scope.node.path ? `${scope.node.path}/` : ''}${id}`, problems);
+    return new Import(scope, id);
   }
 
   /** A pgBackRest runner: repository host for a self-managed PostgreSQL over TLS. */
@@ -136,7 +161,7 @@ export class BackupRunner extends BackupRunnerBase {
     this.engine = props.engine;
     this.database = props.database;
     this.backupBucket = props.backupBucket;
-    this.backupPrefix = `${props.s3Prefix ?? 'runner'}/${props.database}/${props.engine}`;
+    this.backupPrefix = backupPrefixOf(props.s3Prefix, props.database, props.engine);
     this.walArchivePrefix = settings ? repositoryPrefixes(settings).archive : undefined;
     const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
       description: `BackupRunner ${props.database}: runner logs and scheduler dead-letter queue`,
@@ -273,6 +298,11 @@ export class BackupRunner extends BackupRunnerBase {
   }
 }
 
+
+/** Where a runner's backup folders are: `<s3Prefix>/<database>/<engine>`. */
+function backupPrefixOf(s3Prefix: string | undefined, database: string, engine: RunnerEngine): string {
+  return `${s3Prefix ?? 'runner'}/${database}/${engine}`;
+}
 
 function capitalize(s: string): string {
   return s.split(/[^A-Za-z0-9]/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');

@@ -5,7 +5,7 @@
  */
 import { CfnOutput, Stack, aws_iam as iam, aws_ssm as ssm } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BackupBucket } from '../storage/backup-bucket';
+import { IBackupBucket } from '../storage/backup-bucket';
 import {
   DEFAULT_TLS_SERVER_PORT, PGBACKREST_RUNNER_ENV, PgBackRestSettings, dbHostSecretsFileHint,
   pgBackRestSettingsProblems, renderArchiveCommand, renderDbHostConfig, renderRestoreCommand, renderServerCommand, repositoryPrefixes,
@@ -84,7 +84,7 @@ export function completePgBackRestSettings(given: PgBackRestSettings, bucketName
  * pgBackRest's expire rewrites backup.info (and its copy) after removing a backup: PutObject on
  * exactly those two keys, and KMS data keys to encrypt them.
  */
-export function grantPgBackRestExpire(role: iam.IRole, bucket: BackupBucket, settings: PgBackRestSettings): void {
+export function grantPgBackRestExpire(role: iam.IRole, bucket: IBackupBucket, settings: PgBackRestSettings): void {
   const { backup } = repositoryPrefixes(settings);
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'PgBackRestExpireRewritesBackupInfo',
@@ -102,7 +102,7 @@ export interface DatabaseHostSide {
 }
 
 /** The database host's policy (archive-push/get of this stanza only) and its configuration in SSM, under `scope`. */
-export function publishDatabaseHostSide(scope: Construct, settings: PgBackRestSettings, bucket: BackupBucket, database: string, prefix?: string): DatabaseHostSide {
+export function publishDatabaseHostSide(scope: Construct, settings: PgBackRestSettings, bucket: IBackupBucket, database: string, prefix?: string): DatabaseHostSide {
   const { archive } = repositoryPrefixes(settings);
   const paramPrefix = prefix ?? `/cdk-database-dr/${database}/pgbackrest`;
   const policy = new iam.ManagedPolicy(scope, 'DatabaseHostPolicy', {

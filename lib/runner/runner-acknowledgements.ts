@@ -3,13 +3,13 @@
  */
 import { aws_ecs as ecs, aws_iam as iam, aws_sqs as sqs } from 'aws-cdk-lib';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
-import { BackupBucket } from '../storage/backup-bucket';
+import { IBackupBucket } from '../storage/backup-bucket';
 import { PgBackRestSettings, repositoryPrefixes } from '../../runtime/pgbackrest/config';
 import { ManagedPolicyRole } from './managed-policy-role';
 
 /** The parts of a runner whose findings are acknowledged. */
 export interface RunnerFindingScope {
-  readonly bucket: BackupBucket;
+  readonly bucket: IBackupBucket;
   readonly taskDefinitions: ecs.TaskDefinition[];
   readonly deadLetterQueue: sqs.IQueue;
   /** Backup and expire roles. */

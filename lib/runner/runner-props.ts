@@ -4,7 +4,7 @@
 import {
   Duration, aws_ec2 as ec2, aws_ecs as ecs, aws_kms as kms, aws_logs as logs, aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
-import { BackupBucket } from '../storage/backup-bucket';
+import { IBackupBucket } from '../storage/backup-bucket';
 import { PgBackRestSettings } from '../../runtime/pgbackrest/config';
 import { RunnerEngine, RunnerSchedule } from './runner-engine';
 
@@ -25,7 +25,7 @@ export interface BackupRunnerBaseProps {
   /** Logical name of the protected database: the runner's `--database` and the metrics' Database dimension. */
   readonly database: string;
   /** Where backups go. The backup task may write and read, never delete; the expire task may only add delete markers. */
-  readonly backupBucket: BackupBucket;
+  readonly backupBucket: IBackupBucket;
   /** VPC the tasks run in. */
   readonly vpc: ec2.IVpc;
   /**
@@ -131,4 +131,41 @@ export interface BackupRunnerProps extends BackupRunnerBaseProps {
    * @default '/cdk-database-dr/<database>/pgbackrest'
    */
   readonly databaseHostParameterPrefix?: string;
+}
+
+/**
+ * A runner defined elsewhere (another stack or app, or the runner CLI on a database host), for
+ * {@link BackupRunner.fromBackupRunnerAttributes}: what monitoring and drills need to know of it.
+ */
+export interface BackupRunnerAttributes {
+  /**
+   * The engine the runner drives (`--engine`). Host-side engines (mariabackup, xtrabackup) are
+   * welcome: importing is how their runner on the database host is monitored.
+   */
+  readonly engine: RunnerEngine;
+  /** The logical database name (`--database`). */
+  readonly database: string;
+  /** The bucket the runner writes to (a BackupBucket, or one from `BackupBucket.fromBucketAttributes`). */
+  readonly backupBucket: IBackupBucket;
+  /**
+   * Key prefix of the runner's backups in the bucket (`--s3-prefix`).
+   * @default 'runner'
+   */
+  readonly s3Prefix?: string;
+  /**
+   * Key prefix of the continuous WAL archive (pgBackRest only): `<repository path without the
+   * leading slash>/archive/<stanza>`, e.g. `pgbackrest/archive/orders`.
+   * @default - no archive
+   */
+  readonly walArchivePrefix?: string;
+  /**
+   * The runner's scheduled jobs; they give its scheduled commands and its backup interval.
+   * @default - the engine's default jobs (`BackupRunner.defaultSchedules(engine)`)
+   */
+  readonly schedules?: RunnerSchedule[];
+  /**
+   * Security groups of the runner (its tasks, or its database host), for `connections`.
+   * @default - none
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
