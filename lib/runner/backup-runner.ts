@@ -102,11 +102,6 @@ export class BackupRunner extends BackupRunnerBase {
     return BackupRunner.logical(scope, id, RunnerEngine.MONGODUMP, props);
   }
 
-  /** mariabackup full weekly and incremental daily for a self-managed MariaDB. */
-  public static mariaBackup(scope: Construct, id: string, props: DatabaseConnectionProps): BackupRunner {
-    return BackupRunner.logical(scope, id, RunnerEngine.MARIABACKUP, props);
-  }
-
   private static logical(scope: Construct, id: string, engine: RunnerEngine, props: DatabaseConnectionProps): BackupRunner {
     return new BackupRunner(scope, id, logicalRunnerProps(engine, props));
   }

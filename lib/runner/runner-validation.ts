@@ -3,7 +3,7 @@
  * Every function returns all problems found, each naming the field and the value.
  */
 import { Token } from 'aws-cdk-lib';
-import { BACKUP_TYPES, RunnerEngine, scheduleProblems } from './runner-engine';
+import { BACKUP_TYPES, HOST_SIDE_ENGINES, RunnerEngine, scheduleProblems } from './runner-engine';
 import { BackupRunnerProps } from './runner-props';
 
 /** Valid Fargate CPU → memory (MiB) ranges: [min, max, step]. */
@@ -26,6 +26,11 @@ export function identityProblems(engine: RunnerEngine, database: string): string
 /** Every problem of a Fargate runner's props. */
 export function runnerProblems(props: BackupRunnerProps): string[] {
   const problems = identityProblems(props.engine, props.database);
+  if (HOST_SIDE_ENGINES.includes(props.engine)) {
+    problems.push(`engine: ${props.engine} cannot run in a Fargate task: it reads the database's InnoDB data files, so the runner CLI must run `
+      + 'on the database host itself (a systemd timer or SSM Run Command, see runner/src/engines/mariabackup/README.md); '
+      + 'monitor that runner with BackupRunner.fromBackupRunnerAttributes');
+  }
   const cpu = props.cpu ?? 1024;
   const mem = props.memoryLimitMiB ?? 2048;
   const range = FARGATE_MEMORY[cpu];

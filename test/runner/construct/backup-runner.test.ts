@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConfigurationError } from '../../../lib/errors';
 import { RUNNER_METRICS } from '../../../runtime/metrics/names';
 import { BackupRunner, RunnerCommand, RunnerEngine } from '../../../lib/runner/backup-runner';
+import { HOST_SIDE_ENGINES } from '../../../lib/runner';
 import { PGBACKREST_RUNNER_ENV, renderArchiveCommand } from '../../../runtime/pgbackrest/config';
 import { RUNNER_ENV } from '../../../runtime/contracts/runner-env';
 import { BackupBucket, IBackupBucket } from '../../../lib/storage/backup-bucket';
@@ -240,10 +241,26 @@ describe('BackupRunner (logical presets)', () => {
     const common = { backupBucket: f.bucket, vpc: f.vpc, host: 'h', user: 'u', passwordSecret: pw, image };
     expect(BackupRunner.mysqlDump(f.stack, 'A', { ...common, database: 'a' }).engine).toBe(RunnerEngine.MYSQLDUMP);
     expect(BackupRunner.mongoDump(f.stack, 'B', { ...common, database: 'b' }).engine).toBe(RunnerEngine.MONGODUMP);
-    const mb = BackupRunner.mariaBackup(f.stack, 'C', { ...common, database: 'c' });
-    expect(mb.engine).toBe(RunnerEngine.MARIABACKUP);
+    // Physical MariaDB/MySQL engines keep their default jobs, for a runner on the database host.
     expect(BackupRunner.defaultSchedules(RunnerEngine.MARIABACKUP).map((s) => `${s.command ?? 'backup'}:${s.backupType ?? ''}:${s.schedule.expressionString}`)).toEqual([
       'backup:full:cron(0 1 ? * SUN *)', 'backup:incr:cron(0 1 ? * MON-SAT *)', 'expire::cron(0 6 * * ? *)']);
+  });
+
+  test.each([RunnerEngine.MARIABACKUP, RunnerEngine.XTRABACKUP])('%s runs on the database host: the Fargate construct refuses it and says how to run it', (engine) => {
+    const f = fixture();
+    let err: unknown;
+    try {
+      new BackupRunner(f.stack, 'Physical', { engine, database: 'shop', backupBucket: f.bucket, vpc: f.vpc, image, cpu: 3 });
+    } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ConfigurationError);
+    const problems = (err as ConfigurationError).problems;
+    // Reported with the other problems, not instead of them.
+    expect(problems).toEqual([
+      expect.stringMatching(new RegExp(`^engine: ${engine} cannot run in a Fargate task: .*InnoDB.*on the database host.*runner/src/engines/mariabackup/README.md.*fromBackupRunnerAttributes`)),
+      expect.stringMatching(/^cpu must be one of/),
+    ]);
+    expect(HOST_SIDE_ENGINES).toEqual([RunnerEngine.MARIABACKUP, RunnerEngine.XTRABACKUP]);
+    expect((BackupRunner as any).mariaBackup).toBeUndefined();
   });
 
   test('cron from props, x86_64, a custom cluster', () => {
