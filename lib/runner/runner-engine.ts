@@ -3,6 +3,7 @@
  */
 import { Duration, Token, aws_scheduler as scheduler } from 'aws-cdk-lib';
 import { CronSchedule, combinedCronIntervals, parseAwsCron } from '../plan/cron';
+import { ENGINES, engine as catalogEngine } from '../../runtime/engines';
 
 /** The tool a runner task drives (`--engine`). */
 export enum RunnerEngine {
@@ -25,9 +26,10 @@ export enum RunnerEngine {
 /**
  * Engines whose tool reads the database's data files directly (InnoDB), so the runner CLI must run
  * on the database host itself (systemd timer or SSM Run Command, see
- * runner/src/engines/mariabackup/README.md), never in a Fargate task. The one list of them.
+ * runner/src/engines/mariabackup/README.md), never in a Fargate task: the engine catalog's
+ * `database-host` placement.
  */
-export const HOST_SIDE_ENGINES: RunnerEngine[] = Object.freeze([RunnerEngine.MARIABACKUP, RunnerEngine.XTRABACKUP]) as RunnerEngine[];
+export const HOST_SIDE_ENGINES: RunnerEngine[] = ENGINES.filter((e) => e.placement === 'database-host').map((e) => e.name as RunnerEngine);
 
 /** A runner command a schedule can start. */
 export enum RunnerCommand {
@@ -57,32 +59,19 @@ export interface RunnerSchedule {
   readonly backupType?: string;
 }
 
-/** Engines that copy the database's files (full + diff/incr chains) rather than dump it. */
-const PHYSICAL = new Set<RunnerEngine>([RunnerEngine.PGBACKREST, RunnerEngine.WAL_G, RunnerEngine.MARIABACKUP, RunnerEngine.XTRABACKUP]);
+/** The `--type` values each engine's backup accepts (the engine catalog's backup types). */
+export const BACKUP_TYPES: Record<RunnerEngine, string[]> = Object.fromEntries(
+  Object.values(RunnerEngine).map((e) => [e, [...catalogEngine(e).backupTypes]]),
+) as Record<RunnerEngine, string[]>;
 
-/** The `--type` values each engine's backup accepts. */
-export const BACKUP_TYPES: Record<RunnerEngine, string[]> = {
-  [RunnerEngine.PGBACKREST]: ['full', 'diff', 'incr'],
-  [RunnerEngine.WAL_G]: ['full', 'incr'],
-  [RunnerEngine.MARIABACKUP]: ['full', 'incr'],
-  [RunnerEngine.XTRABACKUP]: ['full', 'incr'],
-  [RunnerEngine.PG_DUMP]: ['full'],
-  [RunnerEngine.MYSQLDUMP]: ['full'],
-  [RunnerEngine.MONGODUMP]: ['full'],
-};
+const COMMANDS: Record<string, RunnerCommand> = { backup: RunnerCommand.BACKUP, verify: RunnerCommand.VERIFY, expire: RunnerCommand.EXPIRE };
 
-/** The default jobs of an engine (UTC). */
+/** The default jobs of an engine (UTC): the engine catalog's default schedules. */
 export function defaultRunnerSchedules(engine: RunnerEngine): RunnerSchedule[] {
-  const at = (hour: string, weekDay?: string) => scheduler.ScheduleExpression.cron({ minute: '0', hour, ...(weekDay ? { weekDay } : {}) });
-  const expire: RunnerSchedule = { command: RunnerCommand.EXPIRE, schedule: at('6') };
-  if (!PHYSICAL.has(engine)) return [{ backupType: 'full', schedule: at('2') }, expire];
-  const daily = engine === RunnerEngine.PGBACKREST ? 'diff' : 'incr';
-  return [
-    { backupType: 'full', schedule: at('1', 'SUN') },
-    { backupType: daily, schedule: at('1', 'MON-SAT') },
-    ...(engine === RunnerEngine.PGBACKREST ? [{ command: RunnerCommand.VERIFY, schedule: at('4', 'SUN') }] : []),
-    expire,
-  ];
+  return catalogEngine(engine).defaultSchedules.map((s) => ({
+    schedule: scheduler.ScheduleExpression.expression(s.cron),
+    ...(s.command === 'backup' ? { backupType: s.backupType ?? 'full' } : { command: COMMANDS[s.command] }),
+  }));
 }
 
 /** The distinct commands of a set of jobs, in the order they first appear. */
