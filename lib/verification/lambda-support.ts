@@ -7,13 +7,14 @@ import * as path from 'node:path';
 import { Aws, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
+import { bundlePath } from '../bundles';
 
 /** The newest Node.js runtime aws-cdk-lib 2.276 offers (cdk-nag AwsSolutions-L1 checks for it). */
 export const VERIFICATION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** Code of a handler bundled by scripts/bundle.mjs into assets/lambda/<name>. */
 export function handlerCode(name: string): lambda.Code {
-  const dir = path.join(__dirname, '..', '..', 'assets', 'lambda', name);
+  const dir = bundlePath('lambda', name);
   if (!existsSync(path.join(dir, 'index.js'))) {
     throw new ConfigurationError(`Lambda bundle '${name}'`, [`${dir}/index.js is missing: run npm run bundle`]);
   }
