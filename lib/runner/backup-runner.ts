@@ -13,7 +13,7 @@ import { PGBACKREST_RUNNER_ENV, PgBackRestSettings, repositoryPrefixes } from '.
 import { RUNNER_ENV } from '../../runtime/contracts/runner-env';
 import { BackupRunnerBase, IBackupRunner } from './backup-runner-base';
 import { defaultImage } from './image';
-import { logicalRunnerProps } from './logical-preset';
+import { logicalRunner } from './logical-preset';
 import { ManagedPolicyRole } from './managed-policy-role';
 import {
   completePgBackRestSettings, grantHostPassphrase, grantPgBackRestExpire, pgBackRestRunnerProps, publishDatabaseHostSide,
@@ -76,7 +76,7 @@ export class BackupRunner extends BackupRunnerBase {
     if (attrs.walArchivePrefix !== undefined && attrs.engine !== RunnerEngine.PGBACKREST) {
       problems.push(`walArchivePrefix: only a pgbackrest runner archives WAL, got engine ${attrs.engine}`);
     }
-    throwIfProblems(`BackupRunner ${scope.node.path ? `${scope.node.path}/` : ''}${id}`, problems);
+    throwIfProblems(`BackupRunner ${childPath(scope, id)}`, problems);
     return new Import(scope, id);
   }
 
@@ -87,23 +87,37 @@ export class BackupRunner extends BackupRunnerBase {
     return runner;
   }
 
-  /** pg_dump -Fc of a PostgreSQL database (RDS, Aurora or self-managed), daily by default. */
+  /**
+   * pg_dump -Fc of a PostgreSQL database, daily by default: an RDS instance or cluster
+   * (`databaseInstance` / `databaseCluster`: endpoint, secret and an ingress rule on its port are
+   * derived) or any `host` reachable from the VPC.
+   */
   public static pgDump(scope: Construct, id: string, props: DatabaseConnectionProps): BackupRunner {
     return BackupRunner.logical(scope, id, RunnerEngine.PG_DUMP, props);
   }
 
-  /** mysqldump --single-transaction of a MySQL/MariaDB database, daily by default. */
+  /**
+   * mysqldump --single-transaction of a MySQL/MariaDB database, daily by default: an RDS instance
+   * or cluster (endpoint, secret and an ingress rule on its port are derived) or any `host`.
+   */
   public static mysqlDump(scope: Construct, id: string, props: DatabaseConnectionProps): BackupRunner {
     return BackupRunner.logical(scope, id, RunnerEngine.MYSQLDUMP, props);
   }
 
-  /** mongodump --oplog --archive of a MongoDB deployment, daily by default. */
+  /** mongodump --oplog --archive of a MongoDB deployment (`host`; RDS runs no MongoDB), daily by default. */
   public static mongoDump(scope: Construct, id: string, props: DatabaseConnectionProps): BackupRunner {
     return BackupRunner.logical(scope, id, RunnerEngine.MONGODUMP, props);
   }
 
   private static logical(scope: Construct, id: string, engine: RunnerEngine, props: DatabaseConnectionProps): BackupRunner {
-    return new BackupRunner(scope, id, logicalRunnerProps(engine, props));
+    const logical = logicalRunner(engine, props);
+    // Connection problems first, then the runner's own: every problem in one error.
+    if (logical.problems.length > 0) {
+      throwIfProblems(`BackupRunner ${childPath(scope, id)}`, [...logical.problems, ...runnerProblems(logical.props)]);
+    }
+    const runner = new BackupRunner(scope, id, logical.props);
+    logical.database?.connections.allowDefaultPortFrom(runner, `BackupRunner ${props.database}: ${engine} connects to the database`);
+    return runner;
   }
 
   public readonly engine: RunnerEngine;
@@ -293,6 +307,11 @@ export class BackupRunner extends BackupRunnerBase {
   }
 }
 
+
+/** The path a construct `id` under `scope` will have, for errors raised before it exists. */
+function childPath(scope: Construct, id: string): string {
+  return scope.node.path ? `${scope.node.path}/${id}` : id;
+}
 
 /** Where a runner's backup folders are: `<s3Prefix>/<database>/<engine>`. */
 function backupPrefixOf(s3Prefix: string | undefined, database: string, engine: RunnerEngine): string {
