@@ -120,13 +120,27 @@ export class BackupRunner extends BackupRunnerBase {
     return runner;
   }
 
+  /** The engine the runner drives (`--engine`). */
   public readonly engine: RunnerEngine;
+  /** The logical database name (`--database`). */
   public readonly database: string;
+  /** The bucket the runner writes its backups to. */
   public readonly backupBucket: IBackupBucket;
+  /** Key prefix of the runner's backup folders: `<s3Prefix>/<database>/<engine>`. */
   public readonly backupPrefix: string;
+  /**
+   * Key prefix of the WAL archive (pgBackRest only).
+   * @default - no archive
+   */
   public readonly walArchivePrefix?: string;
+  /** The commands the schedules start, each once. */
   public readonly scheduledCommands: RunnerCommand[];
+  /**
+   * The longest time between two scheduled backups.
+   * @default - unknown: a backup schedule is not a cron expression
+   */
   public readonly backupInterval?: Duration;
+  /** The ECS cluster the tasks run in. */
   public readonly cluster: ecs.ICluster;
   /** Identity of backup, verify and check tasks: write + read, no delete. */
   public readonly backupRole: iam.IRole;
@@ -136,20 +150,31 @@ export class BackupRunner extends BackupRunnerBase {
   public readonly executionRole: iam.IRole;
   /** One task definition per scheduled job, in the order of `schedules`. */
   public readonly taskDefinitions: ecs.FargateTaskDefinition[];
+  /** The encrypted log group of every runner task. */
   public readonly logGroup: logs.ILogGroup;
+  /** Where the scheduler puts a task start it gave up on (encrypted, SSL only). */
   public readonly deadLetterQueue: sqs.IQueue;
   /** Identity EventBridge Scheduler uses to start the tasks. */
   public readonly schedulerRole: iam.IRole;
+  /** One schedule per job, in the order of `schedules`. */
   public readonly schedules: scheduler.Schedule[];
+  /** The tasks' security groups: allow them into the database. */
   public readonly connections: ec2.Connections;
   /**
    * Policy for the database host's instance role (pgBackRest only): archive-push and archive-get
    * of this stanza's WAL, nothing else.
+   * @default - none (not pgBackRest)
    */
   public readonly databaseHostPolicy?: iam.ManagedPolicy;
-  /** SSM parameter with the database host's pgbackrest.conf (pgBackRest only; holds no secret). */
+  /**
+   * SSM parameter with the database host's pgbackrest.conf (pgBackRest only; holds no secret).
+   * @default - none (not pgBackRest)
+   */
   public readonly databaseHostConfigParameter?: ssm.StringParameter;
-  /** SSM parameter with the database host's archive_command (pgBackRest only). */
+  /**
+   * SSM parameter with the database host's archive_command (pgBackRest only).
+   * @default - none (not pgBackRest)
+   */
   public readonly archiveCommandParameter?: ssm.StringParameter;
 
   constructor(scope: Construct, id: string, props: BackupRunnerProps) {

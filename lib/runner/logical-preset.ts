@@ -16,9 +16,14 @@ const ENGINE_FAMILY: Partial<Record<RunnerEngine, { family: string; name: string
 
 /** A logical preset's runner props, the problems of its connection, and the database to open to the runner. */
 export interface LogicalRunner {
+  /** The props of the runner. */
   readonly props: BackupRunnerProps;
+  /** Every problem of the connection (empty when it is complete). */
   readonly problems: string[];
-  /** The RDS database whose security groups must admit the runner on its port. */
+  /**
+   * The RDS database whose security groups must admit the runner on its port.
+   * @default - none: a `host` was given
+   */
   readonly database?: ec2.IConnectable;
 }
 
