@@ -56,6 +56,10 @@ export function logicalRunner(engine: RunnerEngine, props: DatabaseConnectionPro
 
   const generated = (db as { secret?: secretsmanager.ISecret } | undefined)?.secret;
   const passwordSecret = props.passwordSecret ?? generated;
+  if (!props.passwordSecret && generated && props.user !== undefined) {
+    problems.push(`user: the password comes from the generated secret of ${field}, which belongs to its own user (the secret's username); `
+      + 'leave user unset, or give passwordSecret with the password of user');
+  }
   if (!passwordSecret) {
     problems.push(db
       ? `passwordSecret: required, because ${field} has no generated secret (imported, or created without generated credentials)`

@@ -467,7 +467,7 @@ describe('BackupRunner logical presets of an RDS instance or cluster', () => {
     expect(f.stack.node.tryFindChild('Dump')).toBeUndefined();
   });
 
-  test('neither host nor database; mongodump of an RDS database; an imported cluster without an endpoint', () => {
+  test('neither host nor database; mongodump of an RDS database; another user with the generated secret; an imported cluster without an endpoint', () => {
     const f = fixture();
     const errorOf = (fn: () => unknown) => { try { fn(); } catch (e) { return e as ConfigurationError; } throw new Error('no error'); };
     const base = { backupBucket: f.bucket, vpc: f.vpc, image };
@@ -478,6 +478,10 @@ describe('BackupRunner logical presets of an RDS instance or cluster', () => {
     const db = new rds.DatabaseInstance(f.stack, 'Rds', { engine: postgres, vpc: f.vpc });
     expect(errorOf(() => BackupRunner.mongoDump(f.stack, 'B', { ...base, database: 'b', databaseInstance: db })).problems).toEqual([
       expect.stringMatching(/^databaseInstance: mongodump backs up MongoDB, which RDS does not run/),
+    ]);
+    // The generated secret is its own user's: a different user with it is a contradiction.
+    expect(errorOf(() => BackupRunner.pgDump(f.stack, 'D', { ...base, database: 'd', databaseInstance: db, user: 'backup' })).problems).toEqual([
+      expect.stringMatching(/^user: the password comes from the generated secret of databaseInstance, which belongs to its own user/),
     ]);
     const cluster = rds.DatabaseCluster.fromDatabaseClusterAttributes(f.stack, 'NoEndpoint', { clusterIdentifier: 'c' });
     const pw = new secretsmanager.Secret(f.stack, 'Pw');
