@@ -13,7 +13,7 @@ import { PGBACKREST_RUNNER_ENV, PgBackRestSettings, repositoryPrefixes } from '.
 import { RUNNER_ENV } from '../../runtime/contracts/runner-env';
 import { BackupRunnerBase, IBackupRunner } from './backup-runner-base';
 import { defaultImage } from './image';
-import { logicalRunnerProps } from './logical-preset';
+import { logicalRunner } from './logical-preset';
 import { ManagedPolicyRole } from './managed-policy-role';
 import {
   completePgBackRestSettings, grantHostPassphrase, grantPgBackRestExpire, pgBackRestRunnerProps, publishDatabaseHostSide,
@@ -76,7 +76,7 @@ export class BackupRunner extends BackupRunnerBase {
     if (attrs.walArchivePrefix !== undefined && attrs.engine !== RunnerEngine.PGBACKREST) {
       problems.push(`walArchivePrefix: only a pgbackrest runner archives WAL, got engine ${attrs.engine}`);
     }
-    throwIfProblems(`BackupRunner ${scope.node.path ? `${scope.node.path}/` : ''}${id}`, problems);
+    throwIfProblems(`BackupRunner ${childPath(scope, id)}`, problems);
     return new Import(scope, id);
   }
 
@@ -87,32 +87,60 @@ export class BackupRunner extends BackupRunnerBase {
     return runner;
   }
 
-  /** pg_dump -Fc of a PostgreSQL database (RDS, Aurora or self-managed), daily by default. */
+  /**
+   * pg_dump -Fc of a PostgreSQL database, daily by default: an RDS instance or cluster
+   * (`databaseInstance` / `databaseCluster`: endpoint, secret and an ingress rule on its port are
+   * derived) or any `host` reachable from the VPC.
+   */
   public static pgDump(scope: Construct, id: string, props: DatabaseConnectionProps): BackupRunner {
     return BackupRunner.logical(scope, id, RunnerEngine.PG_DUMP, props);
   }
 
-  /** mysqldump --single-transaction of a MySQL/MariaDB database, daily by default. */
+  /**
+   * mysqldump --single-transaction of a MySQL/MariaDB database, daily by default: an RDS instance
+   * or cluster (endpoint, secret and an ingress rule on its port are derived) or any `host`.
+   */
   public static mysqlDump(scope: Construct, id: string, props: DatabaseConnectionProps): BackupRunner {
     return BackupRunner.logical(scope, id, RunnerEngine.MYSQLDUMP, props);
   }
 
-  /** mongodump --oplog --archive of a MongoDB deployment, daily by default. */
+  /** mongodump --oplog --archive of a MongoDB deployment (`host`; RDS runs no MongoDB), daily by default. */
   public static mongoDump(scope: Construct, id: string, props: DatabaseConnectionProps): BackupRunner {
     return BackupRunner.logical(scope, id, RunnerEngine.MONGODUMP, props);
   }
 
   private static logical(scope: Construct, id: string, engine: RunnerEngine, props: DatabaseConnectionProps): BackupRunner {
-    return new BackupRunner(scope, id, logicalRunnerProps(engine, props));
+    const logical = logicalRunner(engine, props);
+    // Connection problems first, then the runner's own: every problem in one error.
+    if (logical.problems.length > 0) {
+      throwIfProblems(`BackupRunner ${childPath(scope, id)}`, [...logical.problems, ...runnerProblems(logical.props)]);
+    }
+    const runner = new BackupRunner(scope, id, logical.props);
+    logical.database?.connections.allowDefaultPortFrom(runner, `BackupRunner ${props.database}: ${engine} connects to the database`);
+    return runner;
   }
 
+  /** The engine the runner drives (`--engine`). */
   public readonly engine: RunnerEngine;
+  /** The logical database name (`--database`). */
   public readonly database: string;
+  /** The bucket the runner writes its backups to. */
   public readonly backupBucket: IBackupBucket;
+  /** Key prefix of the runner's backup folders: `<s3Prefix>/<database>/<engine>`. */
   public readonly backupPrefix: string;
+  /**
+   * Key prefix of the WAL archive (pgBackRest only).
+   * @default - no archive
+   */
   public readonly walArchivePrefix?: string;
+  /** The commands the schedules start, each once. */
   public readonly scheduledCommands: RunnerCommand[];
+  /**
+   * The longest time between two scheduled backups.
+   * @default - unknown: a backup schedule is not a cron expression
+   */
   public readonly backupInterval?: Duration;
+  /** The ECS cluster the tasks run in. */
   public readonly cluster: ecs.ICluster;
   /** Identity of backup, verify and check tasks: write + read, no delete. */
   public readonly backupRole: iam.IRole;
@@ -122,20 +150,31 @@ export class BackupRunner extends BackupRunnerBase {
   public readonly executionRole: iam.IRole;
   /** One task definition per scheduled job, in the order of `schedules`. */
   public readonly taskDefinitions: ecs.FargateTaskDefinition[];
+  /** The encrypted log group of every runner task. */
   public readonly logGroup: logs.ILogGroup;
+  /** Where the scheduler puts a task start it gave up on (encrypted, SSL only). */
   public readonly deadLetterQueue: sqs.IQueue;
   /** Identity EventBridge Scheduler uses to start the tasks. */
   public readonly schedulerRole: iam.IRole;
+  /** One schedule per job, in the order of `schedules`. */
   public readonly schedules: scheduler.Schedule[];
+  /** The tasks' security groups: allow them into the database. */
   public readonly connections: ec2.Connections;
   /**
    * Policy for the database host's instance role (pgBackRest only): archive-push and archive-get
    * of this stanza's WAL, nothing else.
+   * @default - none (not pgBackRest)
    */
   public readonly databaseHostPolicy?: iam.ManagedPolicy;
-  /** SSM parameter with the database host's pgbackrest.conf (pgBackRest only; holds no secret). */
+  /**
+   * SSM parameter with the database host's pgbackrest.conf (pgBackRest only; holds no secret).
+   * @default - none (not pgBackRest)
+   */
   public readonly databaseHostConfigParameter?: ssm.StringParameter;
-  /** SSM parameter with the database host's archive_command (pgBackRest only). */
+  /**
+   * SSM parameter with the database host's archive_command (pgBackRest only).
+   * @default - none (not pgBackRest)
+   */
   public readonly archiveCommandParameter?: ssm.StringParameter;
 
   constructor(scope: Construct, id: string, props: BackupRunnerProps) {
@@ -293,6 +332,11 @@ export class BackupRunner extends BackupRunnerBase {
   }
 }
 
+
+/** The path a construct `id` under `scope` will have, for errors raised before it exists. */
+function childPath(scope: Construct, id: string): string {
+  return scope.node.path ? `${scope.node.path}/${id}` : id;
+}
 
 /** Where a runner's backup folders are: `<s3Prefix>/<database>/<engine>`. */
 function backupPrefixOf(s3Prefix: string | undefined, database: string, engine: RunnerEngine): string {

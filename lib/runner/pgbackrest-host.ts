@@ -96,8 +96,11 @@ export function grantPgBackRestExpire(role: iam.IRole, bucket: IBackupBucket, se
 
 /** What {@link publishDatabaseHostSide} creates. */
 export interface DatabaseHostSide {
+  /** The database host's policy: archive-push and archive-get of this stanza only. */
   readonly policy: iam.ManagedPolicy;
+  /** The host's pgbackrest.conf (no secrets). */
   readonly config: ssm.StringParameter;
+  /** The host's archive_command. */
   readonly archiveCommand: ssm.StringParameter;
 }
 

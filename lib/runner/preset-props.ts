@@ -1,28 +1,54 @@
 /**
  * Properties of the BackupRunner presets: a logical dump over a database connection, and pgBackRest.
  */
-import { aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { PgBackRestDatabaseHost } from '../../runtime/pgbackrest/config';
 import { BackupRunnerBaseProps } from './runner-props';
 
-/** A logical-dump runner against a database server reachable from the VPC. */
+/**
+ * A logical-dump runner against a database server reachable from the VPC: give either an RDS
+ * instance or cluster of this app (or imported), or its `host`.
+ */
 export interface DatabaseConnectionProps extends BackupRunnerBaseProps {
-  /** Database host name. */
-  readonly host: string;
   /**
-   * Database port.
-   * @default - the engine's default port
+   * An RDS or Aurora-compatible DB instance to dump: its endpoint address and port, its generated
+   * secret, and an ingress rule on its security groups from the runner's, on its port. Its
+   * engine, when known, must be the preset's (PostgreSQL for pgDump, MySQL or MariaDB for mysqlDump).
+   * @default - none: `host` is required
+   */
+  readonly databaseInstance?: rds.IDatabaseInstance;
+  /**
+   * An Aurora or Multi-AZ DB cluster to dump, like `databaseInstance`; the runner connects to its
+   * writer endpoint.
+   * @default - none: `host` is required
+   */
+  readonly databaseCluster?: rds.IDatabaseCluster;
+  /**
+   * Database host name (not with `databaseInstance` or `databaseCluster`).
+   * @default - the endpoint address of `databaseInstance` or `databaseCluster`
+   */
+  readonly host?: string;
+  /**
+   * Database port (not with `databaseInstance` or `databaseCluster`).
+   * @default - the endpoint port of `databaseInstance` or `databaseCluster`, else the engine's default port
    */
   readonly port?: number;
-  /** User the runner connects as (read-only privileges are enough for dumps). */
-  readonly user: string;
+  /**
+   * User the runner connects as (read-only privileges are enough for dumps).
+   * @default - the `username` field of the password secret (RDS-generated secrets have one)
+   */
+  readonly user?: string;
   /**
    * Database (schema) to dump.
    * @default - the engine's default
    */
   readonly databaseName?: string;
-  /** Secret holding the password. */
-  readonly passwordSecret: secretsmanager.ISecret;
+  /**
+   * Secret holding the password (a JSON secret with the password in `passwordField`).
+   * @default - the `secret` of `databaseInstance` or `databaseCluster` when it has one (created
+   * with generated credentials); required otherwise
+   */
+  readonly passwordSecret?: secretsmanager.ISecret;
   /**
    * JSON field of the password in the secret (RDS-generated secrets use `password`).
    * @default 'password'

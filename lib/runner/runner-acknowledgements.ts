@@ -9,17 +9,29 @@ import { ManagedPolicyRole } from './managed-policy-role';
 
 /** The parts of a runner whose findings are acknowledged. */
 export interface RunnerFindingScope {
+  /** The backup bucket the roles reach. */
   readonly bucket: IBackupBucket;
+  /** The runner's task definitions. */
   readonly taskDefinitions: ecs.TaskDefinition[];
+  /** The schedules' dead-letter queue. */
   readonly deadLetterQueue: sqs.IQueue;
   /** Backup and expire roles. */
   readonly dataRoles: ManagedPolicyRole[];
+  /** The tasks' execution role. */
   readonly executionRole: ManagedPolicyRole;
-  /** pgBackRest only: the database host's policy and the settings it was rendered from. */
+  /**
+   * The database host's policy.
+   * @default - none (not pgBackRest)
+   */
   readonly databaseHostPolicy?: iam.ManagedPolicy;
+  /**
+   * The pgBackRest settings the host's policy was rendered from.
+   * @default - none (not pgBackRest)
+   */
   readonly pgBackRest?: PgBackRestSettings;
 }
 
+/** Acknowledges the runner's findings that do not apply, each with its reason. */
 export function acknowledgeRunnerFindings(s: RunnerFindingScope): void {
   for (const td of s.taskDefinitions) {
     acknowledge(td, [

@@ -12,6 +12,7 @@ import { RunnerEngine, RunnerSchedule } from './runner-engine';
 export interface RunnerSecret {
   /** Environment variable name, e.g. RUNNER_DB_PASSWORD. */
   readonly environmentVariable: string;
+  /** The secret. */
   readonly secret: secretsmanager.ISecret;
   /**
    * JSON field of the secret.
@@ -119,6 +120,7 @@ export interface BackupRunnerBaseProps {
 
 /** Properties of a {@link BackupRunner}. */
 export interface BackupRunnerProps extends BackupRunnerBaseProps {
+  /** The engine the tasks drive (`--engine`); not mariabackup or xtrabackup, which run on the database host. */
   readonly engine: RunnerEngine;
   /**
    * pgBackRest settings (required for RunnerEngine.PGBACKREST). The repository bucket and region

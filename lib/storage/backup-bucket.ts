@@ -103,8 +103,14 @@ export class BackupBucket extends BackupBucketBase {
    */
   public static fromBucketAttributes(scope: Construct, id: string, attrs: BackupBucketAttributes): IBackupBucket {
     class Import extends BackupBucketBase {
+      /** The bucket. */
       public readonly bucket: s3.IBucket;
+      /** Its key. */
       public readonly encryptionKey: kms.IKey;
+      /**
+       * Its replica's name.
+       * @default - not replicated
+       */
       public readonly replicaBucketName?: string;
 
       constructor() {
@@ -145,11 +151,17 @@ export class BackupBucket extends BackupBucketBase {
   public readonly encryptionKey: kms.IKey;
   /** The bucket that receives server access logs. */
   public readonly logBucket: s3.IBucket;
-  /** The role S3 assumes to replicate, when `replicateTo` is given. */
+  /**
+   * The role S3 assumes to replicate, when `replicateTo` is given.
+   * @default - none (not replicated)
+   */
   public readonly replicationRole?: iam.IRole;
   /** Object Lock settings in force. */
   public readonly objectLock: ObjectLockOptions;
-  /** Name of the replica bucket, when `replicateTo` is given. */
+  /**
+   * Name of the replica bucket, when `replicateTo` is given.
+   * @default - none (not replicated)
+   */
   public readonly replicaBucketName?: string;
 
   constructor(scope: Construct, id: string, props: BackupBucketProps = {}) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_kms as kms, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, Duration, SecretValue, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_kms as kms, aws_rds as rds, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConfigurationError } from '../../../lib/errors';
 import { RUNNER_METRICS } from '../../../runtime/metrics/names';
@@ -368,6 +368,134 @@ describe('BackupRunner.fromBackupRunnerAttributes', () => {
       'schedules[0].backupType must be one of full for pg-dump, got "incr"',
       'walArchivePrefix: only a pgbackrest runner archives WAL, got engine pg-dump',
     ]);
+  });
+});
+
+describe('BackupRunner logical presets of an RDS instance or cluster', () => {
+  const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16_9 });
+  const mysql = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0_46 });
+
+  function container(t: Template, runner: BackupRunner): any {
+    const td = t.findResources('AWS::ECS::TaskDefinition')[logicalIdOf(runner.node.scope as Stack, runner.taskDefinitions[0] as any)] as any;
+    return td.Properties.ContainerDefinitions[0];
+  }
+
+  test('pgDump of a DatabaseInstance: its endpoint, its generated secret (password and user), and the runner admitted on its port', () => {
+    const f = fixture();
+    const db = new rds.DatabaseInstance(f.stack, 'Rds', { engine: postgres, vpc: f.vpc });
+    const r = BackupRunner.pgDump(f.stack, 'Dump', { database: 'orders', backupBucket: f.bucket, vpc: f.vpc, databaseInstance: db, image });
+    const t = Template.fromStack(f.stack);
+    const dbId = logicalIdOf(f.stack, db);
+    const c = container(t, r);
+    expect(c.Environment).toEqual(expect.arrayContaining([
+      { Name: RUNNER_ENV.dbHost, Value: { 'Fn::GetAtt': [dbId, 'Endpoint.Address'] } },
+      { Name: RUNNER_ENV.dbPort, Value: { 'Fn::GetAtt': [dbId, 'Endpoint.Port'] } },
+    ]));
+    expect(c.Environment.map((e: any) => e.Name)).not.toContain(RUNNER_ENV.dbUser);
+    const secretRef = { Ref: logicalIdOf(f.stack, db.secret as any) };
+    expect(c.Secrets).toEqual([
+      { Name: RUNNER_ENV.dbPassword, ValueFrom: { 'Fn::Join': ['', [secretRef, ':password::']] } },
+      { Name: RUNNER_ENV.dbUser, ValueFrom: { 'Fn::Join': ['', [secretRef, ':username::']] } },
+    ]);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: { 'Fn::GetAtt': [dbId, 'Endpoint.Port'] },
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RdsSecurityGroup'), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DumpSecurityGroup'), 'GroupId'] },
+    });
+  });
+
+  test('mysqlDump of an Aurora MySQL DatabaseCluster: the writer endpoint, and the runner admitted on its port', () => {
+    const f = fixture();
+    const cluster = new rds.DatabaseCluster(f.stack, 'Aurora', {
+      engine: rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_09_0 }),
+      writer: rds.ClusterInstance.provisioned('Writer'), vpc: f.vpc,
+    });
+    const backupUser = new secretsmanager.Secret(f.stack, 'BackupUser');
+    const r = BackupRunner.mysqlDump(f.stack, 'Dump', { database: 'shop', backupBucket: f.bucket, vpc: f.vpc, databaseCluster: cluster, user: 'backup', passwordSecret: backupUser, image });
+    const t = Template.fromStack(f.stack);
+    const id = logicalIdOf(f.stack, cluster);
+    const c = container(t, r);
+    expect(c.Environment).toEqual(expect.arrayContaining([
+      { Name: RUNNER_ENV.dbHost, Value: { 'Fn::GetAtt': [id, 'Endpoint.Address'] } },
+      { Name: RUNNER_ENV.dbPort, Value: { 'Fn::GetAtt': [id, 'Endpoint.Port'] } },
+      { Name: RUNNER_ENV.dbUser, Value: 'backup' },
+    ]));
+    // A given secret wins over the cluster's generated one; the user is then given too.
+    expect(c.Secrets).toEqual([{ Name: RUNNER_ENV.dbPassword, ValueFrom: { 'Fn::Join': ['', [{ Ref: logicalIdOf(f.stack, backupUser as any) }, ':password::']] } }]);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AuroraSecurityGroup'), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DumpSecurityGroup'), 'GroupId'] },
+    });
+  });
+
+  test('an imported instance: its address and port, the given secret; the runner admitted through its security group', () => {
+    const f = fixture();
+    const sg = ec2.SecurityGroup.fromSecurityGroupId(f.stack, 'DbSg', 'sg-0123456789abcdef0');
+    const db = rds.DatabaseInstance.fromDatabaseInstanceAttributes(f.stack, 'Imported', {
+      instanceIdentifier: 'orders', instanceEndpointAddress: 'orders.abc.eu-west-1.rds.amazonaws.com', port: 5433, securityGroups: [sg],
+    });
+    const pw = new secretsmanager.Secret(f.stack, 'DbPassword');
+    const r = BackupRunner.pgDump(f.stack, 'Dump', { database: 'orders', backupBucket: f.bucket, vpc: f.vpc, databaseInstance: db, user: 'backup', passwordSecret: pw, image });
+    const t = Template.fromStack(f.stack);
+    expect(container(t, r).Environment).toEqual(expect.arrayContaining([
+      { Name: RUNNER_ENV.dbHost, Value: 'orders.abc.eu-west-1.rds.amazonaws.com' },
+      { Name: RUNNER_ENV.dbPort, Value: '5433' },
+    ]));
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { GroupId: 'sg-0123456789abcdef0', FromPort: 5433, ToPort: 5433 });
+  });
+
+  test('every connection problem at once: both databases, host and port with one, a wrong engine, no secret', () => {
+    const f = fixture();
+    const db = new rds.DatabaseInstance(f.stack, 'Rds', { engine: mysql, vpc: f.vpc, credentials: rds.Credentials.fromPassword('admin', SecretValue.unsafePlainText('x')) });
+    const cluster = rds.DatabaseCluster.fromDatabaseClusterAttributes(f.stack, 'Imported', { clusterIdentifier: 'c' });
+    let err: unknown;
+    try {
+      BackupRunner.pgDump(f.stack, 'Dump', { database: 'orders', backupBucket: f.bucket, vpc: f.vpc, databaseInstance: db, databaseCluster: cluster, host: 'h', port: 5432, image, cpu: 3 });
+    } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as ConfigurationError).subject).toBe('BackupRunner Db/Dump');
+    expect((err as ConfigurationError).problems).toEqual([
+      'databaseInstance, databaseCluster: give one database, got both',
+      'host: the runner connects to the endpoint of databaseInstance; give host or databaseInstance, not both',
+      'port: the runner uses the endpoint port of databaseInstance; give port only with host',
+      expect.stringMatching(/^databaseInstance: pg-dump needs a PostgreSQL database, got engine mysql \(family MYSQL\)/),
+      expect.stringMatching(/^passwordSecret: required, because databaseInstance has no generated secret/),
+      expect.stringMatching(/^cpu must be one of/),
+    ]);
+    // Nothing was created under the refused id.
+    expect(f.stack.node.tryFindChild('Dump')).toBeUndefined();
+  });
+
+  test('neither host nor database; mongodump of an RDS database; another user with the generated secret; an imported cluster without an endpoint', () => {
+    const f = fixture();
+    const errorOf = (fn: () => unknown) => { try { fn(); } catch (e) { return e as ConfigurationError; } throw new Error('no error'); };
+    const base = { backupBucket: f.bucket, vpc: f.vpc, image };
+    expect(errorOf(() => BackupRunner.mysqlDump(f.stack, 'A', { ...base, database: 'a' })).problems).toEqual([
+      'host: give the database host, or databaseInstance or databaseCluster',
+      'passwordSecret: required, the secret holding the password of the database user',
+    ]);
+    const db = new rds.DatabaseInstance(f.stack, 'Rds', { engine: postgres, vpc: f.vpc });
+    expect(errorOf(() => BackupRunner.mongoDump(f.stack, 'B', { ...base, database: 'b', databaseInstance: db })).problems).toEqual([
+      expect.stringMatching(/^databaseInstance: mongodump backs up MongoDB, which RDS does not run/),
+    ]);
+    // The generated secret is its own user's: a different user with it is a contradiction.
+    expect(errorOf(() => BackupRunner.pgDump(f.stack, 'D', { ...base, database: 'd', databaseInstance: db, user: 'backup' })).problems).toEqual([
+      expect.stringMatching(/^user: the password comes from the generated secret of databaseInstance, which belongs to its own user/),
+    ]);
+    const cluster = rds.DatabaseCluster.fromDatabaseClusterAttributes(f.stack, 'NoEndpoint', { clusterIdentifier: 'c' });
+    const pw = new secretsmanager.Secret(f.stack, 'Pw');
+    expect(errorOf(() => BackupRunner.pgDump(f.stack, 'C', { ...base, database: 'c', databaseCluster: cluster, passwordSecret: pw })).problems).toEqual([
+      'databaseCluster: its endpoint address and port are unknown; import it with clusterEndpointAddress and port',
+    ]);
+  });
+
+  test('a runner of an RDS instance adds no unacknowledged finding', () => {
+    const f = fixture();
+    const db = new rds.DatabaseInstance(f.stack, 'Rds', { engine: postgres, vpc: f.vpc });
+    BackupRunner.pgDump(f.stack, 'Dump', { database: 'orders', backupBucket: f.bucket, vpc: f.vpc, databaseInstance: db, image });
+    const findings = nagFindings(f.stack).filter((x) => !/— Db\/(Vpc|Backups|Rds)\//.test(x));
+    expect(findings).toEqual([]);
   });
 });
 
