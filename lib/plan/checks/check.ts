@@ -28,7 +28,8 @@ export interface CheckResult {
   readonly warnings: string[];
 }
 
-export interface PlanCheck {
+/** A feasibility check: judges one normalized database with its schedule and tiers. */
+export interface IPlanCheck {
   /** Stable id, e.g. "rpo-achievable". */
   readonly id: string;
   readonly description: string;

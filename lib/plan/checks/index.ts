@@ -1,6 +1,6 @@
 /** Every feasibility check, in the order their messages are listed. */
 import { backupFrequency } from './backup-frequency';
-import { PlanCheck } from './check';
+import { IPlanCheck } from './check';
 import { continuousBackupSupported } from './continuous-backup';
 import { engineDeployment } from './engine-deployment';
 import { engineTools } from './engine-tools';
@@ -11,7 +11,7 @@ import { tierCount } from './tier-count';
 export * from './check';
 export { recoveryTier } from './rto-achievable';
 
-export const FEASIBILITY_CHECKS: readonly PlanCheck[] = [
+export const FEASIBILITY_CHECKS: IPlanCheck[] = [
   engineDeployment,
   engineTools,
   continuousBackupSupported,
