@@ -39,8 +39,8 @@ function fileCheckProblems(file: PlanFile, plan: BackupPlanConfig, fromYear: num
   const context = planFileContext(file, plan, fromYear);
   const problems = PLAN_FILE_CHECKS.flatMap((check) => check.evaluate(context).problems);
   file.databases.forEach((_, i) => {
-    const db = databaseFileContext(context, i);
-    problems.push(...DATABASE_FILE_CHECKS.flatMap((check) => check.evaluate(db).problems));
+    const database = databaseFileContext(context, i);
+    problems.push(...DATABASE_FILE_CHECKS.flatMap((check) => check.evaluate(database).problems));
   });
   return problems;
 }

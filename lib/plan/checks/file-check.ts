@@ -53,15 +53,15 @@ export function planFileContext(file: PlanFile, plan: BackupPlanConfig, schedule
 }
 
 /** The context of `databases[index]`. */
-export function databaseFileContext(plan: PlanFileContext, index: number): DatabaseFileContext {
-  const db = plan.plan.databases[index];
+export function databaseFileContext(context: PlanFileContext, index: number): DatabaseFileContext {
+  const db = context.plan.databases[index];
   const parsed = parseAwsCron(db.scheduleCron);
   return {
-    ...plan,
-    raw: plan.file.databases[index],
+    ...context,
+    raw: context.file.databases[index],
     db,
     path: databasePath(db),
-    interval: parsed.schedule ? cronIntervals(parsed.schedule, plan.scheduleFromYear) : undefined,
+    interval: parsed.schedule ? cronIntervals(parsed.schedule, context.scheduleFromYear) : undefined,
   };
 }
 
