@@ -4,7 +4,7 @@
  * tier a BackupRunner of that engine (the engine catalog says where it runs), and restore
  * verification records what the shared RestoreVerification and drills need.
  */
-import { Annotations, aws_ec2 as ec2, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { ConfigurationError } from '../errors';
 import { BackupPlanConfig, DatabaseAssessment, DatabaseConfig, DeploymentKind, TierDecision, TierKind, databasePath } from '../plan';
 import { DatabaseProtection, protectedDatabaseFromPlan, protectionOptionsFromPlan } from '../protection';
@@ -25,6 +25,8 @@ export interface AppContext {
   readonly vpc?: ec2.IVpc;
   readonly drVault: IBackupVault;
   readonly crossAccountVault?: IBackupVault;
+  /** The plan's pre-built runner image; undefined: the bundled Dockerfile. */
+  readonly runnerImage?: ecs.ContainerImage;
 }
 
 /** What one database compiled into. */
@@ -109,6 +111,7 @@ function buildRunner(ctx: AppContext, db: DatabaseConfig, engine: EngineRecord):
       user: db.host.user,
       databaseName: db.host.databaseNames[0],
       passwordSecret: importSecret(primary, `${id}-BackupUserSecret`, db.host.secretArn),
+      image: ctx.runnerImage,
       // The plan's cron drives the dump; the engine's other default jobs (expire) stay.
       schedules: [
         { backupType: 'full', schedule: schedulerCron(db.scheduleCron) },
@@ -158,6 +161,7 @@ function pgBackRestRunner(ctx: AppContext, db: DatabaseConfig, tlsSecretArn: str
     databaseHost: { address: db.host!.address, pgPath: db.host!.pgDataPath, pgPort: db.host!.port },
     cipherPassphrase: cipher,
     tlsIdentity: importSecret(primary, `${id}-PgBackRestTls`, tlsSecretArn),
+    image: ctx.runnerImage,
   });
 }
 

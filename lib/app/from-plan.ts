@@ -13,7 +13,7 @@ import { BaselineCapture, RestoreVerification, RunnerDrill } from '../verificati
 import { BackupBucket, BackupVault } from '../storage';
 import { AppContext, CompiledDatabase, compileDatabase } from './compile-database';
 import { DrRegionStack } from './dr-region-stack';
-import { RUNNER_PREFIX, checkExpectation, idOf, importSecret, rdsIdentifier, schedulerCron, vaultLockOf, verifiedEngine } from './plan-values';
+import { RUNNER_PREFIX, checkExpectation, runnerImageOf, idOf, importSecret, rdsIdentifier, schedulerCron, vaultLockOf, verifiedEngine } from './plan-values';
 import { PrimaryRegionStack } from './primary-region-stack';
 
 /** Options of {@link buildDrApp}. */
@@ -67,7 +67,8 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const drVault = BackupVault.fromBackupVaultArn(primary, 'DrVaultRef', dr.vault.backupVaultArn);
   const crossAccountVault = plan.drVaultArn ? BackupVault.fromBackupVaultArn(primary, 'CrossAccountDrVault', plan.drVaultArn) : undefined;
 
-  const ctx: AppContext = { plan, primary, dr, vpc, drVault, crossAccountVault };
+  const runnerImage = plan.runnerImage ? runnerImageOf(primary, plan.runnerImage) : undefined;
+  const ctx: AppContext = { plan, primary, dr, vpc, drVault, crossAccountVault, runnerImage };
   const compiled: CompiledDatabase[] = assessment.databases.map((a) => compileDatabase(ctx, a));
   const protections = compiled.flatMap((c) => (c.protection ? [c.protection] : []));
   const runners = compiled.flatMap((c) => c.runners);
@@ -113,6 +114,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
         schedule: db.verification ? schedulerCron(db.verification.scheduleCron) : undefined,
         maxTimeWithoutSuccess: Duration.days(Math.min(7, db.verification?.maxAgeDays ?? 7)),
         s3Prefix: RUNNER_PREFIX,
+        image: runnerImage,
       }));
     }
   }

@@ -2,7 +2,7 @@
  * Plan values turned into construct inputs: durations, secrets by ARN, identifiers, schedules,
  * check expectations. Small pure helpers of the DR app builder.
  */
-import { Duration, Stack, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Duration, Stack, aws_ecr as ecr, aws_ecs as ecs, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { BackupPlanConfig, CheckExpect, DatabaseConfig, DatabaseEngine, PlanVerificationCheck, VaultLockMode } from '../plan';
 import { VaultLockOptions } from '../storage';
 import { CheckExpectation, VerificationCheck, VerifiedEngine } from '../verification';
@@ -63,4 +63,22 @@ export function verifiedEngine(db: DatabaseConfig): VerifiedEngine | undefined {
 /** A CloudWatch-friendly construct id from a database name. */
 export function idOf(name: string): string {
   return name.replace(/[^A-Za-z0-9]/g, '-');
+}
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>(:<tag>|@<digest>)`. */
+const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([^:@]+)(?::([^@]+)|@(sha256:[a-f0-9]{64}))$/;
+
+/**
+ * The plan's `runner_image`: an ECR image through its repository (so the task execution role is
+ * granted the pull), any other registry's image by URI (public, or reachable without credentials).
+ */
+export function runnerImageOf(stack: Stack, uri: string): ecs.ContainerImage {
+  const m = ECR_IMAGE.exec(uri);
+  if (!m) return ecs.ContainerImage.fromRegistry(uri);
+  const [, account, region, china, repositoryName, tag, digest] = m;
+  const repository = ecr.Repository.fromRepositoryAttributes(stack, 'RunnerImageRepository', {
+    repositoryName,
+    repositoryArn: `arn:${china ? 'aws-cn' : 'aws'}:ecr:${region}:${account}:repository/${repositoryName}`,
+  });
+  return ecs.ContainerImage.fromEcrRepository(repository, tag ?? digest);
 }

@@ -83,6 +83,7 @@ export function normalizePlan(file: PlanFile, sourceName: string): BackupPlanCon
     },
     alarmEmail: file.alarm_email,
     snsTopicArn: file.sns_topic_arn,
+    runnerImage: file.runner_image,
     auditEnabled: file.audit?.enabled ?? PLAN_DEFAULTS.auditEnabled,
     network: file.network && {
       vpcId: file.network.vpc_id,

@@ -16,6 +16,7 @@ export interface PlanFile {
   vault_lock?: VaultLockFile;
   alarm_email?: string;
   sns_topic_arn?: string;
+  runner_image?: string;
   audit?: { enabled?: boolean };
   network?: { vpc_id: string; availability_zones: string[]; private_subnet_ids: string[] };
   databases: DatabaseFile[];

@@ -38,6 +38,23 @@ describe('the DR app compiles the tiers the plan decided', () => {
     expect(built.runners.map((r) => `${r.database}:${r.engine}`)).toEqual(['walg:pg-dump', 'shop:mysqldump']);
   });
 
+  test('runner_image: every runner task and drill runs the named image, pulled from its ECR repository; nothing is built', () => {
+    const uri = '111122223333.dkr.ecr.us-east-1.amazonaws.com/cdk-database-dr-runner:0.1.0';
+    const plan = parsePlan({ ...example, runner_image: uri }, 'test-plan.json');
+    const app = new App();
+    const built = buildDrApp(app, plan);
+    const template = Template.fromStack(built.primary);
+    const images = Object.values(template.findResources('AWS::ECS::TaskDefinition'))
+      .map((r) => JSON.stringify(r.Properties.ContainerDefinitions[0].Image));
+    expect(images.length).toBeGreaterThan(4);
+    for (const image of images) expect(image).toContain('cdk-database-dr-runner:0.1.0');
+    expect(JSON.stringify(template.toJSON())).toContain('arn:aws:ecr:us-east-1:111122223333:repository/cdk-database-dr-runner');
+    const assembly = app.synth();
+    const dockerAssets = assembly.stacks.flatMap((s) => s.assets).filter((a) => a.packaging === 'container-image');
+    expect(dockerAssets).toEqual([]);
+    expect(nagFindings(built.primary)).toEqual([]);
+  });
+
   test('a self-managed database with logical_backup false gets no logical runner', () => {
     const { verification, ...rest } = ledger;
     const built = build([{ ...rest, logical_backup: false }]);

@@ -24,6 +24,7 @@ import { networkSubnetPerZone } from './network-subnet-per-zone';
 import { networkZonesInRegion } from './network-zones-in-region';
 import { pgbackrestTlsSecret } from './pgbackrest-tls-secret';
 import { rdsTlsSecret } from './rds-tls-secret';
+import { runnerImagePinned } from './runner-image-pinned';
 import { retentionDaily } from './retention-daily';
 import { retentionVsLock } from './retention-vs-lock';
 import { rpoAchievable } from './rpo-achievable';
@@ -48,6 +49,7 @@ export const PLAN_FILE_CHECKS: IPlanFileCheck[] = [
   networkZonesInRegion,
   vaultLockRange,
   vaultLockCoolingOff,
+  runnerImagePinned,
 ];
 
 export const DATABASE_FILE_CHECKS: IDatabaseFileCheck[] = [

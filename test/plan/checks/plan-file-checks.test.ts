@@ -11,6 +11,7 @@ import { networkSubnetPerZone } from '../../../lib/plan/checks/network-subnet-pe
 import { networkZonesInRegion } from '../../../lib/plan/checks/network-zones-in-region';
 import { vaultLockCoolingOff } from '../../../lib/plan/checks/vault-lock-cooling-off';
 import { vaultLockRange } from '../../../lib/plan/checks/vault-lock-range';
+import { runnerImagePinned } from '../../../lib/plan/checks/runner-image-pinned';
 import { NETWORK, REGISTERED, basePlan, planContext } from './support';
 
 interface Case {
@@ -85,6 +86,15 @@ const CASES: Array<[IPlanFileCheck, Case[]]> = [
       name: 'compliance without one',
       plan: { vault_lock: { mode: 'compliance', min_retention_days: 7 } },
       problems: ['vault_lock.changeable_for_hours: required for mode "compliance" (at least 72: the cooling-off period before the lock becomes immutable), got nothing'],
+    },
+  ]],
+  [runnerImagePinned, [
+    { name: 'a digest', plan: { runner_image: `public.ecr.aws/example/runner@sha256:${'a'.repeat(64)}` }, problems: [] },
+    { name: 'a version tag', plan: { runner_image: '111122223333.dkr.ecr.us-east-1.amazonaws.com/cdk-database-dr-runner:0.1.0' }, problems: [] },
+    {
+      name: 'latest',
+      plan: { runner_image: 'registry.example.com/dr/runner:latest' },
+      problems: ['runner_image: "registry.example.com/dr/runner:latest" is not pinned — "latest" changes under running schedules; give the version tag you tested or a sha256 digest'],
     },
   ]],
 ];
