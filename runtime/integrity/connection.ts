@@ -4,7 +4,7 @@
  * (unreachable, authentication, other) because the validator's verdict must say which.
  */
 import { Client as PgClient, QueryArrayConfig } from 'pg';
-import { createConnection, Connection as MyConnection } from 'mysql2/promise';
+import type { Connection as MyConnection } from 'mysql2/promise';
 import { Engine } from './types';
 
 export interface ConnectionOptions {
@@ -103,6 +103,9 @@ export async function connect(opts: ConnectionOptions): Promise<DatabaseClient> 
       },
     };
   }
+  // Loaded on first use: a PostgreSQL check never pays for the MySQL driver (the Lambda bundles
+  // keep it in a file of its own, see scripts/bundle.mjs).
+  const { createConnection } = require('mysql2/promise') as typeof import('mysql2/promise');
   let conn: MyConnection;
   try {
     conn = await createConnection({

@@ -1,45 +1,58 @@
 /**
- * The handlers as Lambda runs them: bundled by esbuild with scripts/bundle.mjs's settings (into a
- * private folder: concurrent test runs rebuild assets/), loadable without the repository's
+ * The handlers as Lambda runs them: the shipped bundles of assets/lambda/<name> (built by
+ * scripts/bundle.mjs, which `npm test` runs first), copied out of the repository, load without its
  * node_modules, with their own AWS SDK clients inside (the runtime's SDK may lack
- * PutRestoreValidationResult), and without CDK.
+ * PutRestoreValidationResult), without CDK, and with the MySQL driver in a file of its own that
+ * only a MySQL check loads.
  */
-import { buildSync } from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const ROOT = join(__dirname, '..', '..');
 
-describe.each(['restore-validator', 'baseline-capture'])('bundle of %s', (name) => {
+function load(dir: string, code: string) {
+  // Run from the bundle's folder with no NODE_PATH: every dependency must be inside the folder.
+  const r = spawnSync(process.execPath, ['-e', code], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } });
+  // Node 20 here: the SDK warns about its own future Node support on stderr; nothing else may appear.
+  return { stdout: r.stdout, stderr: r.stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?to show where the warning was created\)\n/, '') };
+}
+
+describe.each(['restore-validator', 'baseline-capture', 'measured-rpo'])('shipped bundle of %s', (name) => {
   let dir: string;
-  let out: string;
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), `bundle-${name}-`));
-    out = join(dir, 'index.js');
-    buildSync({ entryPoints: [join(ROOT, 'lambda', name, 'index.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs',
-      target: 'node22', external: ['pg-native'], logLevel: 'error', legalComments: 'none' });
+    cpSync(join(ROOT, 'assets', 'lambda', name), dir, { recursive: true });
   });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('loads outside the repository and exports handler', () => {
-    // Run from the bundle's folder with no NODE_PATH: every dependency must be inside the file.
-    const r = spawnSync(process.execPath, ['-e', "const m = require('./index.js'); process.stdout.write(typeof m.handler)"], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } });
-    // Node 20 here: the SDK warns about its own future Node support on stderr; nothing else may appear.
-    expect(r.stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?to show where the warning was created\)\n/, '')).toBe('');
-    expect(r.stdout).toBe('function');
+  it('loads outside the repository and exports handler; loading it does not load the MySQL driver', () => {
+    const r = load(dir, "const m = require('./index.js'); const driver = Object.keys(require.cache).some((k) => k.endsWith('mysql2-driver.js')); process.stdout.write(typeof m.handler + ',' + driver)");
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('function,false');
   });
 
-  it('carries its own AWS SDK clients and no CDK', () => {
-    const code = readFileSync(out, 'utf8');
+  it('is minified and carries its own AWS SDK clients and no CDK', () => {
+    const code = readFileSync(join(dir, 'index.js'), 'utf8');
     if (name === 'restore-validator') {
       expect(code).toContain('PutRestoreValidationResultCommand');
       expect(code).toContain('DescribeRestoreJobCommand');
     }
-    expect(code).toContain('GetSecretValueCommand');
+    if (name !== 'measured-rpo') expect(code).toContain('GetSecretValueCommand');
     expect(code).not.toMatch(/aws-cdk-lib/);
+    // Minified: far fewer lines than bytes / 200.
+    expect(code.split('\n').length).toBeLessThan(statSync(join(dir, 'index.js')).size / 2000);
   });
+
+  if (name !== 'measured-rpo') {
+    it('ships the MySQL driver beside it, loadable on demand', () => {
+      const r = load(dir, "const d = require('./mysql2-driver.js'); process.stdout.write(typeof d.createConnection)");
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('function');
+      expect(readFileSync(join(dir, 'index.js'), 'utf8')).toContain('./mysql2-driver.js');
+    });
+  }
 });
