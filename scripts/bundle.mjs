@@ -62,7 +62,8 @@ for (const name of existsSync(lambdaDir) ? readdirSync(lambdaDir).sort() : []) {
 const runnerEntry = join(root, 'runner', 'src', 'main.ts');
 if (existsSync(runnerEntry)) {
   const dest = stage(join(out, 'runner'));
-  jobs.push(build({ ...common, target: 'node20', entryPoints: [runnerEntry], outfile: join(dest, 'runner.js') }));
+  // Not minified: the runner logs stack traces of internal errors, which operators read.
+  jobs.push(build({ ...common, minify: false, target: 'node20', entryPoints: [runnerEntry], outfile: join(dest, 'runner.js') }));
   // The image's build context: Dockerfile and its package list travel with the bundle.
   for (const f of readdirSync(join(root, 'runner'))) {
     const p = join(root, 'runner', f);
