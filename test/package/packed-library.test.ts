@@ -107,6 +107,29 @@ describe('the packed library, installed into a user\'s app', () => {
     expect(existsSync(join(out, 'validation-report.json')) ? JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8')) : {}).not.toMatchObject({ pluginReports: [{ conclusion: 'failure' }] });
   });
 
+  it('works at the oldest aws-cdk-lib of its peer range: the composed app and the DR app synthesize, no finding', () => {
+    // 2.268 and older refuse the `::` inside cdk-nag 3's per-finding acknowledgement ids.
+    const oldest = String(rootPackage.peerDependencies['aws-cdk-lib']).replace(/^\^/, '');
+    expect(oldest).toBe('2.269.0');
+    const old = join(work, 'oldest');
+    cpSync(join(__dirname, 'user-app'), old, { recursive: true });
+    writeFileSync(join(old, 'package.json'), JSON.stringify({
+      name: 'orders-app-oldest', private: true, version: '1.0.0',
+      dependencies: { 'cdk-database-dr': `file:${tarball}`, 'aws-cdk-lib': oldest, 'constructs': dev.constructs, 'cdk-nag': dev['cdk-nag'] },
+      devDependencies: { 'typescript': dev.typescript, '@types/node': dev['@types/node'], '@types/jest': dev['@types/jest'] },
+    }, null, 2));
+    const install = run(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], old);
+    expect(install.status === 0 ? '' : install.all).toBe('');
+    expect(JSON.parse(readFileSync(join(old, 'node_modules', 'aws-cdk-lib', 'package.json'), 'utf8')).version).toBe(oldest);
+    const tsc = run(join(old, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], old);
+    expect(tsc.all.trim()).toBe('');
+    const synth = run(process.execPath, ['out/app.js'], old, { CDK_OUTDIR: join(old, 'cdk.out') });
+    expect(synth.status === 0 ? '' : synth.all).toBe('');
+    expect(JSON.parse(synth.stdout.trim().split('\n').pop()!).findings).toEqual([]);
+    const dr = run(join(old, 'node_modules', '.bin', 'cdk-database-dr'), [], old, { CDK_CONTEXT_JSON: JSON.stringify({ plan: 'plan.json' }), CDK_OUTDIR: join(old, 'dr.out') });
+    expect(dr.status === 0 ? '' : dr.all).toBe('');
+  });
+
   it('refuses a bad plan by path and value, without a stack trace', () => {
     writeFileSync(join(app, 'bad.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(app, 'plan.json'), 'utf8')), dr_region: 'eu-west-1' }));
     const r = run(join(app, 'node_modules', '.bin', 'cdk-database-dr'), [], app, { CDK_CONTEXT_JSON: JSON.stringify({ plan: 'bad.json' }), CDK_OUTDIR: join(app, 'bad.out') });
