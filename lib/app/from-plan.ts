@@ -4,18 +4,18 @@
  * the self-managed databases and of logical dumps, restore verification, audit framework,
  * monitoring). `bin/app.ts` is a thin CLI around this; tests and users' apps call it directly.
  */
-import { Annotations, App, Duration, Stack, aws_ec2 as ec2, aws_events as events, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
+import { Annotations, App, Duration, Stack, aws_ec2 as ec2, aws_events as events, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { ConfigurationError } from '../errors';
 import { VaultLockOptions } from '../storage';
 import {
-  ArchiveTool, BackupPlanConfig, CheckExpect, DatabaseAssessment, DatabaseConfig, DatabaseEngine, DeploymentKind,
+  ArchiveTool, BackupPlanConfig, CheckExpect, DatabaseConfig, DatabaseEngine, DeploymentKind,
   FeasibilityResult, PlanVerificationCheck, TierKind, VaultLockMode, assessPlan, databasePath,
 } from '../plan';
-import { BackupMonitoring, BackupResourceType, MonitoredDatabase } from '../monitoring';
+import { BackupMonitoring } from '../monitoring';
 import { BackupAuditFramework, DatabaseProtection, protectedDatabaseFromPlan, protectionOptionsFromPlan } from '../protection';
 import { BackupRunner, RunnerEngine } from '../runner';
 import { BaselineCapture, CheckExpectation, RestoreVerification, RunnerDrill, VerificationCheck, VerifiedDatabase, VerifiedEngine } from '../verification';
-import { BackupBucket, BackupVault } from '../storage';
+import { BackupVault } from '../storage';
 import { acknowledge } from '../storage/acknowledgements';
 import { DrRegionStack } from './dr-region-stack';
 import { PrimaryRegionStack } from './primary-region-stack';
@@ -45,8 +45,6 @@ export interface DrApp {
 
 /** Where the runner keeps its backups: `<prefix>/<database>/<engine>/<backup id>/`. */
 const RUNNER_PREFIX = 'runner';
-/** pgBackRest's repository path inside the bucket (BackupRunner's default). */
-const PGBACKREST_REPO = 'pgbackrest';
 
 function vaultLockOf(plan: BackupPlanConfig): VaultLockOptions | undefined {
   const lock = plan.vaultLock;
@@ -64,11 +62,6 @@ function importSecret(stack: Stack, id: string, arn: string): secretsmanager.ISe
   return /-[A-Za-z0-9]{6}$/.test(arn)
     ? secretsmanager.Secret.fromSecretCompleteArn(stack, id, arn)
     : secretsmanager.Secret.fromSecretPartialArn(stack, id, arn);
-}
-
-/** The last part of an RDS ARN: the instance or cluster identifier. */
-function rdsIdentifier(arn: string): string {
-  return arn.split(':').pop() ?? arn;
 }
 
 /** An EventBridge Scheduler cron from an AWS cron(...) expression of the plan (UTC). */
@@ -119,8 +112,11 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const prefix = options.stackIdPrefix ?? 'CdkDatabaseDr';
   const assessment = assessPlan(plan);
   const lock = vaultLockOf(plan);
-  const dr = new DrRegionStack(app, `${prefix}-Dr`, { account: plan.account, region: plan.drRegion, vaultLock: lock });
-  const primary = new PrimaryRegionStack(app, `${prefix}-Primary`, { account: plan.account, region: plan.primaryRegion, dr, vaultLock: lock });
+  // Each stack has one alarm topic with the plan's subscriber (a topic of the plan's is in the primary Region).
+  const dr = new DrRegionStack(app, `${prefix}-Dr`, { account: plan.account, region: plan.drRegion, vaultLock: lock, alarmEmail: plan.alarmEmail });
+  const primary = new PrimaryRegionStack(app, `${prefix}-Primary`, {
+    account: plan.account, region: plan.primaryRegion, dr, vaultLock: lock, alarmEmail: plan.alarmEmail, alarmTopicArn: plan.snsTopicArn,
+  });
   for (const [key, value] of Object.entries(plan.tags)) {
     for (const stack of [primary, dr]) {
       stack.tags.setTag(key, value);
@@ -144,7 +140,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const runners: BackupRunner[] = [];
   const drills: RunnerDrill[] = [];
   const verified: VerifiedDatabase[] = [];
-  const monitored: MonitoredDatabase[] = [];
+  const protectionsOf: Array<{ database: string; protection: DatabaseProtection }> = [];
   const drillsToBuild: { db: DatabaseConfig; runner: BackupRunner }[] = [];
 
   for (const a of assessment.databases) {
@@ -161,14 +157,16 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
           `${databasePath(db)}.existing_resource_arn: required by the DR app for "${db.name}" (${db.deployment}): it protects existing databases by ARN, got nothing`,
         ]);
       }
-      protections.push(new DatabaseProtection(primary, `Protect-${id}`, {
+      const protection = new DatabaseProtection(primary, `Protect-${id}`, {
         ...protectionOptionsFromPlan(db),
         database,
         vault: primary.vault,
         drVault,
         crossAccountVault,
         backupRole: primary.roles.backupRole,
-      }));
+      });
+      protections.push(protection);
+      protectionsOf.push({ database: db.name, protection });
     }
 
     if (vpc && db.host) {
@@ -247,13 +245,10 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
         drillsToBuild.push({ db, runner: drillable });
       }
     }
-
-    // The backup bucket's replication is one series: alarm on it once, with the first database that uses the bucket.
-    const replicated = dbRunners.length > 0 && !monitored.some((m) => m.s3Replication !== undefined);
-    monitored.push(monitoredDatabase(a, primary, dr, dbRunners, replicated));
   }
 
   let verification: RestoreVerification | undefined;
+  let selfManagedBaselines: BaselineCapture | undefined;
   if (vpc && verified.length > 0) {
     const first = plan.databases.find((d) => d.verification && d.deployment !== DeploymentKind.SELF_MANAGED);
     verification = new RestoreVerification(primary, 'RestoreVerification', {
@@ -265,7 +260,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
     });
   }
   if (vpc && drillsToBuild.length > 0) {
-    const baselines = new BaselineCapture(primary, 'SelfManagedBaselines', {
+    const baselines = selfManagedBaselines = new BaselineCapture(primary, 'SelfManagedBaselines', {
       vpc,
       databases: drillsToBuild.map(({ db }) => ({
         name: db.name,
@@ -305,53 +300,19 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
     });
   }
 
-  const topic = plan.snsTopicArn ? sns.Topic.fromTopicArn(primary, 'AlarmTopic', plan.snsTopicArn) : undefined;
-  const monitoring = new BackupMonitoring(primary, 'Monitoring', { planName: plan.name, databases: monitored, topic });
-  if (plan.alarmEmail && !topic) {
-    monitoring.topic.addSubscription(new subscriptions.EmailSubscription(plan.alarmEmail));
-  }
+  // Monitoring derives what it watches from the constructs; the objectives are the plan's, given once.
+  const monitoring = new BackupMonitoring(primary, 'Monitoring', {
+    planName: plan.name,
+    alarmTopic: primary.alarmTopic,
+    databases: plan.databases.map((d) => ({ name: d.name, rpo: Duration.minutes(d.rpoMinutes), rto: Duration.minutes(d.rtoMinutes) })),
+    protections: protectionsOf.map(({ database, protection }) => ({ database, protection })),
+    runners: runners.map((runner) => ({ runner })),
+    replications: runners.length > 0 ? [primary.bucket] : [],
+  });
+  const maxAge = (name: string) => Duration.days(plan.databases.find((d) => d.name === name)?.verification?.maxAgeDays ?? 7);
+  if (verification) monitoring.addVerification(verification, { maxAge: maxAge(verification.databaseNames[0]) });
+  for (const drill of drills) monitoring.addDrill(drill, { maxAge: maxAge(drill.database) });
+  if (selfManagedBaselines) monitoring.addBaselineCapture(selfManagedBaselines);
 
   return { plan, assessment, primary, dr, protections, runners, verification, drills, audit, monitoring };
-}
-
-/** What the monitoring watches for one database. */
-function monitoredDatabase(a: DatabaseAssessment, primary: PrimaryRegionStack, dr: DrRegionStack, runners: BackupRunner[], replication: boolean): MonitoredDatabase {
-  const db = a.database;
-  const managed = db.deployment !== DeploymentKind.SELF_MANAGED;
-  // A scheduled job is late after its longest gap plus an hour for its start and completion windows.
-  const scheduleSlack = (a.schedule?.maxGapMinutes ?? db.rpoMinutes) + 60;
-  const runner = runners[0];
-  const pgbackrest = runners.find((r) => r.engine === RunnerEngine.PGBACKREST);
-  return {
-    name: db.name,
-    rpo: Duration.minutes(db.rpoMinutes),
-    rto: Duration.minutes(db.rtoMinutes),
-    ...(managed ? {
-      backupVaultNames: [primary.vault.backupVaultName],
-      backupResourceType: db.deployment === DeploymentKind.AURORA ? BackupResourceType.AURORA : BackupResourceType.RDS,
-      backupInterval: Duration.minutes(scheduleSlack),
-      copyVaults: [{ vaultName: dr.vault.backupVaultName, region: dr.region }],
-      ...(db.existingResourceArn && db.deployment === DeploymentKind.RDS ? { rdsInstanceIdentifier: rdsIdentifier(db.existingResourceArn) } : {}),
-      ...(db.existingResourceArn && db.deployment === DeploymentKind.AURORA ? { auroraClusterIdentifier: rdsIdentifier(db.existingResourceArn) } : {}),
-    } : {}),
-    ...(runner ? {
-      runner: { engine: runner.engine, interval: Duration.minutes(scheduleSlack) },
-      ...(runners.length > 1 ? { additionalRunners: runners.slice(1).map((r) => ({ engine: r.engine, interval: Duration.minutes(scheduleSlack) })) } : {}),
-      runnerBackups: { bucket: primary.bucket.bucket, prefix: `${RUNNER_PREFIX}/${db.name}/${runner.engine}` },
-    } : {}),
-    ...(replication ? {
-      s3Replication: {
-        sourceBucketName: primary.bucket.bucket.bucketName,
-        destinationBucketName: dr.replicaBucket.bucket.bucketName,
-        ruleId: BackupBucket.REPLICATION_RULE_ID,
-      },
-    } : {}),
-    ...(pgbackrest ? { walArchive: { bucket: primary.bucket.bucket, prefix: `${PGBACKREST_REPO}/archive/${db.name}` } } : {}),
-    ...(db.verification ? {
-      verification: {
-        maxAge: Duration.days(db.verification.maxAgeDays),
-        awsBackupRestoreTesting: managed,
-      },
-    } : {}),
-  };
 }

@@ -5,7 +5,7 @@ export * from './runner-metrics';
 export * from './verification-metrics';
 export * from './recovery-metrics';
 export * from './measured-rpo';
-// The catalog's AlarmSeverity replaces backup-monitoring's when BackupMonitoring moves onto the catalog.
-export { ALARM_TABLE_BEGIN, ALARM_TABLE_END, AlarmCatalog } from './alarms';
-export type { AlarmKind } from './alarms';
+export * from './alarms';
+export * from './alarm-factory';
+export * from './alarm-topic';
 export * from './backup-monitoring';
