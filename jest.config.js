@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // A user's app that test/package/packed-library.test.ts installs and tests outside the repository.
+  testPathIgnorePatterns: ['/node_modules/', '/test/package/user-app/'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],

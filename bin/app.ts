@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The DR app: loads a plan file, prints its feasibility table (objective vs achieved per
  * database), and synthesizes the primary-region and DR-region stacks, checked by four compliance

@@ -1,4 +1,6 @@
-export * from './errors';
+// Configuration problems are thrown as ConfigurationError (lib/errors.ts; name 'ConfigurationError',
+// `problems` lists each one). It extends Error, which jsii cannot export to other languages, so it
+// is not part of this entry point: catch it by name.
 export * from './storage';
 export * from './iam';
 export * from './plan';

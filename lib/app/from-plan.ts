@@ -4,20 +4,16 @@
  * the self-managed databases and of logical dumps, restore verification, audit framework,
  * monitoring). `bin/app.ts` is a thin CLI around this; tests and users' apps call it directly.
  */
-import { Annotations, App, Duration, Stack, aws_ec2 as ec2, aws_events as events, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
-import { ConfigurationError } from '../errors';
-import { VaultLockOptions } from '../storage';
-import {
-  ArchiveTool, BackupPlanConfig, CheckExpect, DatabaseConfig, DatabaseEngine, DeploymentKind,
-  FeasibilityResult, PlanVerificationCheck, TierKind, VaultLockMode, assessPlan, databasePath,
-} from '../plan';
+import { Annotations, App, Duration, aws_ec2 as ec2, aws_events as events } from 'aws-cdk-lib';
+import { BackupPlanConfig, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
 import { BackupMonitoring } from '../monitoring';
-import { BackupAuditFramework, DatabaseProtection, protectedDatabaseFromPlan, protectionOptionsFromPlan } from '../protection';
-import { BackupRunner, RunnerEngine } from '../runner';
-import { BaselineCapture, CheckExpectation, RestoreVerification, RunnerDrill, VerificationCheck, VerifiedDatabase, VerifiedEngine } from '../verification';
+import { BackupAuditFramework, DatabaseProtection } from '../protection';
+import { BackupRunner } from '../runner';
+import { BaselineCapture, RestoreVerification, RunnerDrill } from '../verification';
 import { BackupVault } from '../storage';
-import { acknowledge } from '../storage/acknowledgements';
+import { AppContext, CompiledDatabase, compileDatabase } from './compile-database';
 import { DrRegionStack } from './dr-region-stack';
+import { RUNNER_PREFIX, checkExpectation, runnerImageOf, idOf, importSecret, schedulerCron, vaultLockOf, verifiedEngine } from './plan-values';
 import { PrimaryRegionStack } from './primary-region-stack';
 
 /** Options of {@link buildDrApp}. */
@@ -41,68 +37,6 @@ export interface DrApp {
   readonly drills: RunnerDrill[];
   readonly audit?: BackupAuditFramework;
   readonly monitoring: BackupMonitoring;
-}
-
-/** Where the runner keeps its backups: `<prefix>/<database>/<engine>/<backup id>/`. */
-const RUNNER_PREFIX = 'runner';
-
-function vaultLockOf(plan: BackupPlanConfig): VaultLockOptions | undefined {
-  const lock = plan.vaultLock;
-  if (!lock) return undefined;
-  return {
-    minRetention: Duration.days(lock.minRetentionDays),
-    maxRetention: lock.maxRetentionDays !== undefined ? Duration.days(lock.maxRetentionDays) : undefined,
-    changeableFor: lock.mode === VaultLockMode.COMPLIANCE && lock.changeableForHours !== undefined
-      ? Duration.hours(lock.changeableForHours) : undefined,
-  };
-}
-
-/** A secret given by ARN: complete ARNs end with AWS's six-character suffix. */
-function importSecret(stack: Stack, id: string, arn: string): secretsmanager.ISecret {
-  return /-[A-Za-z0-9]{6}$/.test(arn)
-    ? secretsmanager.Secret.fromSecretCompleteArn(stack, id, arn)
-    : secretsmanager.Secret.fromSecretPartialArn(stack, id, arn);
-}
-
-/** An EventBridge Scheduler cron from an AWS cron(...) expression of the plan (UTC). */
-function schedulerCron(expression: string): scheduler.ScheduleExpression {
-  return scheduler.ScheduleExpression.expression(expression);
-}
-
-function checkExpectation(c: PlanVerificationCheck): VerificationCheck {
-  const expect: Record<CheckExpect, CheckExpectation> = {
-    [CheckExpect.EQUALS]: CheckExpectation.EQUALS,
-    [CheckExpect.AT_LEAST]: CheckExpectation.AT_LEAST,
-    [CheckExpect.NOT_EMPTY]: CheckExpectation.NOT_EMPTY,
-    [CheckExpect.NEWER_THAN]: CheckExpectation.NEWER_THAN,
-  };
-  return {
-    name: c.name,
-    sql: c.sql,
-    expect: expect[c.expect],
-    value: c.expected,
-    maxAge: c.maxAgeMinutes !== undefined ? Duration.minutes(c.maxAgeMinutes) : undefined,
-  };
-}
-
-function verifiedEngine(db: DatabaseConfig): VerifiedEngine | undefined {
-  if (db.engine === DatabaseEngine.POSTGRES) return VerifiedEngine.POSTGRESQL;
-  if (db.engine === DatabaseEngine.MYSQL || db.engine === DatabaseEngine.MARIADB) return VerifiedEngine.MYSQL;
-  return undefined;
-}
-
-/** The runner engine of a database's logical tier. */
-function logicalEngine(db: DatabaseConfig): RunnerEngine {
-  switch (db.engine) {
-    case DatabaseEngine.POSTGRES: return RunnerEngine.PG_DUMP;
-    case DatabaseEngine.MONGODB: return RunnerEngine.MONGODUMP;
-    default: return RunnerEngine.MYSQLDUMP;
-  }
-}
-
-/** A CloudWatch-friendly construct id from a database name. */
-function idOf(name: string): string {
-  return name.replace(/[^A-Za-z0-9]/g, '-');
 }
 
 /**
@@ -136,116 +70,14 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const drVault = BackupVault.fromBackupVaultArn(primary, 'DrVaultRef', dr.vault.backupVaultArn);
   const crossAccountVault = plan.drVaultArn ? BackupVault.fromBackupVaultArn(primary, 'CrossAccountDrVault', plan.drVaultArn) : undefined;
 
-  const protections: DatabaseProtection[] = [];
-  const runners: BackupRunner[] = [];
+  const runnerImage = plan.runnerImage ? runnerImageOf(primary, plan.runnerImage) : undefined;
+  const ctx: AppContext = { plan, primary, dr, vpc, drVault, crossAccountVault, runnerImage };
+  const compiled: CompiledDatabase[] = assessment.databases.map((a) => compileDatabase(ctx, a));
+  const protections = compiled.flatMap((c) => (c.protection ? [c.protection] : []));
+  const runners = compiled.flatMap((c) => c.runners);
+  const verified = compiled.flatMap((c) => (c.verified ? [c.verified] : []));
+  const drillsToBuild = compiled.flatMap((c) => (c.drillRunner ? [{ db: c.assessment.database, runner: c.drillRunner }] : []));
   const drills: RunnerDrill[] = [];
-  const verified: VerifiedDatabase[] = [];
-  const protectionsOf: Array<{ database: string; protection: DatabaseProtection }> = [];
-  const drillsToBuild: { db: DatabaseConfig; runner: BackupRunner }[] = [];
-
-  for (const a of assessment.databases) {
-    const db = a.database;
-    const id = idOf(db.name);
-    const managed = db.deployment !== DeploymentKind.SELF_MANAGED;
-    const dbRunners: BackupRunner[] = [];
-
-    if (managed) {
-      const database = protectedDatabaseFromPlan(db);
-      if (!database) {
-        // The schema lets a plan omit the ARN when the app defines the database; this app does not.
-        throw new ConfigurationError(`${plan.sourceName}: invalid for the DR app`, [
-          `${databasePath(db)}.existing_resource_arn: required by the DR app for "${db.name}" (${db.deployment}): it protects existing databases by ARN, got nothing`,
-        ]);
-      }
-      const protection = new DatabaseProtection(primary, `Protect-${id}`, {
-        ...protectionOptionsFromPlan(db),
-        database,
-        vault: primary.vault,
-        drVault,
-        crossAccountVault,
-        backupRole: primary.roles.backupRole,
-      });
-      protections.push(protection);
-      protectionsOf.push({ database: db.name, protection });
-    }
-
-    if (vpc && db.host) {
-      const password = importSecret(primary, `${id}-BackupUserSecret`, db.host.secretArn);
-      const connection = {
-        database: db.name,
-        backupBucket: primary.bucket,
-        vpc,
-        s3Prefix: RUNNER_PREFIX,
-        host: db.host.address,
-        port: db.host.port,
-        user: db.host.user,
-        databaseName: db.host.databaseNames[0],
-        passwordSecret: password,
-      };
-      if (a.logicalBackup || !managed) {
-        const engine = logicalEngine(db);
-        // The plan's cron drives the dump; the engine's other default jobs (expire) stay.
-        const schedules = [
-          { backupType: 'full', schedule: schedulerCron(db.scheduleCron) },
-          ...BackupRunner.defaultSchedules(engine).filter((s) => s.command !== undefined),
-        ];
-        const factory = engine === RunnerEngine.PG_DUMP ? BackupRunner.pgDump
-          : engine === RunnerEngine.MONGODUMP ? BackupRunner.mongoDump : BackupRunner.mysqlDump;
-        const logical = factory(primary, `${id}-Dump`, { ...connection, schedules });
-        dbRunners.push(logical);
-      }
-      if (!managed && db.engine === DatabaseEngine.POSTGRES && db.archive === ArchiveTool.PGBACKREST && db.host.tlsSecretArn) {
-        // The repository cipher passphrase is generated in Secrets Manager: it never appears in the
-        // template, the task definition or a log.
-        const cipher = new secretsmanager.Secret(primary, `${id}-PgBackRestCipher`, {
-          description: `pgBackRest repository cipher passphrase of ${db.name} (rotating it makes older backups unreadable)`,
-          encryptionKey: primary.bucket.encryptionKey,
-          generateSecretString: { passwordLength: 64, excludePunctuation: true },
-        });
-        const noRotation = 'The pgBackRest repository cipher passphrase encrypts every backup already in the repository; '
-          + 'rotating it would make those backups unreadable (pgBackRest cannot re-key a repository), so it is generated once and never rotated';
-        acknowledge(cipher, [
-          ['AwsSolutions-SMG4', noRotation],
-          ['HIPAA.Security-SecretsManagerRotationEnabled', noRotation],
-          ['NIST.800.53.R5-SecretsManagerRotationEnabled', noRotation],
-          ['PCI.DSS.321-SecretsManagerRotationEnabled', noRotation],
-        ]);
-        dbRunners.push(BackupRunner.pgBackRest(primary, `${id}-PgBackRest`, {
-          database: db.name,
-          backupBucket: primary.bucket,
-          vpc,
-          stanza: db.name,
-          databaseHost: { address: db.host.address, pgPath: db.host.pgDataPath, pgPort: db.host.port },
-          cipherPassphrase: cipher,
-          tlsIdentity: importSecret(primary, `${id}-PgBackRestTls`, db.host.tlsSecretArn),
-        }));
-      }
-      if (!managed && a.tiers.some((t) => t.kind === TierKind.PHYSICAL && (t.tool === 'mariabackup' || t.tool === 'xtrabackup'))) {
-        Annotations.of(primary).addWarningV2(`cdk-database-dr:host-side-physical-${db.name}`,
-          `${db.name}: the physical tier (${db.engine === DatabaseEngine.MARIADB ? 'mariabackup' : 'xtrabackup'}) reads InnoDB files and runs on the database host with the runner CLI (runner/src/engines/mariabackup/README.md); this app deploys its logical tier only`);
-      }
-      runners.push(...dbRunners);
-    }
-
-    if (db.verification && vpc) {
-      const engine = verifiedEngine(db);
-      if (managed && engine && db.existingResourceArn && db.verification.masterSecretArn && db.verification.readOnlySecretArn) {
-        verified.push({
-          name: db.name,
-          database: protectedDatabaseFromPlan(db)!,
-          engine,
-          databaseName: db.verification.databaseName ?? db.name,
-          masterSecret: importSecret(primary, `${id}-MasterSecret`, db.verification.masterSecretArn),
-          readOnlySecret: importSecret(primary, `${id}-ReadOnlySecret`, db.verification.readOnlySecretArn),
-          checks: db.verification.checks.map(checkExpectation),
-        });
-      }
-      const drillable = dbRunners.find((r) => r.engine === RunnerEngine.PG_DUMP || r.engine === RunnerEngine.MYSQLDUMP);
-      if (!managed && drillable) {
-        drillsToBuild.push({ db, runner: drillable });
-      }
-    }
-  }
 
   let verification: RestoreVerification | undefined;
   let selfManagedBaselines: BaselineCapture | undefined;
@@ -283,6 +115,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
         schedule: db.verification ? schedulerCron(db.verification.scheduleCron) : undefined,
         maxTimeWithoutSuccess: Duration.days(Math.min(7, db.verification?.maxAgeDays ?? 7)),
         s3Prefix: RUNNER_PREFIX,
+        image: runnerImage,
       }));
     }
   }
@@ -300,19 +133,21 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
     });
   }
 
-  // Monitoring derives what it watches from the constructs; the objectives are the plan's, given once.
+  // Monitoring derives what it watches from the constructs; each database's objectives are the plan's, given once.
   const monitoring = new BackupMonitoring(primary, 'Monitoring', {
     planName: plan.name,
     alarmTopic: primary.alarmTopic,
     databases: plan.databases.map((d) => ({ name: d.name, rpo: Duration.minutes(d.rpoMinutes), rto: Duration.minutes(d.rtoMinutes) })),
-    protections: protectionsOf.map(({ database, protection }) => ({ database, protection })),
+    protections: compiled.flatMap((c) => (c.protection ? [{ protection: c.protection, database: c.assessment.database.name }] : [])),
     runners: runners.map((runner) => ({ runner })),
+    // The backup bucket's replication is one series, alarmed once.
     replications: runners.length > 0 ? [primary.bucket] : [],
+    baselineCaptures: selfManagedBaselines ? [selfManagedBaselines] : [],
   });
+  // The plan's max_age_days is the verification window (RestoreVerification and RunnerDrill cap theirs at 7 days).
   const maxAge = (name: string) => Duration.days(plan.databases.find((d) => d.name === name)?.verification?.maxAgeDays ?? 7);
   if (verification) monitoring.addVerification(verification, { maxAge: maxAge(verification.databaseNames[0]) });
   for (const drill of drills) monitoring.addDrill(drill, { maxAge: maxAge(drill.database) });
-  if (selfManagedBaselines) monitoring.addBaselineCapture(selfManagedBaselines);
 
   return { plan, assessment, primary, dr, protections, runners, verification, drills, audit, monitoring };
 }

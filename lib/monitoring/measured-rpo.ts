@@ -22,8 +22,9 @@ import { RecoveryMetrics } from './recovery-metrics';
 import {
   MEASURED_RPO_ENV, MEASURED_RPO_INLINE_CONFIG_MAX_CHARS, MeasuredRpoConfig, MeasuredRpoDatabaseConfig, RUNNER_MANIFEST_NAME, SilenceCheckConfig,
 } from '../../runtime/contracts/measured-rpo';
+import { bundlePath } from '../bundles';
 
-const BUNDLE = path.join(__dirname, '../../assets/lambda/measured-rpo');
+const BUNDLE = bundlePath('lambda', 'measured-rpo');
 
 /** An AWS Backup vault holding recovery points of a database, possibly in another Region. */
 export interface MeasuredRpoVault {

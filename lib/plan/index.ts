@@ -7,5 +7,5 @@ export * from './table';
 export * from './load-plan';
 export * from './objectives';
 export { FEASIBILITY_CHECKS, CheckOutcome } from './checks';
-export type { CheckContext, CheckResult, PlanCheck } from './checks';
+export type { CheckContext, CheckResult, IPlanCheck } from './checks';
 export * from './backup-plan-file';

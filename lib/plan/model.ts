@@ -20,7 +20,7 @@
  * - RDS/Aurora point-in-time restore: the snapshot restore plus replay of the logs since that
  *   snapshot: 30 min plus 1 min per 50 GB.
  * - pgBackRest / wal-g restore: measured here 1.7 GB in 6–9 s (≈ 11 GB/min, posix and local S3,
- *   TOOLCHAIN.md). In the cloud we assume a quarter of that, 3 GB/min (≈ 50 MB/s from S3), plus
+ *   bench/runner-backup). In the cloud we assume a quarter of that, 3 GB/min (≈ 50 MB/s from S3), plus
  *   10 min for the runner task to start, the data directory to be prepared and PostgreSQL to reach
  *   consistency; replaying archived WAL up to the target adds 5 min.
  * - mariabackup / XtraBackup restore (copy-back + prepare): not measured here; 2 GB/min plus
@@ -31,6 +31,7 @@
  *   0.5 GB/min plus 5 min; oplog replay adds 5 min.
  * When size_gb is not given, only the fixed overhead is counted and the table says so.
  */
+import { findEngine, type RestoreFigures } from '../../runtime/engines';
 
 /** A kind of backup tier. */
 export enum TierKind {
@@ -46,15 +47,8 @@ export enum TierKind {
   LOGICAL = 'logical',
 }
 
-/** Restore figures of one tool. */
-export interface RestoreFigures {
-  /** Minutes spent whatever the size: provisioning, start-up, log replay. */
-  readonly fixedMinutes: number;
-  /** GB restored per minute once data flows. */
-  readonly gbPerMinute: number;
-  /** Where the figures come from, for the table and the docs. */
-  readonly source: string;
-}
+/** Restore figures of one tool (the engine catalog's shape). */
+export type { RestoreFigures };
 
 /** RPO of AWS Backup continuous backup / RDS PITR, minutes. */
 export const CONTINUOUS_RPO_MINUTES = 5;
@@ -71,28 +65,23 @@ export const CONTINUOUS_RETENTION_DAYS = { min: 1, max: 35 } as const;
 /** Minimum days in cold storage before deletion (AWS Backup lifecycle). */
 export const COLD_STORAGE_MIN_DAYS = 90;
 
-/** Restore figures per tool, keyed by the tool name used in tier decisions. */
-export const RESTORE_FIGURES: { readonly [tool: string]: RestoreFigures } = {
+/**
+ * Restore figures of the AWS-side tiers. The runner engines' figures (pg-dump, pgbackrest,
+ * mariabackup, ...) are in their engine catalog records (runtime/engines/), with their sources.
+ */
+export const AWS_RESTORE_FIGURES: { readonly [tool: string]: RestoreFigures } = {
   'rds-snapshot': { fixedMinutes: 20, gbPerMinute: 50, source: 'RDS snapshot restore ~15–20 min; +1 min/50 GB allowance for lazy loading' },
   'aurora-snapshot': { fixedMinutes: 20, gbPerMinute: 50, source: 'Aurora cluster snapshot restore ~15–20 min; +1 min/50 GB allowance' },
   'rds-pitr': { fixedMinutes: 30, gbPerMinute: 50, source: 'snapshot restore + transaction log replay' },
   'aurora-pitr': { fixedMinutes: 30, gbPerMinute: 50, source: 'cluster restore + log replay' },
-  'pgbackrest': { fixedMinutes: 10, gbPerMinute: 3, source: 'measured 1.7 GB in 6–9 s locally; cloud assumed 3 GB/min' },
-  'wal-g': { fixedMinutes: 10, gbPerMinute: 3, source: 'as pgBackRest (not measured here)' },
-  'mariabackup': { fixedMinutes: 10, gbPerMinute: 2, source: 'copy-back + prepare, not measured here' },
-  'xtrabackup': { fixedMinutes: 10, gbPerMinute: 2, source: 'copy-back + prepare, not measured here' },
-  'pg_dump': { fixedMinutes: 5, gbPerMinute: 1, source: 'pg_restore -j2 measured 1.7 GB in 34–44 s locally; cloud assumed 1 GB/min' },
-  'mysqldump': { fixedMinutes: 5, gbPerMinute: 0.5, source: 'single-threaded reload, not measured here' },
-  'mongodump': { fixedMinutes: 5, gbPerMinute: 0.5, source: 'mongorestore, not measured here' },
 };
 
-/** Minutes of log replay added on top of the base restore when restoring from an archive tier. */
-export const ARCHIVE_REPLAY_MINUTES: { readonly [tool: string]: number } = {
-  'pgbackrest': 5,
-  'wal-g': 5,
-  'binlog': 10,
-  'oplog': 5,
-};
+/** Restore figures of an AWS-side tier (`rds-snapshot`, ...) or a runner engine (`pg-dump`, ...). */
+export function restoreFigures(tool: string): RestoreFigures {
+  const figures = AWS_RESTORE_FIGURES[tool] ?? findEngine(tool)?.restore;
+  if (!figures) throw new Error(`recovery model: no restore figures for "${tool}"`);
+  return figures;
+}
 
 /** Estimated restore time in minutes (rounded up); `sizeGb` undefined counts the overhead only. */
 export function estimateRestoreMinutes(figures: RestoreFigures, sizeGb: number | undefined, extraMinutes = 0): number {

@@ -11,15 +11,16 @@
  * - MongoDB (self-managed only): mongodump --oplog; with oplog also oplog archiving.
  */
 import { CronIntervals } from './cron';
+import { archiveEngine, enginesFor, ENGINES, type DatabaseType } from '../../runtime/engines';
 import {
-  ARCHIVE_REPLAY_MINUTES, CONTINUOUS_RPO_MINUTES, RESTORE_FIGURES, TierKind, archiveRpoMinutes, estimateRestoreMinutes,
+  CONTINUOUS_RPO_MINUTES, TierKind, archiveRpoMinutes, estimateRestoreMinutes, restoreFigures,
 } from './model';
 import { ArchiveTool, ContinuousBackupMode, DatabaseConfig, DatabaseEngine, DeploymentKind } from './types';
 
 /** One tier a database gets. */
 export interface TierDecision {
   readonly kind: TierKind;
-  /** The tool that makes the backup: aws-backup, pgbackrest, pg_dump, ... */
+  /** What makes the backup: aws-backup, or an engine of the catalog (pgbackrest, pg-dump, ...). */
   readonly tool: string;
   /** Short description for tables and messages, e.g. "daily mongodump". */
   readonly label: string;
@@ -41,7 +42,7 @@ function cadence(intervalMinutes: number): string {
 }
 
 function basis(tool: string, sizeGb: number | undefined, extra = 0): string {
-  const f = RESTORE_FIGURES[tool];
+  const f = restoreFigures(tool);
   const parts = [`${f.fixedMinutes}${extra ? ` + ${extra}` : ''} min`];
   if (sizeGb !== undefined) {
     parts.push(`${sizeGb} GB at ${f.gbPerMinute} GB/min`);
@@ -55,7 +56,7 @@ function scheduledTier(kind: TierKind, tool: string, restoreTool: string, db: Da
     tool,
     label: `${cadence(interval.maxGapMinutes)} ${tool}${kind === TierKind.SNAPSHOT ? ' snapshot' : ''}`,
     rpoMinutes: interval.maxGapMinutes,
-    estimatedRtoMinutes: estimateRestoreMinutes(RESTORE_FIGURES[restoreTool], db.sizeGb),
+    estimatedRtoMinutes: estimateRestoreMinutes(restoreFigures(restoreTool), db.sizeGb),
     rtoBasis: basis(restoreTool, db.sizeGb),
   };
 }
@@ -82,33 +83,26 @@ export function usesLogicalBackup(db: DatabaseConfig, interval: CronIntervals | 
   return isManagedRds(db) ? !usesContinuousBackup(db, interval) : true;
 }
 
+/**
+ * The catalog's physical engine of a database: the only one for its type (mariabackup for
+ * MariaDB, xtrabackup for MySQL), or, where several exist (pgBackRest and wal-g for PostgreSQL),
+ * the one the plan's `archive` names.
+ */
 function physicalTool(db: DatabaseConfig): string | undefined {
-  switch (db.engine) {
-    case DatabaseEngine.POSTGRES:
-      return db.archive === ArchiveTool.PGBACKREST || db.archive === ArchiveTool.WAL_G ? db.archive : undefined;
-    case DatabaseEngine.MARIADB: return 'mariabackup';
-    case DatabaseEngine.MYSQL: return 'xtrabackup';
-    case DatabaseEngine.MONGODB: return undefined;
-  }
+  const candidates = enginesFor(db.engine as DatabaseType, 'physical');
+  if (candidates.length === 1) return candidates[0].name;
+  return candidates.find((e) => e.archive?.planArchive === db.archive)?.name;
 }
 
-function logicalTool(db: DatabaseConfig): string {
-  switch (db.engine) {
-    case DatabaseEngine.POSTGRES: return 'pg_dump';
-    case DatabaseEngine.MYSQL:
-    case DatabaseEngine.MARIADB: return 'mysqldump';
-    case DatabaseEngine.MONGODB: return 'mongodump';
-  }
+/** The catalog's logical engine of a database type (pg-dump, mysqldump, mongodump). */
+export function logicalTool(engine: DatabaseEngine): string {
+  return enginesFor(engine as DatabaseType, 'logical')[0].name;
 }
 
 /** The archive tools that fit an engine on a self-managed deployment. */
 export function archiveToolsFor(engine: DatabaseEngine): ArchiveTool[] {
-  switch (engine) {
-    case DatabaseEngine.POSTGRES: return [ArchiveTool.PGBACKREST, ArchiveTool.WAL_G];
-    case DatabaseEngine.MYSQL:
-    case DatabaseEngine.MARIADB: return [ArchiveTool.BINLOG];
-    case DatabaseEngine.MONGODB: return [ArchiveTool.OPLOG];
-  }
+  const tools = ENGINES.filter((e) => e.databases.includes(engine as DatabaseType) && e.archive).map((e) => e.archive!.planArchive as ArchiveTool);
+  return [...new Set(tools)];
 }
 
 /**
@@ -130,14 +124,14 @@ export function decideTiers(db: DatabaseConfig, interval: CronIntervals | undefi
         tool: 'aws-backup',
         label: 'AWS Backup continuous (PITR)',
         rpoMinutes: CONTINUOUS_RPO_MINUTES,
-        estimatedRtoMinutes: estimateRestoreMinutes(RESTORE_FIGURES[`${prefix}-pitr`], db.sizeGb),
+        estimatedRtoMinutes: estimateRestoreMinutes(restoreFigures(`${prefix}-pitr`), db.sizeGb),
         rtoBasis: basis(`${prefix}-pitr`, db.sizeGb),
       });
     }
     if (interval) {
       tiers.push(scheduledTier(TierKind.SNAPSHOT, 'aws-backup', `${prefix}-snapshot`, db, interval));
       if (usesLogicalBackup(db, interval)) {
-        tiers.push(scheduledTier(TierKind.LOGICAL, logicalTool(db), logicalTool(db), db, interval));
+        tiers.push(scheduledTier(TierKind.LOGICAL, logicalTool(db.engine), logicalTool(db.engine), db, interval));
       }
     }
     return tiers;
@@ -148,14 +142,14 @@ export function decideTiers(db: DatabaseConfig, interval: CronIntervals | undefi
   if (archiveFits) {
     // The archive is replayed on top of the base backup: physical for PostgreSQL and MySQL,
     // the logical dump for MongoDB.
-    const base = physical ?? logicalTool(db);
-    const replay = ARCHIVE_REPLAY_MINUTES[db.archive];
+    const base = physical ?? logicalTool(db.engine);
+    const replay = archiveEngine(db.engine as DatabaseType, db.archive)!.archive!.replayMinutes;
     tiers.push({
       kind: TierKind.ARCHIVE,
       tool: db.archive,
       label: `${db.archive} archiving (${db.archiveTimeoutSeconds} s)`,
       rpoMinutes: archiveRpoMinutes(db.archiveTimeoutSeconds),
-      estimatedRtoMinutes: estimateRestoreMinutes(RESTORE_FIGURES[base], db.sizeGb, replay),
+      estimatedRtoMinutes: estimateRestoreMinutes(restoreFigures(base), db.sizeGb, replay),
       rtoBasis: basis(base, db.sizeGb, replay),
     });
   }
@@ -164,7 +158,7 @@ export function decideTiers(db: DatabaseConfig, interval: CronIntervals | undefi
       tiers.push(scheduledTier(TierKind.PHYSICAL, physical, physical, db, interval));
     }
     if (usesLogicalBackup(db, interval)) {
-      tiers.push(scheduledTier(TierKind.LOGICAL, logicalTool(db), logicalTool(db), db, interval));
+      tiers.push(scheduledTier(TierKind.LOGICAL, logicalTool(db.engine), logicalTool(db.engine), db, interval));
     }
   }
   return tiers;

@@ -163,6 +163,11 @@ export interface BackupPlanConfig {
   readonly auditEnabled: boolean;
   /** Where tasks, functions and restored instances run; required by runners and verification. */
   readonly network?: NetworkConfig;
+  /**
+   * URI of a pre-built runner image (tag or digest) to run instead of building the bundled Dockerfile.
+   * @default - the bundled Dockerfile, built at deploy time
+   */
+  readonly runnerImage?: string;
   readonly databases: DatabaseConfig[];
 }
 

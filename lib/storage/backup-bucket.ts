@@ -1,13 +1,19 @@
 import {
   Aws, Duration, Names, RemovalPolicy, Stack, Token,
-  aws_cloudwatch as cloudwatch, aws_iam as iam, aws_kms as kms, aws_s3 as s3,
+  aws_iam as iam, aws_kms as kms, aws_s3 as s3,
 } from 'aws-cdk-lib';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
 import { acknowledge, acknowledgeWildcardResource } from './acknowledgements';
+import {
+  BackupBucketAttributes, BackupBucketBase, IBackupBucket, REPLICATION_RULE_ID, bucketAttributesProblems,
+} from './backup-bucket-base';
 import { renderDays, wholeDays } from './durations';
 import { LifecycleTier, defaultLifecycleTiers, lifecycleProblems } from './lifecycle';
 import { ObjectLockMode, ObjectLockOptions } from './object-lock';
+
+export { BackupBucketBase } from './backup-bucket-base';
+export type { BackupBucketAttributes, IBackupBucket } from './backup-bucket-base';
 
 /** Properties of a {@link BackupBucket}. */
 export interface BackupBucketProps {
@@ -81,47 +87,55 @@ export interface BackupBucketProps {
 }
 
 /**
- * A bucket that holds backups: what the runner, drills and monitoring need of it, whether it was
- * created by {@link BackupBucket} in this app or imported.
- */
-export interface IBackupBucket extends IConstruct {
-  /** The S3 bucket. */
-  readonly bucket: s3.IBucket;
-  /** The key encrypting the bucket's objects. */
-  readonly encryptionKey: kms.IKey;
-  /**
-   * Name of the replica bucket this bucket replicates to (the `DestinationBucket` dimension of
-   * the replication metrics).
-   * @default - not replicated
-   */
-  readonly replicaBucketName?: string;
-  /** Lets `grantee` write new backups (never delete or overwrite retention). */
-  grantWriteBackups(grantee: iam.IGrantable): iam.Grant;
-  /** Lets `grantee` read backups. */
-  grantReadBackups(grantee: iam.IGrantable): iam.Grant;
-  /** Lets `grantee` expire backups with delete markers only. */
-  grantExpireBackups(grantee: iam.IGrantable): iam.Grant;
-  /** Maximum seconds a replicated object took to reach the replica. @default maximum over 5 minutes */
-  metricReplicationLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
-  /** Operations waiting to be replicated. @default maximum over 5 minutes */
-  metricOperationsPendingReplication(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
-  /** Operations that failed to replicate. @default sum over 5 minutes */
-  metricOperationsFailedReplication(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
-  /** Bytes waiting to be replicated. @default maximum over 5 minutes */
-  metricBytesPendingReplication(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
-}
-
-/** Id of the one replication rule, the `RuleId` dimension of the replication metrics. */
-const REPLICATION_RULE_ID = 'replicate-backups-to-dr';
-
-/**
  * An S3 bucket for backups that the runner writes (dumps, pgBackRest and mariabackup
  * repositories): Object Lock, versioning, SSE-KMS with a customer key and Bucket Key, no public
  * access, SSL only, server access logs, lifecycle tiers and optional cross-region replication.
  */
-export class BackupBucket extends Construct implements IBackupBucket {
+export class BackupBucket extends BackupBucketBase {
   /** Id of the replication rule, the `RuleId` dimension of the S3 replication metrics. */
   public static readonly REPLICATION_RULE_ID = REPLICATION_RULE_ID;
+
+  /**
+   * An existing backup bucket (another stack or app, or created outside CDK), with the same
+   * least-privilege grants and, when `replicaBucketName` is given, the replication metrics. Give
+   * either `bucket` or its name/ARN, and its key. Nothing about the bucket itself is checked or
+   * changed: it should be what a BackupBucket creates (versioned, Object Lock, SSE-KMS).
+   */
+  public static fromBucketAttributes(scope: Construct, id: string, attrs: BackupBucketAttributes): IBackupBucket {
+    class Import extends BackupBucketBase {
+      /** The bucket. */
+      public readonly bucket: s3.IBucket;
+      /** Its key. */
+      public readonly encryptionKey: kms.IKey;
+      /**
+       * Its replica's name.
+       * @default - not replicated
+       */
+      public readonly replicaBucketName?: string;
+
+      constructor() {
+        super(scope, id);
+        if (attrs.bucket) {
+          this.bucket = attrs.bucket;
+        } else {
+          this.bucket = s3.Bucket.fromBucketAttributes(this, 'Bucket', {
+            bucketName: attrs.bucketName, bucketArn: attrs.bucketArn, region: attrs.region, encryptionKey: attrs.encryptionKey,
+          });
+        }
+        this.encryptionKey = (attrs.encryptionKey ?? attrs.bucket?.encryptionKey)!;
+        this.replicaBucketName = attrs.replicaBucketName;
+      }
+
+      protected noReplicaProblem(metricName: string): string {
+        return `replicaBucketName: ${metricName} needs the name of the replica bucket and this imported bucket has none; set replicaBucketName to get replication metrics`;
+      }
+    }
+    const problems = bucketAttributesProblems(attrs);
+    if (problems.length > 0) {
+      throw new ConfigurationError(`BackupBucket ${scope.node.path ? `${scope.node.path}/` : ''}${id}`, problems);
+    }
+    return new Import();
+  }
 
   /**
    * The default lifecycle: Standard → Standard-IA at 30 days → Glacier Flexible Retrieval at
@@ -137,14 +151,18 @@ export class BackupBucket extends Construct implements IBackupBucket {
   public readonly encryptionKey: kms.IKey;
   /** The bucket that receives server access logs. */
   public readonly logBucket: s3.IBucket;
-  /** The role S3 assumes to replicate, when `replicateTo` is given. */
+  /**
+   * The role S3 assumes to replicate, when `replicateTo` is given.
+   * @default - none (not replicated)
+   */
   public readonly replicationRole?: iam.IRole;
   /** Object Lock settings in force. */
   public readonly objectLock: ObjectLockOptions;
-  /** Name of the replica bucket, when `replicateTo` is given. */
+  /**
+   * Name of the replica bucket, when `replicateTo` is given.
+   * @default - none (not replicated)
+   */
   public readonly replicaBucketName?: string;
-
-  private readonly replica?: BackupBucket;
 
   constructor(scope: Construct, id: string, props: BackupBucketProps = {}) {
     super(scope, id);
@@ -260,127 +278,13 @@ export class BackupBucket extends Construct implements IBackupBucket {
     }));
 
     if (props.replicateTo) {
-      this.replica = props.replicateTo;
       this.replicaBucketName = props.replicateTo.bucket.bucketName;
       this.replicationRole = this.configureReplication(cfnBucket, props.replicateTo, props.replicateDeleteMarkers ?? false);
     }
   }
 
-  /**
-   * Lets `grantee` write backups: put objects and run multipart uploads, nothing else. It cannot
-   * delete, overwrite retention or legal holds, or change lifecycle or policy. KMS: GenerateDataKey
-   * and Encrypt, plus Decrypt which S3 needs to complete a multipart upload under SSE-KMS.
-   *
-   * Because the bucket has a default Object Lock retention, S3 rejects a PUT without a
-   * Content-MD5 or x-amz-checksum-* header: writers must send one (AWS SDK v3 does by default).
-   */
-  public grantWriteBackups(grantee: iam.IGrantable): iam.Grant {
-    const objects = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-      resourceArns: [this.bucket.arnForObjects('*')],
-      resource: this.bucket,
-    });
-    const uploads = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: ['s3:ListBucketMultipartUploads'],
-      resourceArns: [this.bucket.bucketArn],
-      resource: this.bucket,
-    });
-    const key = this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt');
-    return objects.combine(uploads).combine(key);
-  }
-
-  /** Lets `grantee` list and read backups (all versions) and decrypt them. */
-  public grantReadBackups(grantee: iam.IGrantable): iam.Grant {
-    const objects = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention', 's3:GetObjectLegalHold'],
-      resourceArns: [this.bucket.arnForObjects('*')],
-      resource: this.bucket,
-    });
-    const listing = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketLocation'],
-      resourceArns: [this.bucket.bucketArn],
-      resource: this.bucket,
-    });
-    const key = this.encryptionKey.grant(grantee, 'kms:Decrypt');
-    return objects.combine(listing).combine(key);
-  }
-
-  /**
-   * Lets `grantee` expire backups the way a backup tool's retention does (pgBackRest expire):
-   * s3:DeleteObject without a version id, which on this versioned, locked bucket only adds a
-   * delete marker. The versions stay until their lock and the noncurrent-version lifecycle let
-   * them go. Never DeleteObjectVersion, retention bypass, or policy and lifecycle changes.
-   */
-  public grantExpireBackups(grantee: iam.IGrantable): iam.Grant {
-    const objects = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: ['s3:DeleteObject'],
-      resourceArns: [this.bucket.arnForObjects('*')],
-      resource: this.bucket,
-    });
-    const listing = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: ['s3:ListBucket'],
-      resourceArns: [this.bucket.bucketArn],
-      resource: this.bucket,
-    });
-    return objects.combine(listing);
-  }
-
-  /**
-   * Maximum seconds a replicated object took to reach the replica.
-   * @default maximum over 5 minutes
-   */
-  public metricReplicationLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.replicationMetric('ReplicationLatency', { statistic: 'Maximum', ...props });
-  }
-
-  /**
-   * Operations waiting to be replicated.
-   * @default maximum over 5 minutes
-   */
-  public metricOperationsPendingReplication(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.replicationMetric('OperationsPendingReplication', { statistic: 'Maximum', ...props });
-  }
-
-  /**
-   * Operations that failed to replicate.
-   * @default sum over 5 minutes
-   */
-  public metricOperationsFailedReplication(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.replicationMetric('OperationsFailedReplication', { statistic: 'Sum', ...props });
-  }
-
-  /**
-   * Bytes waiting to be replicated.
-   * @default maximum over 5 minutes
-   */
-  public metricBytesPendingReplication(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.replicationMetric('BytesPendingReplication', { statistic: 'Maximum', ...props });
-  }
-
-  private replicationMetric(metricName: string, props: cloudwatch.MetricOptions): cloudwatch.Metric {
-    if (!this.replica) {
-      throw new ConfigurationError(`BackupBucket ${this.node.path}`, [
-        `${metricName} exists only for a replicated bucket; set replicateTo to get replication metrics`,
-      ]);
-    }
-    return new cloudwatch.Metric({
-      namespace: 'AWS/S3',
-      metricName,
-      dimensionsMap: {
-        SourceBucket: this.bucket.bucketName,
-        DestinationBucket: this.replica.bucket.bucketName,
-        RuleId: REPLICATION_RULE_ID,
-      },
-      period: Duration.minutes(5),
-      region: Stack.of(this).region,
-      ...props,
-    });
+  protected noReplicaProblem(metricName: string): string {
+    return `${metricName} exists only for a replicated bucket; set replicateTo to get replication metrics`;
   }
 
   private configureReplication(cfnBucket: s3.CfnBucket, replica: BackupBucket, replicateDeleteMarkers: boolean): iam.IRole {

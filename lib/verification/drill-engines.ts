@@ -1,6 +1,8 @@
 /**
- * Runner engines whose backups `runner drill` can restore and check. Pure constant (no CDK
- * import): RunnerDrill refuses other engines at synth, and test/verification/drill.test.ts checks
+ * Runner engines whose backups `runner drill` can restore and check: the engine catalog's
+ * `drill` flag. RunnerDrill refuses other engines at synth; test/verification/drill.test.ts checks
  * it against the runner's own list so the construct and the runner cannot disagree.
  */
-export const DRILLED_ENGINES = ['pg-dump', 'mysqldump', 'mariabackup'] as const;
+import { ENGINES } from '../../runtime/engines';
+
+export const DRILLED_ENGINES: string[] = ENGINES.filter((e) => e.drill).map((e) => e.name);

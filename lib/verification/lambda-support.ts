@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Aws, Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
+import { bundlePath } from '../bundles';
 import { acknowledge } from '../storage/acknowledgements';
 
 /** The newest Node.js runtime aws-cdk-lib 2.276 offers (cdk-nag AwsSolutions-L1 checks for it). */
@@ -14,7 +15,7 @@ export const VERIFICATION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** Code of a handler bundled by scripts/bundle.mjs into assets/lambda/<name>. */
 export function handlerCode(name: string): lambda.Code {
-  const dir = path.join(__dirname, '..', '..', 'assets', 'lambda', name);
+  const dir = bundlePath('lambda', name);
   if (!existsSync(path.join(dir, 'index.js'))) {
     throw new ConfigurationError(`Lambda bundle '${name}'`, [`${dir}/index.js is missing: run npm run bundle`]);
   }

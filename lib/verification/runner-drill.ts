@@ -20,6 +20,7 @@ import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledge
 import { BackupBucket } from '../storage/backup-bucket';
 import { DRILLED_ENGINES } from './drill-engines';
 import { baselineKey } from '../../runtime/contracts/verification';
+import { bundlePath } from '../bundles';
 
 export interface RunnerDrillProps {
   /** The runner whose backups are drilled: its cluster, engine, database, network, logs and execution role are reused. */
@@ -243,7 +244,7 @@ export class RunnerDrill extends Construct {
 }
 
 function defaultImage(arch: ecs.CpuArchitecture): ecs.ContainerImage {
-  const dir = path.join(__dirname, '..', '..', 'assets', 'runner');
+  const dir = bundlePath('runner');
   if (!existsSync(path.join(dir, 'Dockerfile')) || !existsSync(path.join(dir, 'runner.js'))) {
     throw new ConfigurationError('RunnerDrill image', [`the runner image bundle is missing at ${dir} (Dockerfile and runner.js): run npm run bundle`]);
   }

@@ -3,6 +3,7 @@
  * (lambda/measured-rpo): environment-variable names and the configuration's shape.
  * Pure: no CDK import, so the handler can import it.
  */
+import { ENGINES } from '../engines';
 
 /** Environment variables of the measured-RPO Lambda. */
 export const MEASURED_RPO_ENV = {
@@ -20,9 +21,10 @@ export const RUNNER_MANIFEST_NAME = 'manifest.json';
 
 /**
  * Runner engines whose backup is consistent as of its **start** (a snapshot taken when the dump
- * begins), not its stop: for them the manifest's `startedAt` is the recovery point.
+ * begins), not its stop: for them the manifest's `startedAt` is the recovery point (the engine
+ * catalog's `recoveryPointAt`).
  */
-export const SNAPSHOT_AT_START_ENGINES: readonly string[] = ['pg-dump', 'mysqldump'];
+export const SNAPSHOT_AT_START_ENGINES: readonly string[] = ENGINES.filter((e) => e.recoveryPointAt === 'start').map((e) => e.name);
 
 /**
  * The value published when a database has no recovery point at all (or none could be read):

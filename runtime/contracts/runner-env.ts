@@ -17,6 +17,3 @@ export const RUNNER_ENV = {
   dbName: 'RUNNER_DB_NAME',
   dbPassword: 'RUNNER_DB_PASSWORD',
 } as const;
-
-/** Engine names the runner registers (`--engine`). */
-export const RUNNER_ENGINE_NAMES = ['pgbackrest', 'wal-g', 'pg-dump', 'mysqldump', 'mongodump', 'mariabackup', 'xtrabackup'] as const;

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildDrApp } from '../../lib/app';
-import { loadPlanFile } from '../../lib/plan';
+import { loadPlanFile, parsePlan } from '../../lib/plan';
 import { acknowledgements, nagFindings } from '../support/nag';
 
 const run = promisify(execFile);
@@ -14,6 +14,57 @@ const ROOT = join(__dirname, '..', '..');
 const EXAMPLE_PLAN = join(ROOT, 'examples', 'backup-plan.json');
 const PACKS = ['AwsSolutions', 'HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'];
 
+
+describe('the DR app compiles the tiers the plan decided', () => {
+  const example = JSON.parse(readFileSync(EXAMPLE_PLAN, 'utf8'));
+  const ledger = example.databases.find((d: { name: string }) => d.name === 'ledger');
+  function build(databases: unknown[]) {
+    const plan = parsePlan({ ...example, databases }, 'test-plan.json');
+    return buildDrApp(new App(), plan);
+  }
+
+  test('a tier this app cannot deploy is said, not dropped silently: wal-g, and mariabackup on the database host; monitoring refuses the RPO no deployed source meets', () => {
+    const { host, verification, ...rest } = ledger;
+    const built = build([
+      { ...rest, name: 'walg', archive: 'wal-g', host: { ...host, tls_secret_arn: undefined } },
+      { ...rest, name: 'shop', db_type: 'mariadb', archive: 'binlog', host: { ...host, port: 3306, tls_secret_arn: undefined, pg_data_path: undefined } },
+    ]);
+    // Only the daily dumps are deployed for a 5-minute RPO: synthesis stops, naming both values.
+    expect(() => (built.primary.node.root as App).synth())
+      .toThrow(/database 'walg': no recovery-point source meets its rpo \(5 minutes\); the fastest is pg-dump backups every 1 day at worst[\s\S]*database 'shop': no recovery-point source meets its rpo \(5 minutes\); the fastest is mysqldump backups every 1 day/);
+    const warnings = built.primary.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data)));
+    expect(warnings).toEqual(expect.arrayContaining([
+      expect.stringContaining('walg: the wal-g tier is in the plan\'s model but this app does not deploy wal-g runners yet'),
+      expect.stringContaining('shop: the physical tier (mariabackup) reads InnoDB files and runs on the database host'),
+    ]));
+    // Their logical tiers are deployed: pg-dump and mysqldump runners, nothing else.
+    expect(built.runners.map((r) => `${r.database}:${r.engine}`)).toEqual(['walg:pg-dump', 'shop:mysqldump']);
+  });
+
+  test('runner_image: every runner task and drill runs the named image, pulled from its ECR repository; nothing is built', () => {
+    const uri = '111122223333.dkr.ecr.us-east-1.amazonaws.com/cdk-database-dr-runner:0.1.0';
+    const plan = parsePlan({ ...example, runner_image: uri }, 'test-plan.json');
+    const app = new App();
+    const built = buildDrApp(app, plan);
+    const template = Template.fromStack(built.primary);
+    const images = Object.values(template.findResources('AWS::ECS::TaskDefinition'))
+      .map((r) => JSON.stringify(r.Properties.ContainerDefinitions[0].Image));
+    expect(images.length).toBeGreaterThan(4);
+    for (const image of images) expect(image).toContain('cdk-database-dr-runner:0.1.0');
+    expect(JSON.stringify(template.toJSON())).toContain('arn:aws:ecr:us-east-1:111122223333:repository/cdk-database-dr-runner');
+    const assembly = app.synth();
+    const dockerAssets = assembly.stacks.flatMap((s) => s.assets).filter((a) => a.packaging === 'container-image');
+    expect(dockerAssets).toEqual([]);
+    expect(nagFindings(built.primary)).toEqual([]);
+  });
+
+  test('a self-managed database with logical_backup false gets no logical runner', () => {
+    const { verification, ...rest } = ledger;
+    const built = build([{ ...rest, logical_backup: false }]);
+    expect(built.runners.map((r) => `${r.database}:${r.engine}`)).toEqual(['ledger:pgbackrest']);
+    expect(built.assessment.databases[0].tiers.map((t) => `${t.kind}:${t.tool}`)).toEqual(['archive:pgbackrest', 'physical:pgbackrest']);
+  });
+});
 
 describe('the DR app built from examples/backup-plan.json', () => {
   const app = new App();

@@ -1,5 +1,5 @@
 import { assessPlan, assessDatabase } from '../../lib/plan/feasibility';
-import { RESTORE_FIGURES, TierKind, archiveRpoMinutes, estimateRestoreMinutes } from '../../lib/plan/model';
+import { TierKind, archiveRpoMinutes, estimateRestoreMinutes, restoreFigures } from '../../lib/plan/model';
 import { formatFeasibilityTable } from '../../lib/plan/table';
 import { ArchiveTool, BackupPlanConfig, ContinuousBackupMode, DatabaseConfig, DatabaseEngine, DeploymentKind, SelectionMode } from '../../lib/plan/types';
 
@@ -15,9 +15,9 @@ function db(overrides: Partial<DatabaseConfig> = {}): DatabaseConfig {
 
 describe('the model', () => {
   test('restore estimates: fixed overhead plus size over throughput, rounded up', () => {
-    expect(estimateRestoreMinutes(RESTORE_FIGURES['pg_dump'], 100)).toBe(5 + 100);
-    expect(estimateRestoreMinutes(RESTORE_FIGURES['pgbackrest'], 100, 5)).toBe(10 + 5 + 34);
-    expect(estimateRestoreMinutes(RESTORE_FIGURES['rds-snapshot'], undefined)).toBe(20);
+    expect(estimateRestoreMinutes(restoreFigures('pg-dump'), 100)).toBe(5 + 100);
+    expect(estimateRestoreMinutes(restoreFigures('pgbackrest'), 100, 5)).toBe(10 + 5 + 34);
+    expect(estimateRestoreMinutes(restoreFigures('rds-snapshot'), undefined)).toBe(20);
   });
 
   test('archive RPO is the timeout plus one minute for the push', () => {
@@ -40,21 +40,21 @@ describe('tier decisions', () => {
   test('RDS with rpo ≥ the snapshot interval: auto leaves continuous off and adds a logical tier', () => {
     const a = assessDatabase(db({ rpoMinutes: 1440, sizeGb: 10 }), 2028);
     expect(a.continuousBackup).toBe(false);
-    expect(a.tiers.map((t) => `${t.kind}:${t.tool}`)).toEqual(['snapshot:aws-backup', 'logical:pg_dump']);
+    expect(a.tiers.map((t) => `${t.kind}:${t.tool}`)).toEqual(['snapshot:aws-backup', 'logical:pg-dump']);
     // For 10 GB pg_restore (5 + 10 = 15 min) beats a snapshot restore (20 + 0.2 → 21 min).
-    expect(a.recoveryTier?.tool).toBe('pg_dump');
+    expect(a.recoveryTier?.tool).toBe('pg-dump');
   });
 
   test('self-managed PostgreSQL with pgBackRest: archive, physical and logical', () => {
     const a = assessDatabase(db({ deployment: DeploymentKind.SELF_MANAGED, archive: ArchiveTool.PGBACKREST, rpoMinutes: 5, sizeGb: 30 }), 2028);
-    expect(a.tiers.map((t) => `${t.kind}:${t.tool}`)).toEqual(['archive:pgbackrest', 'physical:pgbackrest', 'logical:pg_dump']);
+    expect(a.tiers.map((t) => `${t.kind}:${t.tool}`)).toEqual(['archive:pgbackrest', 'physical:pgbackrest', 'logical:pg-dump']);
     expect(a.achievedRpoMinutes).toBe(2);
     expect(a.estimatedRtoMinutes).toBe(10 + 5 + 10);
   });
 
   test('a logical-only self-managed PostgreSQL with a slow restore suggests pgBackRest', () => {
     const a = assessDatabase(db({ deployment: DeploymentKind.SELF_MANAGED, rpoMinutes: 1440, rtoMinutes: 60, sizeGb: 500 }), 2028);
-    expect(a.problems).toEqual([expect.stringMatching(/rto_minutes: 60 cannot be met .*pg_dump: 5 min \+ 500 GB at 1 GB\/min.*add physical backups with archive "pgbackrest"/)]);
+    expect(a.problems).toEqual([expect.stringMatching(/rto_minutes: 60 cannot be met .*pg-dump: 5 min \+ 500 GB at 1 GB\/min.*add physical backups with archive "pgbackrest"/)]);
     expect(a.warnings).toEqual([expect.stringMatching(/single backup tier/)]);
   });
 

@@ -4,7 +4,7 @@ import { BackupAuditFramework, DatabaseProtection, ProtectedDatabase } from '../
 import { BackupVault } from '../../lib/storage/backup-vault';
 
 // aws-cdk-lib validates synthesized templates against the CloudFormation resource schemas; with
-// this context flag its findings fail synth (TOOLCHAIN.md). This catches property-shape mistakes
+// this context flag its findings fail synth. This catches property-shape mistakes
 // that Template assertions written by the same hand would repeat.
 test('the protection and audit resources pass CloudFormation schema validation at synth', () => {
   const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });

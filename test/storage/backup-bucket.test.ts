@@ -1,7 +1,7 @@
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConfigurationError } from '../../lib/errors';
-import { BackupBucket, BackupBucketProps, ObjectLockMode } from '../../lib/storage';
+import { BackupBucket, BackupBucketProps, IBackupBucket, ObjectLockMode } from '../../lib/storage';
 
 const ACCOUNT = '123456789012';
 
@@ -297,6 +297,108 @@ describe('BackupBucket', () => {
       expect(actions).toEqual([
         'kms:Decrypt', 's3:GetBucketLocation', 's3:GetObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:GetObjectVersion',
         's3:ListBucket', 's3:ListBucketVersions',
+      ]);
+    });
+  });
+
+  describe('fromBucketAttributes (an existing backup bucket)', () => {
+    const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+    /** The actions each grant gives a role, for a created bucket or an import built in the same stack. */
+    function grantedActions(make: (stack: Stack) => IBackupBucket): Record<string, string[]> {
+      const out: Record<string, string[]> = {};
+      const grants: Array<[string, (b: IBackupBucket, r: iam.IGrantable) => void]> = [
+        ['write', (b, r) => b.grantWriteBackups(r)],
+        ['read', (b, r) => b.grantReadBackups(r)],
+        ['expire', (b, r) => b.grantExpireBackups(r)],
+      ];
+      for (const [name, grant] of grants) {
+        const stack = newStack();
+        const role = new iam.Role(stack, 'Runner', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+        grant(make(stack), role);
+        out[name] = allowedActions(Template.fromStack(stack));
+      }
+      return out;
+    }
+
+    test('an import by name, by ARN or as an s3.IBucket grants exactly what a created bucket grants', () => {
+      const created = grantedActions((stack) => new BackupBucket(stack, 'Backups'));
+      expect(created.expire).toEqual(['s3:DeleteObject', 's3:ListBucket']);
+      const key = (stack: Stack) => kms.Key.fromKeyArn(stack, 'Key', KEY_ARN);
+      const byName = grantedActions((stack) => BackupBucket.fromBucketAttributes(stack, 'Backups', { bucketName: 'backups-1', encryptionKey: key(stack) }));
+      const byArn = grantedActions((stack) => BackupBucket.fromBucketAttributes(stack, 'Backups', { bucketArn: 'arn:aws:s3:::backups-1', encryptionKey: key(stack) }));
+      const asBucket = grantedActions((stack) => BackupBucket.fromBucketAttributes(stack, 'Backups', {
+        bucket: s3.Bucket.fromBucketName(stack, 'Existing', 'backups-1'), encryptionKey: key(stack),
+      }));
+      expect(byName).toEqual(created);
+      expect(byArn).toEqual(created);
+      expect(asBucket).toEqual(created);
+    });
+
+    test('the grants name the imported bucket and key', () => {
+      const stack = newStack();
+      const b = BackupBucket.fromBucketAttributes(stack, 'Backups', { bucketName: 'backups-1', encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN) });
+      const role = new iam.Role(stack, 'Runner', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+      b.grantExpireBackups(role);
+      b.grantReadBackups(role);
+      const statements = (Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0] as any).Properties.PolicyDocument.Statement;
+      const text = JSON.stringify(statements);
+      expect(text).toContain(':s3:::backups-1/*');
+      expect(text).toContain(KEY_ARN);
+      // The import adds nothing to the stack but the role's policy.
+      Template.fromStack(stack).resourceCountIs('AWS::S3::BucketPolicy', 0);
+      Template.fromStack(stack).resourceCountIs('AWS::KMS::Key', 0);
+    });
+
+    test('the key defaults to the given bucket\'s key', () => {
+      const stack = newStack();
+      const key = new kms.Key(stack, 'Key');
+      const bucket = new s3.Bucket(stack, 'Plain', { encryptionKey: key });
+      const b = BackupBucket.fromBucketAttributes(stack, 'Backups', { bucket });
+      expect(b.encryptionKey).toBe(key);
+      expect(b.bucket).toBe(bucket);
+      expect(b.replicaBucketName).toBeUndefined();
+    });
+
+    test('replication metrics with replicaBucketName; without it they name the missing field', () => {
+      const stack = newStack();
+      const encryptionKey = kms.Key.fromKeyArn(stack, 'Key', KEY_ARN);
+      const replicated = BackupBucket.fromBucketAttributes(stack, 'Replicated', { bucketName: 'backups-1', encryptionKey, replicaBucketName: 'backups-dr', region: 'us-east-2' });
+      const m = replicated.metricOperationsFailedReplication();
+      expect(m.dimensions).toEqual({ SourceBucket: 'backups-1', DestinationBucket: 'backups-dr', RuleId: BackupBucket.REPLICATION_RULE_ID });
+      expect(m.statistic).toBe('Sum');
+      expect(m.region).toBe('us-east-2');
+      const single = BackupBucket.fromBucketAttributes(stack, 'Single', { bucketName: 'backups-2', encryptionKey });
+      const err = configurationError(() => single.metricReplicationLatency());
+      expect(err.message).toMatch(/^BackupBucket BucketStack\/Single: 1 problem:/);
+      expect(err.problems).toEqual([expect.stringMatching(/^replicaBucketName: ReplicationLatency needs the name of the replica bucket/)]);
+    });
+
+    test('a created bucket: metrics in its stack\'s region, and without replicateTo the error says to set it', () => {
+      const { primary } = replicatedPair();
+      expect(primary.metricReplicationLatency().region).toBe('us-east-1');
+      expect(() => new BackupBucket(newStack('eu-west-1'), 'B').metricBytesPendingReplication()).toThrow(/set replicateTo/);
+    });
+
+    test('every problem at once: no bucket, no key, empty names', () => {
+      const stack = newStack();
+      const err = configurationError(() => BackupBucket.fromBucketAttributes(stack, 'Nothing', { replicaBucketName: '' }));
+      expect(err.message).toMatch(/^BackupBucket BucketStack\/Nothing: 3 problems:/);
+      expect(err.problems).toEqual([
+        expect.stringMatching(/^bucket: give the bucket \(s3.IBucket\), or its bucketName or bucketArn/),
+        'replicaBucketName must not be empty',
+        expect.stringMatching(/^encryptionKey: .*a bucket given by name or ARN carries no key/),
+      ]);
+    });
+
+    test('contradictions: a bucket and a name, a region for an s3.IBucket, a bucket without a key', () => {
+      const stack = newStack();
+      const bucket = s3.Bucket.fromBucketName(stack, 'Existing', 'backups-1');
+      const err = configurationError(() => BackupBucket.fromBucketAttributes(stack, 'Both', { bucket, bucketName: 'backups-1', region: 'us-east-2' }));
+      expect(err.problems).toEqual([
+        'bucket: give either bucket or bucketName/bucketArn, not both',
+        expect.stringMatching(/^region: only for a bucket given by bucketName\/bucketArn/),
+        expect.stringMatching(/^encryptionKey: .*the given bucket has no encryptionKey/),
       ]);
     });
   });

@@ -1,9 +1,9 @@
 /** AWS Backup runs a scheduled rule at most once an hour. */
-import { CheckContext, PlanCheck, compliant, nonCompliant, notApplicable } from './check';
+import { CheckContext, IPlanCheck, compliant, nonCompliant, notApplicable } from './check';
 import { AWS_BACKUP_MIN_INTERVAL_MINUTES } from '../model';
 import { DeploymentKind, databasePath } from '../types';
 
-export const backupFrequency: PlanCheck = {
+export const backupFrequency: IPlanCheck = {
   id: 'backup-frequency',
   description: 'Scheduled AWS Backup rules run at most hourly.',
   evaluate({ db, interval }: CheckContext) {

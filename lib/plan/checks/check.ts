@@ -1,5 +1,7 @@
 /**
- * The shape of a feasibility check: one small rule per file, three outcomes (the cdk-nag shape).
+ * The shape of a plan check: one small rule per file, three outcomes (the cdk-nag shape).
+ * Feasibility checks (this file's `IPlanCheck`) judge a normalized database and its tiers; the
+ * loader's checks of the file as written have their contexts in file-check.ts.
  */
 import { CronIntervals } from '../cron';
 import { TierDecision } from '../tiers';
@@ -28,7 +30,8 @@ export interface CheckResult {
   readonly warnings: string[];
 }
 
-export interface PlanCheck {
+/** A feasibility check: judges one normalized database with its schedule and tiers. */
+export interface IPlanCheck {
   /** Stable id, e.g. "rpo-achievable". */
   readonly id: string;
   readonly description: string;
@@ -39,3 +42,5 @@ export const compliant = (): CheckResult => ({ outcome: CheckOutcome.COMPLIANT, 
 export const notApplicable = (): CheckResult => ({ outcome: CheckOutcome.NOT_APPLICABLE, problems: [], warnings: [] });
 export const nonCompliant = (...problems: string[]): CheckResult => ({ outcome: CheckOutcome.NON_COMPLIANT, problems, warnings: [] });
 export const compliantWithWarnings = (...warnings: string[]): CheckResult => ({ outcome: CheckOutcome.COMPLIANT, problems: [], warnings });
+/** Compliant when there is no problem, otherwise non-compliant with all of them. */
+export const fromProblems = (problems: string[]): CheckResult => (problems.length ? nonCompliant(...problems) : compliant());

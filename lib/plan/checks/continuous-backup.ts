@@ -1,9 +1,9 @@
 /** AWS Backup continuous backup exists only for RDS and Aurora. */
-import { CheckContext, PlanCheck, compliant, nonCompliant, notApplicable } from './check';
+import { CheckContext, IPlanCheck, compliant, nonCompliant, notApplicable } from './check';
 import { archiveToolsFor } from '../tiers';
 import { ContinuousBackupMode, DeploymentKind, databasePath } from '../types';
 
-export const continuousBackupSupported: PlanCheck = {
+export const continuousBackupSupported: IPlanCheck = {
   id: 'continuous-backup-supported',
   description: 'continuous_backup true only where AWS Backup offers it (RDS, Aurora).',
   evaluate({ db }: CheckContext) {

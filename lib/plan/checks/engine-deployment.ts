@@ -1,8 +1,8 @@
 /** MongoDB does not run on RDS or Aurora; Aurora has no MariaDB edition. */
-import { CheckContext, PlanCheck, compliant, nonCompliant, notApplicable } from './check';
+import { CheckContext, IPlanCheck, compliant, nonCompliant, notApplicable } from './check';
 import { DatabaseEngine, DeploymentKind, databasePath } from '../types';
 
-export const engineDeployment: PlanCheck = {
+export const engineDeployment: IPlanCheck = {
   id: 'engine-deployment',
   description: 'The engine can run on the deployment (no MongoDB on RDS/Aurora, no MariaDB on Aurora).',
   evaluate({ db }: CheckContext) {

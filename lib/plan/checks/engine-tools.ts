@@ -2,11 +2,11 @@
  * The archive tool fits the engine and the deployment. RDS and Aurora give no access to the data
  * directory or to archive_command, so pgBackRest and wal-g cannot run against them.
  */
-import { CheckContext, PlanCheck, compliant, nonCompliant, notApplicable } from './check';
+import { CheckContext, IPlanCheck, compliant, nonCompliant, notApplicable } from './check';
 import { archiveToolsFor } from '../tiers';
 import { ArchiveTool, DeploymentKind, databasePath } from '../types';
 
-export const engineTools: PlanCheck = {
+export const engineTools: IPlanCheck = {
   id: 'engine-tools',
   description: 'The archive tool can run for the engine and deployment.',
   evaluate({ db }: CheckContext) {

@@ -1,5 +1,5 @@
 /** The best tier's RPO meets the objective. */
-import { CheckContext, PlanCheck, compliant, nonCompliant, notApplicable } from './check';
+import { CheckContext, IPlanCheck, compliant, nonCompliant, notApplicable } from './check';
 import { ARCHIVE_PUSH_MINUTES, CONTINUOUS_RPO_MINUTES, archiveRpoMinutes } from '../model';
 import { archiveToolsFor, describeTier } from '../tiers';
 import { ArchiveTool, DatabaseConfig, DatabaseEngine, DeploymentKind, PLAN_DEFAULTS, databaseLabel, databasePath } from '../types';
@@ -28,7 +28,7 @@ function fixes(db: DatabaseConfig, bestRpo: number | undefined): string[] {
   return out;
 }
 
-export const rpoAchievable: PlanCheck = {
+export const rpoAchievable: IPlanCheck = {
   id: 'rpo-achievable',
   description: 'At least one tier reaches the RPO.',
   evaluate({ db, tiers, interval }: CheckContext) {

@@ -3,7 +3,7 @@
  * When no tier meets the RPO, rpo-achievable reports it; this check then judges the tier with
  * the best RPO so the user sees both problems at once.
  */
-import { CheckContext, PlanCheck, compliant, compliantWithWarnings, nonCompliant, notApplicable } from './check';
+import { CheckContext, IPlanCheck, compliant, compliantWithWarnings, nonCompliant, notApplicable } from './check';
 import { TierKind } from '../model';
 import { TierDecision } from '../tiers';
 import { ArchiveTool, DatabaseEngine, DeploymentKind, databaseLabel, databasePath } from '../types';
@@ -14,7 +14,7 @@ export function recoveryTier(tiers: TierDecision[], rpoMinutes: number): TierDec
   return meeting[0] ?? [...tiers].sort((a, b) => a.rpoMinutes - b.rpoMinutes || a.estimatedRtoMinutes - b.estimatedRtoMinutes)[0];
 }
 
-export const rtoAchievable: PlanCheck = {
+export const rtoAchievable: IPlanCheck = {
   id: 'rto-achievable',
   description: 'The estimated restore time is within the RTO.',
   evaluate({ db, tiers }: CheckContext) {

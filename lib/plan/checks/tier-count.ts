@@ -2,10 +2,10 @@
  * The library promises at least two tiers per database (one for point-in-time recovery or a
  * second copy method, one scheduled). A single tier is allowed but said out loud.
  */
-import { CheckContext, PlanCheck, compliant, compliantWithWarnings, notApplicable } from './check';
+import { CheckContext, IPlanCheck, compliant, compliantWithWarnings, notApplicable } from './check';
 import { DatabaseEngine, DeploymentKind, databasePath } from '../types';
 
-export const tierCount: PlanCheck = {
+export const tierCount: IPlanCheck = {
   id: 'tier-count',
   description: 'The database has at least two backup tiers.',
   evaluate({ db, tiers }: CheckContext) {

@@ -9,7 +9,7 @@
 import { connectionFrom, DbConnection } from '../core/connection';
 import type { BackupResult, Engine, JobContext } from '../core/engine';
 import { VerificationError } from '../core/errors';
-import { registerEngine } from '../core/registry';
+import { fromCatalog, registerEngine } from '../core/registry';
 
 export const ARCHIVE_OBJECT = 'dump.archive.zst';
 const DEFAULTS = { port: 27017, user: 'admin' };
@@ -53,11 +53,9 @@ function settings(job: JobContext): MongoSettings {
 }
 
 const engine: Engine = {
-  name: 'mongodump',
-  description: 'Logical MongoDB backup: mongodump --archive --oplog streamed through zstd; restore with mongorestore --oplogReplay.',
+  ...fromCatalog('mongodump'),
   requiredTools: ['mongodump', 'mongorestore', 'zstd'],
   toolsFor: (c) => (c === 'backup' ? ['mongodump', 'zstd'] : c === 'restore' ? ['mongorestore', 'zstd'] : c === 'verify' ? ['zstd'] : []),
-  backupTypes: ['full'],
   options: [
     { name: 'mongo-auth-db', kind: 'string', default: 'admin', description: 'mongodump/mongorestore --authenticationDatabase.' },
     { name: 'mongo-read-preference', kind: 'string', choices: ['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest'],

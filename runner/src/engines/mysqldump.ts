@@ -11,7 +11,7 @@ import { connectionFrom, DbConnection } from '../core/connection';
 import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/engine';
 import { VerificationError } from '../core/errors';
 import type { Manifest } from '../../../runtime/manifest';
-import { registerEngine } from '../core/registry';
+import { fromCatalog, registerEngine } from '../core/registry';
 import { probeMariaDbReplica } from '../core/replica-probe';
 
 export const DUMP_OBJECT = 'dump.sql.zst';
@@ -84,11 +84,9 @@ function quoteIdent(s: string): string {
 }
 
 const engine: Engine = {
-  name: 'mysqldump',
-  description: 'Logical MySQL/MariaDB backup: mysqldump --single-transaction with binlog coordinates, streamed through zstd.',
+  ...fromCatalog('mysqldump'),
   requiredTools: ['mysqldump', 'mysql', 'zstd'],
   toolsFor: (c) => (c === 'backup' ? ['mysqldump', 'zstd'] : c === 'restore' ? ['mysql', 'zstd'] : c === 'verify' ? ['zstd'] : c === 'check' ? ['mysql'] : []),
-  backupTypes: ['full'],
   validate(command, o) {
     const p: string[] = [];
     if ((command === 'backup' || command === 'check') && !o.str('db-host')) p.push(`--db-host (or RUNNER_DB_HOST) is required for ${command}`);

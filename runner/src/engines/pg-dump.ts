@@ -10,7 +10,7 @@ import { connectionFrom, DbConnection } from '../core/connection';
 import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/engine';
 import { DatabaseError, VerificationError } from '../core/errors';
 import type { Manifest } from '../../../runtime/manifest';
-import { registerEngine } from '../core/registry';
+import { fromCatalog, registerEngine } from '../core/registry';
 import { probePostgresReplica } from '../core/replica-probe';
 
 export const DUMP_OBJECT = 'dump.pgc.zst';
@@ -70,11 +70,9 @@ function quoteIdent(s: string): string {
 }
 
 const engine: Engine = {
-  name: 'pg-dump',
-  description: 'Logical PostgreSQL backup: pg_dump custom format streamed through zstd; restore with pg_restore -j.',
+  ...fromCatalog('pg-dump'),
   requiredTools: ['pg_dump', 'pg_restore', 'zstd'],
   toolsFor: (command) => (command === 'backup' ? ['pg_dump', 'zstd'] : command === 'restore' || command === 'verify' ? ['pg_restore', 'zstd'] : command === 'check' ? ['pg_dump'] : []),
-  backupTypes: ['full'],
   options: [
     { name: 'pg-restore-no-owner', kind: 'bool', default: 'true', description: 'pg-dump restore: --no-owner --no-privileges (the target may lack the source roles).' },
     { name: 'pg-restore-clean', kind: 'bool', default: 'false', description: 'pg-dump restore: drop objects before recreating them (--clean --if-exists).' },

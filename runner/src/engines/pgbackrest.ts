@@ -21,7 +21,7 @@ import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/eng
 import { RunnerError, StorageError, VerificationError } from '../core/errors';
 import { MANIFEST_NAME, Manifest } from '../../../runtime/manifest';
 import type { Command, OptionSpec, Options } from '../core/options';
-import { registerEngine } from '../core/registry';
+import { fromCatalog, registerEngine } from '../core/registry';
 import {
   PgBackRestBackup, PgBackRestStanzaInfo, explainFailure, newBackup, parseInfoJson, parseVerifyText, printable, verifyProblems,
 } from './pgbackrest/output';
@@ -433,10 +433,8 @@ function validate(command: Command, options: Options): string[] {
 }
 
 export const pgBackRestEngine: Engine = {
-  name: 'pgbackrest',
-  description: 'pgBackRest 2.45: full/diff/incr into an encrypted S3 or posix (mounted volume) repository; the runner is the repository host, the database host runs `pgbackrest server` (TLS) and archive-push.',
+  ...fromCatalog('pgbackrest'),
   requiredTools: ['pgbackrest'],
-  backupTypes: ['full', 'diff', 'incr'],
   options: PGBACKREST_OPTIONS,
   validate,
   backup,

@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/engine';
 import { StorageError } from '../core/errors';
 import type { Command, OptionSpec, Options } from '../core/options';
-import { registerEngine } from '../core/registry';
+import { fromCatalog, registerEngine } from '../core/registry';
 
 export const WALG_OPTIONS: readonly OptionSpec[] = [
   { name: 'walg-compression', kind: 'string', default: 'zstd', choices: ['zstd', 'lz4', 'lzma', 'brotli'],
@@ -210,10 +210,8 @@ function validate(command: Command, options: Options): string[] {
 }
 
 export const walgEngine: Engine = {
-  name: 'wal-g',
-  description: 'wal-g (PostgreSQL): remote backup-push (full, delta as incr), continuous wal-receive, backup-fetch. Not installable in the test environment.',
+  ...fromCatalog('wal-g'),
   requiredTools: ['wal-g'],
-  backupTypes: ['full', 'incr', 'wal-receive'],
   options: WALG_OPTIONS,
   validate,
   backup,

@@ -1,29 +1,34 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, Duration, SecretValue, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_kms as kms, aws_rds as rds, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConfigurationError } from '../../../lib/errors';
 import { RUNNER_METRICS } from '../../../runtime/metrics/names';
 import { BackupRunner, RunnerCommand, RunnerEngine } from '../../../lib/runner/backup-runner';
+import { HOST_SIDE_ENGINES } from '../../../lib/runner';
 import { PGBACKREST_RUNNER_ENV, renderArchiveCommand } from '../../../runtime/pgbackrest/config';
 import { RUNNER_ENV } from '../../../runtime/contracts/runner-env';
-import { BackupBucket } from '../../../lib/storage/backup-bucket';
+import { BackupBucket, IBackupBucket } from '../../../lib/storage/backup-bucket';
 import { COMMON_OPTIONS } from '../../../runner/src/core/common-options';
 import { envName } from '../../../runner/src/core/options';
 import { PGBACKREST_OPTIONS } from '../../../runner/src/engines/pgbackrest';
 import { nagFindings } from '../../support/nag';
 
-interface Fixture { app: App; stack: Stack; vpc: ec2.Vpc; bucket: BackupBucket; }
+interface Fixture { app: App; stack: Stack; vpc: ec2.Vpc; bucket: IBackupBucket; }
 
 /** A fixed image context: assets/runner is rebuilt by concurrent test runs (one test below covers the default). */
 const image = ecs.ContainerImage.fromAsset(join(__dirname, 'fixtures', 'image'));
 
-function fixture(): Fixture {
+const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+/** A stack with a VPC and a backup bucket: created here, or imported by name with its key. */
+function fixture(bucket: 'created' | 'imported' = 'created'): Fixture {
   const app = new App();
   const stack = new Stack(app, 'Db', { env: { account: '111122223333', region: 'eu-west-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
-  const bucket = new BackupBucket(stack, 'Backups');
-  return { app, stack, vpc, bucket };
+  const backups = bucket === 'created' ? new BackupBucket(stack, 'Backups')
+    : BackupBucket.fromBucketAttributes(stack, 'Backups', { bucketName: 'orders-backups', encryptionKey: kms.Key.fromKeyArn(stack, 'BackupsKey', KEY_ARN) });
+  return { app, stack, vpc, bucket: backups };
 }
 
 function pgBackRestRunner(f: Fixture, extra: Partial<Parameters<typeof BackupRunner.pgBackRest>[2]> = {}): BackupRunner {
@@ -236,10 +241,26 @@ describe('BackupRunner (logical presets)', () => {
     const common = { backupBucket: f.bucket, vpc: f.vpc, host: 'h', user: 'u', passwordSecret: pw, image };
     expect(BackupRunner.mysqlDump(f.stack, 'A', { ...common, database: 'a' }).engine).toBe(RunnerEngine.MYSQLDUMP);
     expect(BackupRunner.mongoDump(f.stack, 'B', { ...common, database: 'b' }).engine).toBe(RunnerEngine.MONGODUMP);
-    const mb = BackupRunner.mariaBackup(f.stack, 'C', { ...common, database: 'c' });
-    expect(mb.engine).toBe(RunnerEngine.MARIABACKUP);
+    // Physical MariaDB/MySQL engines keep their default jobs, for a runner on the database host.
     expect(BackupRunner.defaultSchedules(RunnerEngine.MARIABACKUP).map((s) => `${s.command ?? 'backup'}:${s.backupType ?? ''}:${s.schedule.expressionString}`)).toEqual([
       'backup:full:cron(0 1 ? * SUN *)', 'backup:incr:cron(0 1 ? * MON-SAT *)', 'expire::cron(0 6 * * ? *)']);
+  });
+
+  test.each([RunnerEngine.MARIABACKUP, RunnerEngine.XTRABACKUP])('%s runs on the database host: the Fargate construct refuses it and says how to run it', (engine) => {
+    const f = fixture();
+    let err: unknown;
+    try {
+      new BackupRunner(f.stack, 'Physical', { engine, database: 'shop', backupBucket: f.bucket, vpc: f.vpc, image, cpu: 3 });
+    } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ConfigurationError);
+    const problems = (err as ConfigurationError).problems;
+    // Reported with the other problems, not instead of them.
+    expect(problems).toEqual([
+      expect.stringMatching(new RegExp(`^engine: ${engine} cannot run in a Fargate task: .*InnoDB.*on the database host.*runner/src/engines/mariabackup/README.md.*fromBackupRunnerAttributes`)),
+      expect.stringMatching(/^cpu must be one of/),
+    ]);
+    expect(HOST_SIDE_ENGINES).toEqual([RunnerEngine.MARIABACKUP, RunnerEngine.XTRABACKUP]);
+    expect((BackupRunner as any).mariaBackup).toBeUndefined();
   });
 
   test('cron from props, x86_64, a custom cluster', () => {
@@ -255,6 +276,226 @@ describe('BackupRunner (logical presets)', () => {
     t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(15 3 * * ? *)', Target: Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 7200 } }) });
     t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(6 hours)' });
     t.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'X86_64' }, ContainerDefinitions: [Match.objectLike({ Command: ['check'] })] });
+  });
+});
+
+describe('BackupRunner with an imported backup bucket', () => {
+  /** The IAM actions of each role of a pgBackRest and a pg_dump runner on a created or an imported bucket. */
+  function roleActions(kind: 'created' | 'imported'): Record<string, string[]> {
+    const f = fixture(kind);
+    const pg = pgBackRestRunner(f);
+    const pw = new secretsmanager.Secret(f.stack, 'DbPassword');
+    const dump = BackupRunner.pgDump(f.stack, 'Dump', { database: 'orders-logical', backupBucket: f.bucket, vpc: f.vpc, host: 'h', user: 'u', passwordSecret: pw, image });
+    const t = Template.fromStack(f.stack);
+    const policies = Object.values(t.findResources('AWS::IAM::ManagedPolicy')) as any[];
+    const host = policies.find((p) => /archive-push/.test(p.Properties.Description));
+    return {
+      pgBackup: actionsOf(t, logicalIdOf(f.stack, pg.backupRole as any)),
+      pgExpire: actionsOf(t, logicalIdOf(f.stack, pg.expireRole as any)),
+      dumpBackup: actionsOf(t, logicalIdOf(f.stack, dump.backupRole as any)),
+      dumpExpire: actionsOf(t, logicalIdOf(f.stack, dump.expireRole as any)),
+      databaseHost: host.Properties.PolicyDocument.Statement.flatMap((st: any) => [].concat(st.Action)).sort(),
+    };
+  }
+
+  test('the runner\'s roles get exactly the IAM actions they get with a created bucket', () => {
+    const created = roleActions('created');
+    expect(created.dumpExpire.filter((a) => a.startsWith('s3:') && !/^s3:(Get|List)/.test(a))).toEqual(['s3:DeleteObject']);
+    expect(roleActions('imported')).toEqual(created);
+  });
+
+  test('the bucket name reaches the runner and the pgBackRest repository; no unacknowledged finding', () => {
+    const f = fixture('imported');
+    pgBackRestRunner(f);
+    const t = Template.fromStack(f.stack);
+    const td = Object.values(t.findResources('AWS::ECS::TaskDefinition'))[0] as any;
+    const env = td.Properties.ContainerDefinitions[0].Environment;
+    expect(env).toContainEqual({ Name: RUNNER_ENV.s3Bucket, Value: 'orders-backups' });
+    expect(JSON.stringify(env.find((e: any) => e.Name === PGBACKREST_RUNNER_ENV.settings).Value)).toContain('orders-backups');
+    const findings = nagFindings(f.stack).filter((x) => !/— Db\/(Vpc|Cipher|Tls)\//.test(x));
+    expect(findings).toEqual([]);
+  });
+});
+
+describe('BackupRunner.fromBackupRunnerAttributes', () => {
+  test('a runner on a database host (mariabackup) to monitor: metrics, prefix, default jobs and interval, connections', () => {
+    const f = fixture('imported');
+    const hostGroup = new ec2.SecurityGroup(f.stack, 'DbHost', { vpc: f.vpc });
+    const r = BackupRunner.fromBackupRunnerAttributes(f.stack, 'Shop', {
+      engine: RunnerEngine.MARIABACKUP, database: 'shop', backupBucket: f.bucket, s3Prefix: 'host', securityGroups: [hostGroup],
+    });
+    expect(r.metricJobFailure().dimensions).toEqual({ Database: 'shop', Engine: 'mariabackup', Job: 'backup' });
+    expect(r.metricJobSuccess(RunnerCommand.EXPIRE).metricName).toBe(RUNNER_METRICS.success);
+    expect(r.backupPrefix).toBe('host/shop/mariabackup');
+    expect(r.walArchivePrefix).toBeUndefined();
+    expect(r.scheduledCommands).toEqual([RunnerCommand.BACKUP, RunnerCommand.EXPIRE]);
+    expect(r.backupInterval?.toMinutes()).toBe(1440);
+    expect(r.backupBucket).toBe(f.bucket);
+    expect(r.connections.securityGroups).toEqual([hostGroup]);
+    // Nothing is created by the import.
+    Template.fromStack(f.stack).resourceCountIs('AWS::ECS::TaskDefinition', 0);
+  });
+
+  test('schedules given: their commands and interval; a pgBackRest runner\'s WAL archive prefix', () => {
+    const f = fixture();
+    const r = BackupRunner.fromBackupRunnerAttributes(f.stack, 'Orders', {
+      engine: RunnerEngine.PGBACKREST, database: 'orders', backupBucket: f.bucket, walArchivePrefix: 'pgbackrest/archive/orders',
+      schedules: [
+        { schedule: scheduler.ScheduleExpression.expression('cron(0 3 ? * MON-FRI *)'), backupType: 'incr' },
+        { schedule: scheduler.ScheduleExpression.expression('cron(0 5 * * ? *)'), command: RunnerCommand.CHECK },
+      ],
+    });
+    expect(r.backupPrefix).toBe('runner/orders/pgbackrest');
+    expect(r.walArchivePrefix).toBe('pgbackrest/archive/orders');
+    expect(r.scheduledCommands).toEqual([RunnerCommand.BACKUP, RunnerCommand.CHECK]);
+    expect(r.backupInterval?.toHours()).toBe(72);
+    expect(r.connections.securityGroups).toEqual([]);
+  });
+
+  test('every problem at once', () => {
+    const f = fixture();
+    let err: unknown;
+    try {
+      BackupRunner.fromBackupRunnerAttributes(f.stack, 'Bad', {
+        engine: RunnerEngine.PG_DUMP, database: 'bad name', backupBucket: f.bucket, walArchivePrefix: 'x',
+        schedules: [{ schedule: scheduler.ScheduleExpression.rate(Duration.days(1)), backupType: 'incr' }],
+      });
+    } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as ConfigurationError).subject).toBe('BackupRunner Db/Bad');
+    expect((err as ConfigurationError).problems).toEqual([
+      expect.stringMatching(/^database .*"bad name"/),
+      'schedules[0].backupType must be one of full for pg-dump, got "incr"',
+      'walArchivePrefix: only a pgbackrest runner archives WAL, got engine pg-dump',
+    ]);
+  });
+});
+
+describe('BackupRunner logical presets of an RDS instance or cluster', () => {
+  const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16_9 });
+  const mysql = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0_46 });
+
+  function container(t: Template, runner: BackupRunner): any {
+    const td = t.findResources('AWS::ECS::TaskDefinition')[logicalIdOf(runner.node.scope as Stack, runner.taskDefinitions[0] as any)] as any;
+    return td.Properties.ContainerDefinitions[0];
+  }
+
+  test('pgDump of a DatabaseInstance: its endpoint, its generated secret (password and user), and the runner admitted on its port', () => {
+    const f = fixture();
+    const db = new rds.DatabaseInstance(f.stack, 'Rds', { engine: postgres, vpc: f.vpc });
+    const r = BackupRunner.pgDump(f.stack, 'Dump', { database: 'orders', backupBucket: f.bucket, vpc: f.vpc, databaseInstance: db, image });
+    const t = Template.fromStack(f.stack);
+    const dbId = logicalIdOf(f.stack, db);
+    const c = container(t, r);
+    expect(c.Environment).toEqual(expect.arrayContaining([
+      { Name: RUNNER_ENV.dbHost, Value: { 'Fn::GetAtt': [dbId, 'Endpoint.Address'] } },
+      { Name: RUNNER_ENV.dbPort, Value: { 'Fn::GetAtt': [dbId, 'Endpoint.Port'] } },
+    ]));
+    expect(c.Environment.map((e: any) => e.Name)).not.toContain(RUNNER_ENV.dbUser);
+    const secretRef = { Ref: logicalIdOf(f.stack, db.secret as any) };
+    expect(c.Secrets).toEqual([
+      { Name: RUNNER_ENV.dbPassword, ValueFrom: { 'Fn::Join': ['', [secretRef, ':password::']] } },
+      { Name: RUNNER_ENV.dbUser, ValueFrom: { 'Fn::Join': ['', [secretRef, ':username::']] } },
+    ]);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: { 'Fn::GetAtt': [dbId, 'Endpoint.Port'] },
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RdsSecurityGroup'), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DumpSecurityGroup'), 'GroupId'] },
+    });
+  });
+
+  test('mysqlDump of an Aurora MySQL DatabaseCluster: the writer endpoint, and the runner admitted on its port', () => {
+    const f = fixture();
+    const cluster = new rds.DatabaseCluster(f.stack, 'Aurora', {
+      engine: rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_09_0 }),
+      writer: rds.ClusterInstance.provisioned('Writer'), vpc: f.vpc,
+    });
+    const backupUser = new secretsmanager.Secret(f.stack, 'BackupUser');
+    const r = BackupRunner.mysqlDump(f.stack, 'Dump', { database: 'shop', backupBucket: f.bucket, vpc: f.vpc, databaseCluster: cluster, user: 'backup', passwordSecret: backupUser, image });
+    const t = Template.fromStack(f.stack);
+    const id = logicalIdOf(f.stack, cluster);
+    const c = container(t, r);
+    expect(c.Environment).toEqual(expect.arrayContaining([
+      { Name: RUNNER_ENV.dbHost, Value: { 'Fn::GetAtt': [id, 'Endpoint.Address'] } },
+      { Name: RUNNER_ENV.dbPort, Value: { 'Fn::GetAtt': [id, 'Endpoint.Port'] } },
+      { Name: RUNNER_ENV.dbUser, Value: 'backup' },
+    ]));
+    // A given secret wins over the cluster's generated one; the user is then given too.
+    expect(c.Secrets).toEqual([{ Name: RUNNER_ENV.dbPassword, ValueFrom: { 'Fn::Join': ['', [{ Ref: logicalIdOf(f.stack, backupUser as any) }, ':password::']] } }]);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AuroraSecurityGroup'), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DumpSecurityGroup'), 'GroupId'] },
+    });
+  });
+
+  test('an imported instance: its address and port, the given secret; the runner admitted through its security group', () => {
+    const f = fixture();
+    const sg = ec2.SecurityGroup.fromSecurityGroupId(f.stack, 'DbSg', 'sg-0123456789abcdef0');
+    const db = rds.DatabaseInstance.fromDatabaseInstanceAttributes(f.stack, 'Imported', {
+      instanceIdentifier: 'orders', instanceEndpointAddress: 'orders.abc.eu-west-1.rds.amazonaws.com', port: 5433, securityGroups: [sg],
+    });
+    const pw = new secretsmanager.Secret(f.stack, 'DbPassword');
+    const r = BackupRunner.pgDump(f.stack, 'Dump', { database: 'orders', backupBucket: f.bucket, vpc: f.vpc, databaseInstance: db, user: 'backup', passwordSecret: pw, image });
+    const t = Template.fromStack(f.stack);
+    expect(container(t, r).Environment).toEqual(expect.arrayContaining([
+      { Name: RUNNER_ENV.dbHost, Value: 'orders.abc.eu-west-1.rds.amazonaws.com' },
+      { Name: RUNNER_ENV.dbPort, Value: '5433' },
+    ]));
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { GroupId: 'sg-0123456789abcdef0', FromPort: 5433, ToPort: 5433 });
+  });
+
+  test('every connection problem at once: both databases, host and port with one, a wrong engine, no secret', () => {
+    const f = fixture();
+    const db = new rds.DatabaseInstance(f.stack, 'Rds', { engine: mysql, vpc: f.vpc, credentials: rds.Credentials.fromPassword('admin', SecretValue.unsafePlainText('x')) });
+    const cluster = rds.DatabaseCluster.fromDatabaseClusterAttributes(f.stack, 'Imported', { clusterIdentifier: 'c' });
+    let err: unknown;
+    try {
+      BackupRunner.pgDump(f.stack, 'Dump', { database: 'orders', backupBucket: f.bucket, vpc: f.vpc, databaseInstance: db, databaseCluster: cluster, host: 'h', port: 5432, image, cpu: 3 });
+    } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as ConfigurationError).subject).toBe('BackupRunner Db/Dump');
+    expect((err as ConfigurationError).problems).toEqual([
+      'databaseInstance, databaseCluster: give one database, got both',
+      'host: the runner connects to the endpoint of databaseInstance; give host or databaseInstance, not both',
+      'port: the runner uses the endpoint port of databaseInstance; give port only with host',
+      expect.stringMatching(/^databaseInstance: pg-dump needs a PostgreSQL database, got engine mysql \(family MYSQL\)/),
+      expect.stringMatching(/^passwordSecret: required, because databaseInstance has no generated secret/),
+      expect.stringMatching(/^cpu must be one of/),
+    ]);
+    // Nothing was created under the refused id.
+    expect(f.stack.node.tryFindChild('Dump')).toBeUndefined();
+  });
+
+  test('neither host nor database; mongodump of an RDS database; another user with the generated secret; an imported cluster without an endpoint', () => {
+    const f = fixture();
+    const errorOf = (fn: () => unknown) => { try { fn(); } catch (e) { return e as ConfigurationError; } throw new Error('no error'); };
+    const base = { backupBucket: f.bucket, vpc: f.vpc, image };
+    expect(errorOf(() => BackupRunner.mysqlDump(f.stack, 'A', { ...base, database: 'a' })).problems).toEqual([
+      'host: give the database host, or databaseInstance or databaseCluster',
+      'passwordSecret: required, the secret holding the password of the database user',
+    ]);
+    const db = new rds.DatabaseInstance(f.stack, 'Rds', { engine: postgres, vpc: f.vpc });
+    expect(errorOf(() => BackupRunner.mongoDump(f.stack, 'B', { ...base, database: 'b', databaseInstance: db })).problems).toEqual([
+      expect.stringMatching(/^databaseInstance: mongodump backs up MongoDB, which RDS does not run/),
+    ]);
+    // The generated secret is its own user's: a different user with it is a contradiction.
+    expect(errorOf(() => BackupRunner.pgDump(f.stack, 'D', { ...base, database: 'd', databaseInstance: db, user: 'backup' })).problems).toEqual([
+      expect.stringMatching(/^user: the password comes from the generated secret of databaseInstance, which belongs to its own user/),
+    ]);
+    const cluster = rds.DatabaseCluster.fromDatabaseClusterAttributes(f.stack, 'NoEndpoint', { clusterIdentifier: 'c' });
+    const pw = new secretsmanager.Secret(f.stack, 'Pw');
+    expect(errorOf(() => BackupRunner.pgDump(f.stack, 'C', { ...base, database: 'c', databaseCluster: cluster, passwordSecret: pw })).problems).toEqual([
+      'databaseCluster: its endpoint address and port are unknown; import it with clusterEndpointAddress and port',
+    ]);
+  });
+
+  test('a runner of an RDS instance adds no unacknowledged finding', () => {
+    const f = fixture();
+    const db = new rds.DatabaseInstance(f.stack, 'Rds', { engine: postgres, vpc: f.vpc });
+    BackupRunner.pgDump(f.stack, 'Dump', { database: 'orders', backupBucket: f.bucket, vpc: f.vpc, databaseInstance: db, image });
+    const findings = nagFindings(f.stack).filter((x) => !/— Db\/(Vpc|Backups|Rds)\//.test(x));
+    expect(findings).toEqual([]);
   });
 });
 

@@ -23,6 +23,7 @@ import type { BackupResult, Engine, JobContext, VerifyResult } from '../../core/
 import { DatabaseError, RunnerError, StorageError, VerificationError } from '../../core/errors';
 import type { Manifest } from '../../../../runtime/manifest';
 import type { Command, OptionSpec, Options } from '../../core/options';
+import { fromCatalog } from '../../core/registry';
 import { probeMariaDbReplica } from '../../core/replica-probe';
 import {
   ChainLink, PhysicalBackupType, basedirCheckpoints, parseBinlogPosition, parseChainLink, parseCheckpoints, parseToolInfo, resolveChain,
@@ -58,10 +59,7 @@ export function physicalOptions(tool: PhysicalBackupTool): OptionSpec[] {
 
 export function physicalEngine(tool: PhysicalBackupTool): Engine {
   return {
-    name: tool.engine,
-    description: tool.engine === 'mariabackup'
-      ? 'MariaDB physical backups with mariabackup: full and incremental LSN chains, xbstream through zstd, prepare + copy-back restore, binlog point-in-time'
-      : 'MySQL / Percona Server physical backups with Percona XtraBackup (same chain and commands as mariabackup; XtraBackup is not installable on Debian 12, so only its command lines are tested here)',
+    ...fromCatalog(tool.engine),
     requiredTools: [tool.binary, tool.extractor, tool.binlogReader, tool.client, 'chown'],
     toolsFor(command: Command): readonly string[] {
       if (command === 'backup') return [tool.binary];
@@ -69,7 +67,6 @@ export function physicalEngine(tool: PhysicalBackupTool): Engine {
       if (command === 'verify') return [tool.extractor];
       return [];
     },
-    backupTypes: Object.keys(TYPES),
     options: physicalOptions(tool),
     validate(command: Command, o: Options): string[] {
       const problems: string[] = [];

@@ -1,0 +1,186 @@
+/**
+ * One database of the plan compiled into constructs, by the tiers `lib/plan` decided for it (the
+ * builder never decides a tier again): AWS Backup tiers become a DatabaseProtection, each engine
+ * tier a BackupRunner of that engine (the engine catalog says where it runs), and restore
+ * verification records what the shared RestoreVerification and drills need.
+ */
+import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { ConfigurationError } from '../errors';
+import { BackupPlanConfig, DatabaseAssessment, DatabaseConfig, DeploymentKind, TierDecision, TierKind, databasePath } from '../plan';
+import { DatabaseProtection, protectedDatabaseFromPlan, protectionOptionsFromPlan } from '../protection';
+import { BackupRunner, DatabaseConnectionProps, RunnerEngine } from '../runner';
+import { IBackupVault } from '../storage';
+import { acknowledge } from '../storage/acknowledgements';
+import { VerifiedDatabase } from '../verification';
+import { findEngine, type EngineRecord } from '../../runtime/engines';
+import { DrRegionStack } from './dr-region-stack';
+import { RUNNER_PREFIX, checkExpectation, idOf, importSecret, schedulerCron, verifiedEngine } from './plan-values';
+import { PrimaryRegionStack } from './primary-region-stack';
+
+/** What every database of the app shares. */
+export interface AppContext {
+  readonly plan: BackupPlanConfig;
+  readonly primary: PrimaryRegionStack;
+  readonly dr: DrRegionStack;
+  readonly vpc?: ec2.IVpc;
+  readonly drVault: IBackupVault;
+  readonly crossAccountVault?: IBackupVault;
+  /** The plan's pre-built runner image; undefined: the bundled Dockerfile. */
+  readonly runnerImage?: ecs.ContainerImage;
+}
+
+/** What one database compiled into. */
+export interface CompiledDatabase {
+  readonly assessment: DatabaseAssessment;
+  readonly protection?: DatabaseProtection;
+  readonly runners: BackupRunner[];
+  /** Its entry of the shared AWS Backup restore verification (rds/aurora). */
+  readonly verified?: VerifiedDatabase;
+  /** The runner whose backups a restore drill proves (self-managed). */
+  readonly drillRunner?: BackupRunner;
+}
+
+/** The tiers AWS Backup takes. */
+const AWS_BACKUP_TIERS: readonly TierKind[] = [TierKind.CONTINUOUS, TierKind.SNAPSHOT];
+
+export function compileDatabase(ctx: AppContext, a: DatabaseAssessment): CompiledDatabase {
+  const db = a.database;
+  const protection = a.tiers.some((t) => AWS_BACKUP_TIERS.includes(t.kind)) ? protect(ctx, db) : undefined;
+  const runners: BackupRunner[] = [];
+  // One runner per engine: pgBackRest's archive and physical tiers are one runner.
+  for (const engine of runnerEngines(a.tiers)) {
+    const runner = buildRunner(ctx, db, engine);
+    if (runner) runners.push(runner);
+  }
+  return {
+    assessment: a,
+    protection,
+    runners,
+    verified: verifiedDatabase(ctx, db),
+    drillRunner: db.verification && ctx.vpc && db.deployment === DeploymentKind.SELF_MANAGED
+      ? runners.find((r) => findEngine(r.engine)?.drill && findEngine(r.engine)?.placement === 'runner-task') : undefined,
+  };
+}
+
+/** The catalog engines of a database's tiers, each once: the logical engine first, then in tier order. */
+function runnerEngines(tiers: TierDecision[]): EngineRecord[] {
+  const out: EngineRecord[] = [];
+  for (const t of [...tiers].sort((x, y) => Number(y.kind === TierKind.LOGICAL) - Number(x.kind === TierKind.LOGICAL))) {
+    const e = findEngine(t.tool);
+    if (e && !out.includes(e)) out.push(e);
+  }
+  return out;
+}
+
+function protect(ctx: AppContext, db: DatabaseConfig): DatabaseProtection {
+  const database = protectedDatabaseFromPlan(db);
+  if (!database) {
+    // The schema lets a plan omit the ARN when the app defines the database; this app does not.
+    throw new ConfigurationError(`${ctx.plan.sourceName}: invalid for the DR app`, [
+      `${databasePath(db)}.existing_resource_arn: required by the DR app for "${db.name}" (${db.deployment}): it protects existing databases by ARN, got nothing`,
+    ]);
+  }
+  return new DatabaseProtection(ctx.primary, `Protect-${idOf(db.name)}`, {
+    ...protectionOptionsFromPlan(db),
+    database,
+    vault: ctx.primary.vault,
+    drVault: ctx.drVault,
+    crossAccountVault: ctx.crossAccountVault,
+    backupRole: ctx.primary.roles.backupRole,
+  });
+}
+
+/** The runner of one engine tier, or undefined (with a warning) when this app cannot deploy it. */
+function buildRunner(ctx: AppContext, db: DatabaseConfig, engine: EngineRecord): BackupRunner | undefined {
+  const { primary, vpc } = ctx;
+  if (!vpc || !db.host) return undefined;
+  const id = idOf(db.name);
+  if (engine.placement === 'database-host') {
+    Annotations.of(primary).addWarningV2(`cdk-database-dr:host-side-physical-${db.name}`,
+      `${db.name}: the physical tier (${engine.name}) reads InnoDB files and runs on the database host with the runner CLI (runner/src/engines/mariabackup/README.md); this app deploys its other tiers only`);
+    return undefined;
+  }
+  if (engine.kind === 'logical') {
+    const connection: DatabaseConnectionProps = {
+      database: db.name,
+      backupBucket: primary.bucket,
+      vpc,
+      s3Prefix: RUNNER_PREFIX,
+      host: db.host.address,
+      port: db.host.port,
+      user: db.host.user,
+      databaseName: db.host.databaseNames[0],
+      passwordSecret: importSecret(primary, `${id}-BackupUserSecret`, db.host.secretArn),
+      image: ctx.runnerImage,
+      // The plan's cron drives the dump; the engine's other default jobs (expire) stay.
+      schedules: [
+        { backupType: 'full', schedule: schedulerCron(db.scheduleCron) },
+        ...BackupRunner.defaultSchedules(engine.name as RunnerEngine).filter((s) => s.command !== undefined),
+      ],
+    };
+    const preset = LOGICAL_PRESETS[engine.name];
+    return preset(primary, `${id}-Dump`, connection);
+  }
+  if (engine.name === RunnerEngine.PGBACKREST && db.host.tlsSecretArn) {
+    return pgBackRestRunner(ctx, db, db.host.tlsSecretArn);
+  }
+  Annotations.of(primary).addWarningV2(`cdk-database-dr:undeployed-tier-${db.name}-${engine.name}`,
+    `${db.name}: the ${engine.name} tier is in the plan's model but this app does not deploy ${engine.name} runners yet; run it with the runner CLI or compose a BackupRunner`);
+  return undefined;
+}
+
+const LOGICAL_PRESETS: { [engine: string]: (scope: PrimaryRegionStack, id: string, props: DatabaseConnectionProps) => BackupRunner } = {
+  [RunnerEngine.PG_DUMP]: BackupRunner.pgDump,
+  [RunnerEngine.MYSQLDUMP]: BackupRunner.mysqlDump,
+  [RunnerEngine.MONGODUMP]: BackupRunner.mongoDump,
+};
+
+function pgBackRestRunner(ctx: AppContext, db: DatabaseConfig, tlsSecretArn: string): BackupRunner {
+  const { primary, vpc } = ctx;
+  const id = idOf(db.name);
+  // The repository cipher passphrase is generated in Secrets Manager: it never appears in the
+  // template, the task definition or a log.
+  const cipher = new secretsmanager.Secret(primary, `${id}-PgBackRestCipher`, {
+    description: `pgBackRest repository cipher passphrase of ${db.name} (rotating it makes older backups unreadable)`,
+    encryptionKey: primary.bucket.encryptionKey,
+    generateSecretString: { passwordLength: 64, excludePunctuation: true },
+  });
+  const noRotation = 'The pgBackRest repository cipher passphrase encrypts every backup already in the repository; '
+    + 'rotating it would make those backups unreadable (pgBackRest cannot re-key a repository), so it is generated once and never rotated';
+  acknowledge(cipher, [
+    ['AwsSolutions-SMG4', noRotation],
+    ['HIPAA.Security-SecretsManagerRotationEnabled', noRotation],
+    ['NIST.800.53.R5-SecretsManagerRotationEnabled', noRotation],
+    ['PCI.DSS.321-SecretsManagerRotationEnabled', noRotation],
+  ]);
+  return BackupRunner.pgBackRest(primary, `${id}-PgBackRest`, {
+    database: db.name,
+    backupBucket: primary.bucket,
+    vpc: vpc!,
+    stanza: db.name,
+    databaseHost: { address: db.host!.address, pgPath: db.host!.pgDataPath, pgPort: db.host!.port },
+    cipherPassphrase: cipher,
+    tlsIdentity: importSecret(primary, `${id}-PgBackRestTls`, tlsSecretArn),
+    image: ctx.runnerImage,
+  });
+}
+
+/** A managed database's entry of the shared restore verification, when the plan verifies it. */
+function verifiedDatabase(ctx: AppContext, db: DatabaseConfig): VerifiedDatabase | undefined {
+  const v = db.verification;
+  const engine = verifiedEngine(db);
+  if (!v || !ctx.vpc || db.deployment === DeploymentKind.SELF_MANAGED || !engine || !db.existingResourceArn
+    || !v.masterSecretArn || !v.readOnlySecretArn) {
+    return undefined;
+  }
+  const id = idOf(db.name);
+  return {
+    name: db.name,
+    database: protectedDatabaseFromPlan(db)!,
+    engine,
+    databaseName: v.databaseName ?? db.name,
+    masterSecret: importSecret(ctx.primary, `${id}-MasterSecret`, v.masterSecretArn),
+    readOnlySecret: importSecret(ctx.primary, `${id}-ReadOnlySecret`, v.readOnlySecretArn),
+    checks: v.checks.map(checkExpectation),
+  };
+}

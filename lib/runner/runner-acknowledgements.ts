@@ -1,0 +1,58 @@
+/**
+ * The compliance-pack findings a BackupRunner acknowledges, each with the reason it does not apply.
+ */
+import { aws_ecs as ecs, aws_iam as iam, aws_sqs as sqs } from 'aws-cdk-lib';
+import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
+import { IBackupBucket } from '../storage/backup-bucket';
+import { PgBackRestSettings, repositoryPrefixes } from '../../runtime/pgbackrest/config';
+import { ManagedPolicyRole } from './managed-policy-role';
+
+/** The parts of a runner whose findings are acknowledged. */
+export interface RunnerFindingScope {
+  /** The backup bucket the roles reach. */
+  readonly bucket: IBackupBucket;
+  /** The runner's task definitions. */
+  readonly taskDefinitions: ecs.TaskDefinition[];
+  /** The schedules' dead-letter queue. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** Backup and expire roles. */
+  readonly dataRoles: ManagedPolicyRole[];
+  /** The tasks' execution role. */
+  readonly executionRole: ManagedPolicyRole;
+  /**
+   * The database host's policy.
+   * @default - none (not pgBackRest)
+   */
+  readonly databaseHostPolicy?: iam.ManagedPolicy;
+  /**
+   * The pgBackRest settings the host's policy was rendered from.
+   * @default - none (not pgBackRest)
+   */
+  readonly pgBackRest?: PgBackRestSettings;
+}
+
+/** Acknowledges the runner's findings that do not apply, each with its reason. */
+export function acknowledgeRunnerFindings(s: RunnerFindingScope): void {
+  for (const td of s.taskDefinitions) {
+    acknowledge(td, [
+      ['AwsSolutions-ECS2', 'The environment holds only non-secret runner settings (engine, database name, bucket, prefix, pgBackRest settings without secrets); every secret comes from Secrets Manager as an ECS secret.'],
+    ]);
+  }
+  acknowledge(s.deadLetterQueue, [
+    ['AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the runner schedules.'],
+  ]);
+  for (const role of s.dataRoles) {
+    if (!role.managedPolicy) continue;
+    acknowledgeWildcardResource(role.managedPolicy, s.bucket.bucket.arnForObjects('*'),
+      'Backup objects are named by the runner and the backup tool at run time (one key per object, WAL segment or manifest); the actions on them are fixed: no delete for the backup role, only DeleteObject (delete markers) for the expire role.');
+  }
+  if (s.executionRole.managedPolicy) {
+    acknowledge(s.executionRole.managedPolicy, [['AwsSolutions-IAM5[Resource::*]',
+      'ecr:GetAuthorizationToken, which the execution role needs to pull the image, has no resource-level permissions; every other statement names its repository, log group or secret.']]);
+  }
+  if (s.databaseHostPolicy && s.pgBackRest) {
+    const { archive } = repositoryPrefixes(s.pgBackRest);
+    acknowledgeWildcardResource(s.databaseHostPolicy, s.bucket.bucket.arnForObjects(`${archive}/*`),
+      'One object per WAL segment, named by pgBackRest at run time; the wildcard stops at this stanza\'s archive folder and the actions are put and get only.');
+  }
+}
