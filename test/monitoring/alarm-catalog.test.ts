@@ -4,7 +4,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALARM_TABLE_BEGIN, ALARM_TABLE_END, AlarmCatalog } from '../../lib/monitoring';
+import { AlarmCatalog } from '../../lib/monitoring';
+
+const ALARM_TABLE_BEGIN = AlarmCatalog.TABLE_BEGIN;
+const ALARM_TABLE_END = AlarmCatalog.TABLE_END;
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -5,9 +5,9 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { AlarmKind } from './alarm-kind';
 
-/** The marker lines around the generated table in lib/monitoring/README.md. */
+/** @internal The marker lines around the generated table in lib/monitoring/README.md. */
 export const ALARM_TABLE_BEGIN = '<!-- alarm-table:begin (generated from lib/monitoring/alarms by renderAlarmTable; do not edit) -->';
-/** The closing marker. */
+/** @internal The closing marker. */
 export const ALARM_TABLE_END = '<!-- alarm-table:end -->';
 
 const MISSING: Record<string, string> = {
@@ -18,7 +18,7 @@ const MISSING: Record<string, string> = {
 };
 
 /**
- * The markdown table of the given kinds, one row each. `docsPrefix` leads from the README to the
+ * @internal The markdown table of the given kinds, one row each. `docsPrefix` leads from the README to the
  * package root (lib/monitoring/README.md: `../../`).
  */
 export function renderAlarmTable(kinds: AlarmKind[], docsPrefix = '../../'): string {
