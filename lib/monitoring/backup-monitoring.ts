@@ -19,7 +19,7 @@ import { AlarmTopic } from './alarm-topic';
 import { DrAlarms } from './dr-alarms';
 import { MeasuredRpo } from './measured-rpo';
 import { buildMonitoringDashboard } from './monitoring-dashboard';
-import { buildMonitoringAlarms, measuredRpoDatabases } from './monitoring-alarms';
+import { buildMonitoringAlarms, measuredRpoDatabases, replicationsOf } from './monitoring-alarms';
 import {
   DatabaseModel, DatabaseObjectives, LevelOptions, MonitoringModel, ProtectionEntry, ProtectionMonitoringOptions, RunnerEntry,
   RunnerMonitoringOptions, VerificationEntry, hasMeasuredSource,
@@ -336,7 +336,8 @@ export class BackupMonitoring extends Construct {
     // A bad plan name is reported by the validation; it would only fail the dashboard here.
     if ((this._props.dashboard ?? true) && /^[A-Za-z0-9_-]{1,100}$/.test(this._props.planName)) {
       this.board = buildMonitoringDashboard(this, this._props.planName, [...model.databases.values()], this.alarmFactory,
-        (this._props.measuredRpoAlarm?.warning?.enabled === false) ? undefined : (this._props.measuredRpoAlarm?.warning?.percentOfObjective ?? 80));
+        (this._props.measuredRpoAlarm?.warning?.enabled === false) ? undefined : (this._props.measuredRpoAlarm?.warning?.percentOfObjective ?? 80),
+        replicationsOf(this, model));
     }
   }
 

@@ -11,7 +11,7 @@ import { MeasuredRpoDatabase, MeasuredRpoVault } from './measured-rpo';
 import {
   DatabaseModel, LevelOptions, MonitoringModel, hasMeasuredSource, levelEntries, protectionWindow, resourceTypeOf, runnerWindow, vaultLabeler,
 } from './monitoring-model';
-import { S3ReplicationMetrics } from './s3-replication-metrics';
+import { S3ReplicationMetrics, S3ReplicationRule } from './s3-replication-metrics';
 import { DatabaseResourceKind } from '../protection/protected-database';
 import { RunnerCommand } from '../runner/backup-runner';
 import { BackupBucket, IBackupBucket } from '../storage/backup-bucket';
@@ -73,17 +73,25 @@ export function buildMonitoringAlarms(scope: Construct & MonitoringSources, mode
     baselineAlarms(`${v.node.id}-baselines`, v.baselineCapture, alarms);
   }
   for (const b of scope._baselines) baselineAlarms(b.node.id, b, alarms);
-  for (const { bucket, options } of scope._replications) {
-    if (!bucket.replicaBucketName) continue;
-    const users = databases.filter((db) => db.runners.some((r) => r.runner.backupBucket === bucket)).map((db) => db.objectives.name);
-    const rule = { sourceBucketName: bucket.bucket.bucketName, destinationBucketName: bucket.replicaBucketName, ruleId: BackupBucket.REPLICATION_RULE_ID };
-    const subject = `${users[0] ?? bucket.node.id}-${rule.ruleId}`;
-    alarms.s3ReplicationFailed(subject, rule, users);
-    alarms.s3ReplicationLatency(subject, rule, users, options.latencyThreshold ?? S3ReplicationMetrics.RTC_THRESHOLD);
+  for (const r of replicationsOf(scope, model)) {
+    const subject = `${r.databases[0] ?? r.bucketId}-${r.rule.ruleId}`;
+    alarms.s3ReplicationFailed(subject, r.rule, r.databases);
+    alarms.s3ReplicationLatency(subject, r.rule, r.databases, r.latency);
   }
   if (scope._props.actionsEnabled === false) {
     Annotations.of(scope).addWarningV2('@cdk-database-dr/monitoring:alarm-without-action', 'actionsEnabled is false: no alarm of this monitoring has an action, so none pages anyone');
   }
+}
+
+/** @internal Each replicated bucket's rule, its latency threshold and the databases whose runners write to it. */
+export function replicationsOf(scope: MonitoringSources, model: MonitoringModel):
+Array<{ rule: S3ReplicationRule; latency: Duration; databases: string[]; bucketId: string }> {
+  return scope._replications.filter(({ bucket }) => bucket.replicaBucketName).map(({ bucket, options }) => ({
+    rule: { sourceBucketName: bucket.bucket.bucketName, destinationBucketName: bucket.replicaBucketName!, ruleId: BackupBucket.REPLICATION_RULE_ID },
+    latency: options.latencyThreshold ?? S3ReplicationMetrics.RTC_THRESHOLD,
+    databases: [...model.databases.values()].filter((db) => db.runners.some((x) => x.runner.backupBucket === bucket)).map((db) => db.objectives.name),
+    bucketId: bucket.node.id,
+  }));
 }
 
 function baselineAlarms(subject: string, capture: BaselineCapture, alarms: DrAlarms): void {

@@ -12,13 +12,17 @@ import { DatabaseModel, hasMeasuredSource, resourceTypeOf } from './monitoring-m
 import { RecoveryMetrics } from './recovery-metrics';
 import { ReplicationLagMetrics } from './replication-lag-metrics';
 import { RunnerMetrics } from './runner-metrics';
+import { S3ReplicationMetrics, S3ReplicationRule } from './s3-replication-metrics';
 import { VerificationMetrics } from './verification-metrics';
 import { DatabaseResourceKind } from '../protection/protected-database';
 import { RunnerCommand } from '../runner/backup-runner';
 
+/** @internal A replication rule on the dashboard, drawn in the row of the first database writing to the bucket. */
+export interface DashboardReplication { readonly rule: S3ReplicationRule; readonly latency: Duration; readonly databases: string[] }
+
 /** @internal Builds the `<plan>-backup-dr` dashboard. */
 export function buildMonitoringDashboard(scope: Construct, planName: string, databases: DatabaseModel[], factory: AlarmFactory,
-  warningPercent: number | undefined): cloudwatch.Dashboard {
+  warningPercent: number | undefined, replications: DashboardReplication[]): cloudwatch.Dashboard {
   const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', { dashboardName: `${planName}-backup-dr`, defaultInterval: Duration.days(7) });
   dashboard.addWidgets(new cloudwatch.TextWidget({
     markdown: `# ${planName}: backups and disaster recovery\nHorizontal lines are the objectives: red = RPO/RTO (Critical), orange = Warning. Alarm descriptions link their docs page.`,
@@ -93,6 +97,14 @@ export function buildMonitoringDashboard(scope: Construct, planName: string, dat
           right: [RunnerMetrics.jobSuccess(t, { label: 'succeeded', period: Duration.hours(1) }), RunnerMetrics.jobFailure(t, { label: 'failed', period: Duration.hours(1) })],
           leftYAxis: { min: 0 }, width: 8 }));
       }
+    }
+    for (const r of replications.filter((x) => x.databases[0] === name)) {
+      row.push(new cloudwatch.GraphWidget({ title: `S3 replication ${r.rule.ruleId}`,
+        left: [S3ReplicationMetrics.replicationLatency(r.rule, { label: 'latency (s)' })],
+        leftAnnotations: [{ value: r.latency.toSeconds(), label: `threshold ${r.latency.toHumanString()}`, color: cloudwatch.Color.ORANGE }],
+        right: [S3ReplicationMetrics.operationsPendingReplication(r.rule, { label: 'pending operations' }),
+          S3ReplicationMetrics.operationsFailedReplication(r.rule, { label: 'failed operations' })],
+        leftYAxis: { min: 0 }, width: 8 }));
     }
     const alarms = factory.alarmsFor(name);
     if (alarms.length) row.push(new cloudwatch.AlarmStatusWidget({ title: `${name} alarms`, alarms, width: 8, height: 6 }));
