@@ -1,4 +1,5 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, aws_sns as sns } from 'aws-cdk-lib';
+import { AlarmTopic } from '../monitoring/alarm-topic';
 import { Construct } from 'constructs';
 import { BackupBucket, BackupVault, ObjectLockOptions, VaultLockOptions } from '../storage';
 
@@ -32,6 +33,16 @@ export interface DrRegionStackProps {
    */
   readonly bucketObjectLock?: ObjectLockOptions;
   /**
+   * Address subscribed by e-mail to the stack's alarm topic (alarms and vault notifications).
+   * @default - none: give alarmTopicArn (primary stack only)
+   */
+  readonly alarmEmail?: string;
+  /**
+   * ARN of an existing SNS topic in this Region for the stack's alarms and vault notifications.
+   * @default - a new topic subscribed by alarmEmail
+   */
+  readonly alarmTopicArn?: string;
+  /**
    * ARN of the principal exempt from the DR vault's deny policy.
    * @default - none
    */
@@ -48,6 +59,8 @@ export class DrRegionStack extends Stack {
   public readonly vault: BackupVault;
   /** Replica of the primary backup bucket. */
   public readonly replicaBucket: BackupBucket;
+  /** The stack's one alarm topic: the DR vault's notifications. */
+  public readonly alarmTopic: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: DrRegionStackProps) {
     super(scope, id, {
@@ -56,7 +69,13 @@ export class DrRegionStack extends Stack {
       crossRegionReferences: true,
       description: 'cdk-database-dr: DR-region backup vault and replica backup bucket',
     });
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+      email: props.alarmTopicArn ? undefined : props.alarmEmail,
+      topic: props.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'ImportedAlarmTopic', props.alarmTopicArn) : undefined,
+      displayName: 'Backup and DR alarms (DR Region)',
+    });
     this.vault = new BackupVault(this, 'DrVault', {
+      notificationTopic: this.alarmTopic.topic,
       backupVaultName: props.vaultName,
       lock: props.vaultLock,
       breakGlassPrincipalArn: props.breakGlassPrincipalArn,

@@ -4,16 +4,16 @@
  * the self-managed databases and of logical dumps, restore verification, audit framework,
  * monitoring). `bin/app.ts` is a thin CLI around this; tests and users' apps call it directly.
  */
-import { Annotations, App, Duration, aws_ec2 as ec2, aws_events as events, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
-import { BackupPlanConfig, DatabaseAssessment, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
-import { BackupMonitoring, BackupResourceType, MonitoredDatabase } from '../monitoring';
+import { Annotations, App, Duration, aws_ec2 as ec2, aws_events as events } from 'aws-cdk-lib';
+import { BackupPlanConfig, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
+import { BackupMonitoring } from '../monitoring';
 import { BackupAuditFramework, DatabaseProtection } from '../protection';
-import { BackupRunner, RunnerEngine } from '../runner';
+import { BackupRunner } from '../runner';
 import { BaselineCapture, RestoreVerification, RunnerDrill } from '../verification';
-import { BackupBucket, BackupVault } from '../storage';
+import { BackupVault } from '../storage';
 import { AppContext, CompiledDatabase, compileDatabase } from './compile-database';
 import { DrRegionStack } from './dr-region-stack';
-import { RUNNER_PREFIX, checkExpectation, runnerImageOf, idOf, importSecret, rdsIdentifier, schedulerCron, vaultLockOf, verifiedEngine } from './plan-values';
+import { RUNNER_PREFIX, checkExpectation, runnerImageOf, idOf, importSecret, schedulerCron, vaultLockOf, verifiedEngine } from './plan-values';
 import { PrimaryRegionStack } from './primary-region-stack';
 
 /** Options of {@link buildDrApp}. */
@@ -46,8 +46,11 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const prefix = options.stackIdPrefix ?? 'CdkDatabaseDr';
   const assessment = assessPlan(plan);
   const lock = vaultLockOf(plan);
-  const dr = new DrRegionStack(app, `${prefix}-Dr`, { account: plan.account, region: plan.drRegion, vaultLock: lock });
-  const primary = new PrimaryRegionStack(app, `${prefix}-Primary`, { account: plan.account, region: plan.primaryRegion, dr, vaultLock: lock });
+  // Each stack has one alarm topic with the plan's subscriber (a topic of the plan's is in the primary Region).
+  const dr = new DrRegionStack(app, `${prefix}-Dr`, { account: plan.account, region: plan.drRegion, vaultLock: lock, alarmEmail: plan.alarmEmail });
+  const primary = new PrimaryRegionStack(app, `${prefix}-Primary`, {
+    account: plan.account, region: plan.primaryRegion, dr, vaultLock: lock, alarmEmail: plan.alarmEmail, alarmTopicArn: plan.snsTopicArn,
+  });
   for (const [key, value] of Object.entries(plan.tags)) {
     for (const stack of [primary, dr]) {
       stack.tags.setTag(key, value);
@@ -75,11 +78,9 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const verified = compiled.flatMap((c) => (c.verified ? [c.verified] : []));
   const drillsToBuild = compiled.flatMap((c) => (c.drillRunner ? [{ db: c.assessment.database, runner: c.drillRunner }] : []));
   const drills: RunnerDrill[] = [];
-  // The backup bucket's replication is one series: alarm on it once, with the first database that uses the bucket.
-  const replicated = compiled.find((c) => c.runners.length > 0);
-  const monitored: MonitoredDatabase[] = compiled.map((c) => monitoredDatabase(c.assessment, primary, dr, c.runners, c === replicated));
 
   let verification: RestoreVerification | undefined;
+  let selfManagedBaselines: BaselineCapture | undefined;
   if (vpc && verified.length > 0) {
     const first = plan.databases.find((d) => d.verification && d.deployment !== DeploymentKind.SELF_MANAGED);
     verification = new RestoreVerification(primary, 'RestoreVerification', {
@@ -91,7 +92,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
     });
   }
   if (vpc && drillsToBuild.length > 0) {
-    const baselines = new BaselineCapture(primary, 'SelfManagedBaselines', {
+    const baselines = selfManagedBaselines = new BaselineCapture(primary, 'SelfManagedBaselines', {
       vpc,
       databases: drillsToBuild.map(({ db }) => ({
         name: db.name,
@@ -132,53 +133,21 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
     });
   }
 
-  const topic = plan.snsTopicArn ? sns.Topic.fromTopicArn(primary, 'AlarmTopic', plan.snsTopicArn) : undefined;
-  const monitoring = new BackupMonitoring(primary, 'Monitoring', { planName: plan.name, databases: monitored, topic });
-  if (plan.alarmEmail && !topic) {
-    monitoring.topic.addSubscription(new subscriptions.EmailSubscription(plan.alarmEmail));
-  }
+  // Monitoring derives what it watches from the constructs; each database's objectives are the plan's, given once.
+  const monitoring = new BackupMonitoring(primary, 'Monitoring', {
+    planName: plan.name,
+    alarmTopic: primary.alarmTopic,
+    databases: plan.databases.map((d) => ({ name: d.name, rpo: Duration.minutes(d.rpoMinutes), rto: Duration.minutes(d.rtoMinutes) })),
+    protections: compiled.flatMap((c) => (c.protection ? [{ protection: c.protection, database: c.assessment.database.name }] : [])),
+    runners: runners.map((runner) => ({ runner })),
+    // The backup bucket's replication is one series, alarmed once.
+    replications: runners.length > 0 ? [primary.bucket] : [],
+    baselineCaptures: selfManagedBaselines ? [selfManagedBaselines] : [],
+  });
+  // The plan's max_age_days is the verification window (RestoreVerification and RunnerDrill cap theirs at 7 days).
+  const maxAge = (name: string) => Duration.days(plan.databases.find((d) => d.name === name)?.verification?.maxAgeDays ?? 7);
+  if (verification) monitoring.addVerification(verification, { maxAge: maxAge(verification.databaseNames[0]) });
+  for (const drill of drills) monitoring.addDrill(drill, { maxAge: maxAge(drill.database) });
 
   return { plan, assessment, primary, dr, protections, runners, verification, drills, audit, monitoring };
-}
-
-/** What the monitoring watches for one database. */
-function monitoredDatabase(a: DatabaseAssessment, primary: PrimaryRegionStack, dr: DrRegionStack, runners: BackupRunner[], replication: boolean): MonitoredDatabase {
-  const db = a.database;
-  const managed = db.deployment !== DeploymentKind.SELF_MANAGED;
-  // A scheduled job is late after its longest gap plus an hour for its start and completion windows.
-  const scheduleSlack = (a.schedule?.maxGapMinutes ?? db.rpoMinutes) + 60;
-  const runner = runners[0];
-  const pgbackrest = runners.find((r) => r.engine === RunnerEngine.PGBACKREST);
-  return {
-    name: db.name,
-    rpo: Duration.minutes(db.rpoMinutes),
-    rto: Duration.minutes(db.rtoMinutes),
-    ...(managed ? {
-      backupVaultNames: [primary.vault.backupVaultName],
-      backupResourceType: db.deployment === DeploymentKind.AURORA ? BackupResourceType.AURORA : BackupResourceType.RDS,
-      backupInterval: Duration.minutes(scheduleSlack),
-      copyVaults: [{ vaultName: dr.vault.backupVaultName, region: dr.region }],
-      ...(db.existingResourceArn && db.deployment === DeploymentKind.RDS ? { rdsInstanceIdentifier: rdsIdentifier(db.existingResourceArn) } : {}),
-      ...(db.existingResourceArn && db.deployment === DeploymentKind.AURORA ? { auroraClusterIdentifier: rdsIdentifier(db.existingResourceArn) } : {}),
-    } : {}),
-    ...(runner ? {
-      runner: { engine: runner.engine, interval: Duration.minutes(scheduleSlack) },
-      ...(runners.length > 1 ? { additionalRunners: runners.slice(1).map((r) => ({ engine: r.engine, interval: Duration.minutes(scheduleSlack) })) } : {}),
-      runnerBackups: { bucket: primary.bucket.bucket, prefix: runner.backupPrefix },
-    } : {}),
-    ...(replication ? {
-      s3Replication: {
-        sourceBucketName: primary.bucket.bucket.bucketName,
-        destinationBucketName: dr.replicaBucket.bucket.bucketName,
-        ruleId: BackupBucket.REPLICATION_RULE_ID,
-      },
-    } : {}),
-    ...(pgbackrest?.walArchivePrefix ? { walArchive: { bucket: primary.bucket.bucket, prefix: pgbackrest.walArchivePrefix } } : {}),
-    ...(db.verification ? {
-      verification: {
-        maxAge: Duration.days(db.verification.maxAgeDays),
-        awsBackupRestoreTesting: managed,
-      },
-    } : {}),
-  };
 }

@@ -28,10 +28,6 @@ export function importSecret(stack: Stack, id: string, arn: string): secretsmana
     : secretsmanager.Secret.fromSecretPartialArn(stack, id, arn);
 }
 
-/** The last part of an RDS ARN: the instance or cluster identifier. */
-export function rdsIdentifier(arn: string): string {
-  return arn.split(':').pop() ?? arn;
-}
 
 /** An EventBridge Scheduler cron from an AWS cron(...) expression of the plan (UTC). */
 export function schedulerCron(expression: string): scheduler.ScheduleExpression {

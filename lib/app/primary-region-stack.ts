@@ -1,6 +1,7 @@
-import { CrossStackReferences, ReferenceStrength, Stack } from 'aws-cdk-lib';
+import { CrossStackReferences, ReferenceStrength, Stack, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BackupRoles } from '../iam';
+import { AlarmTopic } from '../monitoring/alarm-topic';
 import { BackupBucket, BackupVault, ObjectLockOptions, VaultLockOptions } from '../storage';
 import { DrRegionStack } from './dr-region-stack';
 
@@ -36,6 +37,16 @@ export interface PrimaryRegionStackProps {
    */
   readonly bucketObjectLock?: ObjectLockOptions;
   /**
+   * Address subscribed by e-mail to the stack's alarm topic (alarms and vault notifications).
+   * @default - none: give alarmTopicArn (primary stack only)
+   */
+  readonly alarmEmail?: string;
+  /**
+   * ARN of an existing SNS topic in this Region for the stack's alarms and vault notifications.
+   * @default - a new topic subscribed by alarmEmail
+   */
+  readonly alarmTopicArn?: string;
+  /**
    * ARN of the principal exempt from the vault's deny policy.
    * @default - none
    */
@@ -55,6 +66,8 @@ export class PrimaryRegionStack extends Stack {
   public readonly vault: BackupVault;
   public readonly bucket: BackupBucket;
   public readonly roles: BackupRoles;
+  /** The stack's one alarm topic: every alarm and the vault's notifications. */
+  public readonly alarmTopic: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: PrimaryRegionStackProps) {
     super(scope, id, {
@@ -66,7 +79,13 @@ export class PrimaryRegionStack extends Stack {
     // Strong references (SSM-parameter exports written and read by CDK's custom resources): the DR
     // stack cannot drop a resource the primary stack still replicates to.
     CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+      email: props.alarmTopicArn ? undefined : props.alarmEmail,
+      topic: props.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'ImportedAlarmTopic', props.alarmTopicArn) : undefined,
+      displayName: 'Backup and DR alarms (primary Region)',
+    });
     this.vault = new BackupVault(this, 'Vault', {
+      notificationTopic: this.alarmTopic.topic,
       backupVaultName: props.vaultName,
       lock: props.vaultLock,
       breakGlassPrincipalArn: props.breakGlassPrincipalArn,

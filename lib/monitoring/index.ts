@@ -5,4 +5,7 @@ export * from './runner-metrics';
 export * from './verification-metrics';
 export * from './recovery-metrics';
 export * from './measured-rpo';
+export * from './alarms';
+export * from './alarm-factory';
+export * from './alarm-topic';
 export * from './backup-monitoring';

@@ -126,13 +126,36 @@ export class DatabaseProtection extends Construct {
   /** The rules, as decided. */
   public readonly rules: ProtectionRuleSummary[] = [];
   public readonly backupRole: iam.IRole;
-
-  private readonly vault: backup.IBackupVault;
-  private readonly resourceKind: DatabaseResourceKind;
+  /** The protected instance or cluster. */
+  public readonly database: ProtectedDatabase;
+  /** The recovery point objective the protection was built for. */
+  public readonly rpo: Duration;
+  /** The primary-region vault that receives the recovery points. */
+  public readonly vault: backup.IBackupVault;
+  /**
+   * The DR-region vault that receives copies.
+   * @default - no cross-region copy
+   */
+  public readonly drVault?: backup.IBackupVault;
+  /**
+   * The other account's vault that receives copies.
+   * @default - no cross-account copy
+   */
+  public readonly crossAccountVault?: backup.IBackupVault;
+  /** Whether the database is an RDS instance or an Aurora cluster (its AWS Backup resource type). */
+  public readonly resourceKind: DatabaseResourceKind;
+  /** Longest gap between scheduled snapshots (the snapshot schedule's worst case). */
+  public readonly snapshotInterval: Duration;
+  /** Time after the scheduled start within which a job must start. */
+  public readonly startWindow: Duration;
 
   constructor(scope: Construct, id: string, props: DatabaseProtectionProps) {
     super(scope, id);
     this.vault = props.vault;
+    this.drVault = props.drVault;
+    this.crossAccountVault = props.crossAccountVault;
+    this.database = props.database;
+    this.rpo = props.rpo;
     this.resourceKind = props.database.kind;
     const subject = `DatabaseProtection ${this.node.path}`;
     const problems: string[] = [];
@@ -148,6 +171,7 @@ export class DatabaseProtection extends Construct {
       problems.push(`snapshotSchedule: "${scheduleText}" runs ${intervals.minGapMinutes} min apart; AWS Backup runs a rule at most hourly (use continuous backup for a shorter RPO)`);
     }
     this.snapshotIntervalMinutes = intervals?.maxGapMinutes ?? 0;
+    this.snapshotInterval = Duration.minutes(this.snapshotIntervalMinutes);
 
     const rpoMinutes = props.rpo.isUnresolved() ? undefined : props.rpo.toMinutes({ integral: false });
     if (rpoMinutes !== undefined && rpoMinutes <= 0) {
@@ -171,6 +195,7 @@ export class DatabaseProtection extends Construct {
     });
 
     const startWindow = props.startWindow ?? Duration.hours(1);
+    this.startWindow = startWindow;
     const completionWindow = props.completionWindow ?? Duration.hours(8);
     const addRule = (ruleName: string, schedule: string, retentionDays: number, continuous: boolean) => {
       const ruleProblems = lifecycleProblems({ ruleName, continuous, deleteAfterDays: retentionDays });

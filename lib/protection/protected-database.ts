@@ -17,12 +17,12 @@ export enum DatabaseResourceKind {
 export class ProtectedDatabase {
   /** An RDS DB instance defined in (or imported into) this app. Its ARN refers to the instance by Ref. */
   public static fromDatabaseInstance(instance: rds.IDatabaseInstance): ProtectedDatabase {
-    return new ProtectedDatabase(instance.instanceArn, DatabaseResourceKind.RDS_INSTANCE, instance.node.path);
+    return new ProtectedDatabase(instance.instanceArn, DatabaseResourceKind.RDS_INSTANCE, instance.node.path, instance.instanceIdentifier);
   }
 
   /** An Aurora DB cluster defined in (or imported into) this app. */
   public static fromDatabaseCluster(cluster: rds.IDatabaseCluster): ProtectedDatabase {
-    return new ProtectedDatabase(cluster.clusterArn, DatabaseResourceKind.AURORA_CLUSTER, cluster.node.path);
+    return new ProtectedDatabase(cluster.clusterArn, DatabaseResourceKind.AURORA_CLUSTER, cluster.node.path, cluster.clusterIdentifier);
   }
 
   /** An existing RDS DB instance: `arn:<partition>:rds:<region>:<account>:db:<id>`. */
@@ -59,5 +59,11 @@ export class ProtectedDatabase {
     public readonly kind: DatabaseResourceKind,
     /** Construct path or ARN, for messages. */
     public readonly description: string,
-  ) {}
+    identifier?: string,
+  ) {
+    this.identifier = identifier ?? (Token.isUnresolved(arn) ? Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).resourceName! : arn.split(':').pop()!);
+  }
+
+  /** The DB instance or cluster identifier (the `DBInstanceIdentifier` / `DBClusterIdentifier` of its metrics). */
+  public readonly identifier: string;
 }

@@ -10,15 +10,15 @@
  */
 import {
   Duration, RemovalPolicy, Stack, Token,
-  aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as cwActions, aws_ec2 as ec2, aws_events as events,
+  aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_events as events,
   aws_events_targets as targets, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_s3 as s3,
-  aws_secretsmanager as secretsmanager, aws_sns as sns, aws_sqs as sqs,
+  aws_secretsmanager as secretsmanager, aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
 import { BASELINE_ENV, BaselineCaptureConfig, BaselineStoreConfig, baselineKey, UserCheckConfig } from '../../runtime/contracts/verification';
-import { encryptedLogGroup, handlerCode, verificationKey, VERIFICATION_RUNTIME } from './lambda-support';
+import { verificationFunction, verificationKey } from './lambda-support';
 import { CheckExpectation, VerificationCheck, VerifiedEngine } from './verified-database';
 
 /** One production database whose baseline is captured. */
@@ -102,11 +102,6 @@ export interface BaselineCaptureProps {
    * @default - a new key with rotation
    */
   readonly encryptionKey?: kms.IKey;
-  /**
-   * Topic the alarms (capture errors, dead letters) notify.
-   * @default - a new topic encrypted with `encryptionKey`
-   */
-  readonly alarmTopic?: sns.ITopic;
   /** @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -125,10 +120,10 @@ export class BaselineCapture extends Construct {
   public readonly securityGroup: ec2.SecurityGroup;
   /** One scheduled rule per database. */
   public readonly scheduleRules: events.Rule[];
-  public readonly alarmTopic: sns.ITopic;
-  /** Capture errors and dead letters. */
-  public readonly alarms: cloudwatch.Alarm[] = [];
-  private readonly databaseNames: string[];
+  /** Dead-letter queue of the capture function (events that failed every retry). */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** The names of the databases whose baselines are captured. */
+  public readonly databaseNames: string[];
 
   constructor(scope: Construct, id: string, props: BaselineCaptureProps) {
     super(scope, id);
@@ -143,8 +138,6 @@ export class BaselineCapture extends Construct {
 
     this.encryptionKey = props.encryptionKey ?? verificationKey(this, 'Key');
     this.baselineEncryptionKey = props.baselineEncryptionKey ?? props.baselineBucket?.encryptionKey ?? this.encryptionKey;
-    this.alarmTopic = props.alarmTopic
-      ?? new sns.Topic(this, 'AlarmTopic', { masterKey: this.encryptionKey, enforceSSL: true, displayName: 'Baseline capture alarms' });
     this.baselineBucket = props.baselineBucket ?? newBaselineBucket(this, this.baselineEncryptionKey);
 
     // --- network: AWS APIs over 443 and each production database's port, nothing else.
@@ -190,10 +183,9 @@ export class BaselineCapture extends Construct {
       reservedConcurrency: 1,
       vpc: props.vpc, subnets, key: this.encryptionKey,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      alarmTopic: this.alarmTopic,
     });
     this.function = built.fn;
-    this.alarms.push(built.deadLetterAlarm);
+    this.deadLetterQueue = built.deadLetterQueue;
 
     // Exactly one object per database: the handler writes baselines/<name>/baseline.json and nothing else.
     const objects = props.databases.map((d) => this.baselineBucket.arnForObjects(this.baselineObjectKey(d.name)));
@@ -216,12 +208,16 @@ export class BaselineCapture extends Construct {
       return rule;
     });
 
-    this.alarms.push(notifyingAlarm(this, 'ErrorsAlarm', {
-      alarmDescription: 'Baseline capture failed: restore tests and drills compare with a stale or missing baseline',
-      metric: this.function.metricErrors({ period: Duration.hours(1) }),
-      threshold: 1, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }, this.alarmTopic));
+  }
+
+  /** `Errors` of the capture function (a failed capture). @default sum over 1 hour */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricErrors({ period: Duration.hours(1), ...props });
+  }
+
+  /** Events waiting in the capture function's dead-letter queue. @default maximum over 5 minutes */
+  public metricDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM, ...props });
   }
 
   /**
@@ -362,94 +358,4 @@ export function allowSecretRead(policy: iam.ManagedPolicy, secret: secretsmanage
       conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(policy).region}.amazonaws.com` } },
     }));
   }
-}
-
-/** @internal An alarm that notifies the topic when it fires and when it clears. */
-export function notifyingAlarm(scope: Construct, id: string, props: cloudwatch.AlarmProps, topic: sns.ITopic): cloudwatch.Alarm {
-  const alarm = new cloudwatch.Alarm(scope, id, props);
-  const action = new cwActions.SnsAction(topic);
-  alarm.addAlarmAction(action);
-  alarm.addOkAction(action);
-  return alarm;
-}
-
-/** @internal */
-export interface VerificationFunctionOptions {
-  readonly handler: string;
-  readonly description: string;
-  readonly securityGroup: ec2.ISecurityGroup;
-  readonly env: Record<string, string>;
-  readonly timeout: Duration;
-  readonly reservedConcurrency: number;
-  readonly vpc: ec2.IVpc;
-  readonly subnets: ec2.SubnetSelection;
-  readonly key: kms.IKey;
-  readonly logRetention: logs.RetentionDays;
-  readonly alarmTopic: sns.ITopic;
-}
-
-/**
- * @internal A verification Lambda in the VPC with its own role and customer-managed policy
- * (logs, dead letters, key, ENIs, tracing), an encrypted log group, an encrypted dead-letter
- * queue and an alarm on it. Construct ids are `<id>`, `<id>Role`, `<id>Policy`, `<id>Logs`,
- * `<id>DeadLetters`, `<id>DeadLetterAlarm`. Callers add their own statements to `policy`.
- */
-export function verificationFunction(scope: Construct, id: string, o: VerificationFunctionOptions): {
-  fn: lambda.Function; policy: iam.ManagedPolicy; deadLetterAlarm: cloudwatch.Alarm;
-} {
-  const dlq = new sqs.Queue(scope, `${id}DeadLetters`, {
-    encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: o.key, enforceSSL: true, retentionPeriod: Duration.days(14),
-  });
-  acknowledge(dlq, [['AwsSolutions-SQS3', 'This queue is the dead-letter queue of the function; a dead-letter queue of its own would only move the same events']]);
-  const logGroup = encryptedLogGroup(scope, `${id}Logs`, o.key, o.logRetention);
-  const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: o.description });
-  // A customer-managed policy (inline policies fail the HIPAA/NIST/PCI IAMNoInlinePolicy rule);
-  // every permission is written into it explicitly, never through grant…() helpers.
-  const policy = new iam.ManagedPolicy(scope, `${id}Policy`, { roles: [role], description: o.description });
-  policy.addStatements(
-    new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
-    new iam.PolicyStatement({ sid: 'DeadLetters', actions: ['sqs:SendMessage'], resources: [dlq.queueArn] }),
-    new iam.PolicyStatement({ sid: 'OwnKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [o.key.keyArn] }),
-    // Network interfaces in the VPC and X-Ray segments: neither service supports resource-level permissions here.
-    new iam.PolicyStatement({
-      sid: 'VpcAndTracing',
-      actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface',
-        'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-      resources: ['*'],
-    }),
-  );
-  acknowledge(policy, [['AwsSolutions-IAM5[Resource::*]',
-    'Only the Lambda VPC network-interface actions and X-Ray PutTraceSegments/PutTelemetryRecords use *: EC2 cannot scope ENI creation for Lambda to a known ARN before it exists, and X-Ray has no resource-level permissions']]);
-  const fn = new lambda.Function(scope, id, {
-    runtime: VERIFICATION_RUNTIME,
-    handler: 'index.handler',
-    code: handlerCode(o.handler),
-    description: o.description,
-    memorySize: 512,
-    timeout: o.timeout,
-    role: role.withoutPolicyUpdates(),
-    vpc: o.vpc,
-    vpcSubnets: o.subnets,
-    securityGroups: [o.securityGroup],
-    deadLetterQueueEnabled: true,
-    deadLetterQueue: dlq,
-    reservedConcurrentExecutions: o.reservedConcurrency,
-    tracing: lambda.Tracing.ACTIVE,
-    environment: {
-      ...o.env,
-      // Node.js 20+ runtimes do not load the RDS certificate authorities by default.
-      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
-    },
-    environmentEncryption: o.key,
-    logGroup,
-  });
-  // Lambda checks the DLQ and VPC permissions when the function is created.
-  fn.node.addDependency(policy);
-  const deadLetterAlarm = notifyingAlarm(scope, `${id}DeadLetterAlarm`, {
-    alarmDescription: `${o.description}: events that failed every retry are waiting in the dead-letter queue`,
-    metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
-    threshold: 1, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  }, o.alarmTopic);
-  return { fn, policy, deadLetterAlarm };
 }

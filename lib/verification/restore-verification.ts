@@ -8,7 +8,7 @@ import {
   Aws, Duration, Names, RemovalPolicy, Stack,
   aws_backup as backup, aws_cloudwatch as cloudwatch, aws_ec2 as ec2,
   aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_kms as kms, aws_lambda as lambda,
-  aws_logs as logs, aws_rds as rds, aws_s3 as s3, aws_sns as sns,
+  aws_logs as logs, aws_rds as rds, aws_s3 as s3, aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
@@ -17,10 +17,9 @@ import { DatabaseResourceKind } from '../protection/protected-database';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
 import {
   allowSecretRead, BASELINE_PREFIX, BaselineCapture, BaselineDatabase, baselineDatabaseProblems, configJson, defaultPort,
-  notifyingAlarm, verificationFunction,
 } from './baseline-capture';
 import { VALIDATOR_ENV, ValidatorConfig } from '../../runtime/contracts/verification';
-import { verificationKey } from './lambda-support';
+import { verificationFunction, verificationKey } from './lambda-support';
 import { VerifiedDatabase } from './verified-database';
 
 export interface RestoreVerificationProps {
@@ -89,11 +88,6 @@ export interface RestoreVerificationProps {
    */
   readonly maxTimeWithoutSuccess?: Duration;
   /**
-   * Topic the alarms notify.
-   * @default - a new topic encrypted with this construct's key
-   */
-  readonly alarmTopic?: sns.ITopic;
-  /**
    * Row-count drift always allowed, in rows. See runtime/integrity/row-counts.ts.
    * @default 0
    */
@@ -136,26 +130,26 @@ export class RestoreVerification extends Construct {
   /** Allow this group into production databases not listed in `productionSecurityGroups`. */
   public readonly baselineSecurityGroup: ec2.SecurityGroup;
   public readonly restoreSubnetGroup: rds.SubnetGroup;
-  public readonly alarmTopic: sns.ITopic;
-  public readonly alarms: cloudwatch.Alarm[] = [];
-  private readonly databaseNames: string[];
+  /** Dead-letter queue of the validator (restore events that failed every retry). */
+  public readonly validatorDeadLetterQueue: sqs.IQueue;
+  /** The names of the verified databases. */
+  public readonly databaseNames: string[];
+  /** The vaults whose recovery points are restore-tested. */
+  public readonly vaults: backup.IBackupVault[];
+  /** How long a verified database may go without a passing restore test before it is alarmed. */
+  public readonly maxTimeWithoutSuccess: Duration;
 
   constructor(scope: Construct, id: string, props: RestoreVerificationProps) {
     super(scope, id);
     this.databaseNames = (props.databases ?? []).map((d) => d.name);
+    this.vaults = [...(props.vaults ?? [])];
+    this.maxTimeWithoutSuccess = props.maxTimeWithoutSuccess ?? Duration.days(7);
     validateProps(`RestoreVerification ${this.node.path}`, props);
     const stack = Stack.of(this);
     const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 
     this.encryptionKey = verificationKey(this, 'Key');
     const key = this.encryptionKey;
-
-    // --- alarm topic
-    if (props.alarmTopic) {
-      this.alarmTopic = props.alarmTopic;
-    } else {
-      this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'Restore verification alarms' });
-    }
 
     // --- baseline capture from production, into the store the validator reads
     this.baselineCapture = new BaselineCapture(this, 'BaselineCapture', {
@@ -166,13 +160,11 @@ export class RestoreVerification extends Construct {
       baselineBucket: props.baselineBucket,
       baselineEncryptionKey: props.baselineEncryptionKey,
       encryptionKey: key,
-      alarmTopic: this.alarmTopic,
       logRetention: props.logRetention,
     });
     this.baselineFunction = this.baselineCapture.function;
     this.baselineBucket = this.baselineCapture.baselineBucket;
     this.baselineSecurityGroup = this.baselineCapture.securityGroup;
-    this.alarms.push(...this.baselineCapture.alarms);
     const storeKey = this.baselineCapture.baselineEncryptionKey;
     const store = { bucket: this.baselineBucket.bucketName, prefix: BASELINE_PREFIX, kmsKeyArn: storeKey.keyArn };
 
@@ -265,10 +257,9 @@ export class RestoreVerification extends Construct {
       reservedConcurrency: props.validatorConcurrency ?? 2,
       vpc: props.vpc, subnets, key,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      alarmTopic: this.alarmTopic,
     });
     this.validator = validator.fn;
-    this.alarms.push(validator.deadLetterAlarm);
+    this.validatorDeadLetterQueue = validator.deadLetterQueue;
     const restoreJobs = `arn:${Aws.PARTITION}:backup:${Aws.REGION}:${Aws.ACCOUNT_ID}:restore-job:*`;
     // Restore testing names every restored resource awsbackup-restore-test-<random>.
     const restoredDb = `arn:${Aws.PARTITION}:rds:${Aws.REGION}:${Aws.ACCOUNT_ID}:db:awsbackup-restore-test-*`;
@@ -296,31 +287,6 @@ export class RestoreVerification extends Construct {
       eventPattern: { source: ['aws.backup'], detailType: ['Restore Job State Change'], detail: { status: ['COMPLETED'] } },
     });
     this.restoreCompletedRule.addTarget(new targets.LambdaFunction(this.validator, { retryAttempts: 8, maxEventAge: Duration.hours(2) }));
-
-    // --- alarms
-    const days = (props.maxTimeWithoutSuccess ?? Duration.days(7)).toDays();
-    for (const d of props.databases) {
-      this.addAlarm(`Failed${d.name}`, {
-        alarmDescription: `A restore test of ${d.name} failed verification (see the restore job's validation message)`,
-        metric: this.metricVerificationFailure(d.name, { period: Duration.hours(1) }),
-        threshold: 1, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      this.addAlarm(`NoSuccess${d.name}`, {
-        alarmDescription: `No restore of ${d.name} passed verification in ${days} days`,
-        metric: this.metricVerificationSuccess(d.name, { period: Duration.days(1) }),
-        threshold: 1, evaluationPeriods: days, datapointsToAlarm: days,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        // Silence is the failure this alarm exists for.
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      });
-    }
-    this.addAlarm('ValidatorErrors', {
-      alarmDescription: 'The restore validator could not deliver a verdict (AWS Backup shows no validation result)',
-      metric: this.validator.metricErrors({ period: Duration.hours(1) }),
-      threshold: 1, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
   }
 
   /** `VerificationSuccess` of one database. @default sum over 5 minutes */
@@ -348,15 +314,21 @@ export class RestoreVerification extends Construct {
     return VerificationMetrics.restoredDataAge(this.known(database), props);
   }
 
+  /** `Errors` of the validator: a restore test got no verdict. @default sum over 1 hour */
+  public metricValidatorErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.validator.metricErrors({ period: Duration.hours(1), ...props });
+  }
+
+  /** Events waiting in the validator's dead-letter queue. @default maximum over 5 minutes */
+  public metricValidatorDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.validatorDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
   private known(database: string): string {
     if (!this.databaseNames.includes(database)) {
       throw new ConfigurationError(`RestoreVerification ${this.node.path}`, [`database: '${database}' is not verified here (known: ${this.databaseNames.join(', ')})`]);
     }
     return database;
-  }
-
-  private addAlarm(id: string, props: cloudwatch.AlarmProps): void {
-    this.alarms.push(notifyingAlarm(this, id, props, this.alarmTopic));
   }
 
   private defaultRestoreRole(): iam.IRole {

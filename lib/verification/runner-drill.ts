@@ -8,19 +8,18 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   Duration, Stack,
-  aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as cwActions, aws_ec2 as ec2, aws_ecr_assets as ecrAssets, aws_ecs as ecs,
-  aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_scheduler as scheduler, aws_scheduler_targets as targets, aws_sns as sns,
+  aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecr_assets as ecrAssets, aws_ecs as ecs,
+  aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_scheduler as scheduler, aws_scheduler_targets as targets,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
 import { VerificationMetrics } from '../monitoring/verification-metrics';
-import { BackupRunner } from '../runner/backup-runner';
+import { BackupRunner, IBackupRunner } from '../runner/backup-runner';
 import { RUNNER_ENV } from '../../runtime/contracts/runner-env';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
 import { BackupBucket } from '../storage/backup-bucket';
 import { DRILLED_ENGINES } from './drill-engines';
 import { baselineKey } from '../../runtime/contracts/verification';
-import { verificationKey } from './lambda-support';
 import { bundlePath } from '../bundles';
 
 export interface RunnerDrillProps {
@@ -79,11 +78,6 @@ export interface RunnerDrillProps {
    */
   readonly maxTimeWithoutSuccess?: Duration;
   /**
-   * Topic the alarms notify.
-   * @default - a new encrypted topic
-   */
-  readonly alarmTopic?: sns.ITopic;
-  /**
    * Row-count drift always allowed (`--row-count-absolute-tolerance`).
    * @default 0
    */
@@ -103,9 +97,12 @@ export class RunnerDrill extends Construct {
   public readonly taskRole: iam.Role;
   public readonly policy: iam.ManagedPolicy;
   public readonly schedule: scheduler.Schedule;
-  public readonly alarmTopic: sns.ITopic;
-  public readonly alarms: cloudwatch.Alarm[] = [];
-  private readonly database: string;
+  /** The drilled database (the runner's `--database`). */
+  public readonly database: string;
+  /** The runner whose backups are drilled. */
+  public readonly runner: IBackupRunner;
+  /** How long the database may go without a passing drill before it is alarmed. */
+  public readonly maxTimeWithoutSuccess: Duration;
 
   constructor(scope: Construct, id: string, props: RunnerDrillProps) {
     super(scope, id);
@@ -127,6 +124,8 @@ export class RunnerDrill extends Construct {
 
     const runner = props.runner;
     this.database = runner.database;
+    this.runner = runner;
+    this.maxTimeWithoutSuccess = props.maxTimeWithoutSuccess ?? Duration.days(7);
     const stack = Stack.of(this);
     const prefix = (props.s3Prefix ?? 'runner').replace(/^\/+|\/+$/g, '');
     const objectKey = props.baselineObjectKey ?? baselineKey('baselines/', runner.database);
@@ -221,24 +220,6 @@ export class RunnerDrill extends Construct {
       }),
     });
     this.schedule.node.addDependency(schedulerPolicy);
-
-    this.alarmTopic = props.alarmTopic ?? new sns.Topic(this, 'AlarmTopic', {
-      masterKey: verificationKey(this, 'Key'), enforceSSL: true, displayName: `Restore drill alarms of ${runner.database}`,
-    });
-    const action = new cwActions.SnsAction(this.alarmTopic);
-    const n = (props.maxTimeWithoutSuccess ?? Duration.days(7)).toDays();
-    this.addAlarm('Failed', {
-      alarmDescription: `A restore drill of ${runner.database} failed (see the drill log lines)`,
-      metric: this.metricDrillFailure({ period: Duration.hours(1) }),
-      threshold: 1, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }, action);
-    this.addAlarm('NoSuccess', {
-      alarmDescription: `No restore drill of ${runner.database} passed in ${n} days`,
-      metric: this.metricDrillSuccess({ period: Duration.days(1) }),
-      threshold: 1, evaluationPeriods: n, datapointsToAlarm: n, comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    }, action);
   }
 
   /** `VerificationSuccess` of this database's drills. @default sum over 5 minutes */
@@ -259,13 +240,6 @@ export class RunnerDrill extends Construct {
   /** `RestoredDataAgeSeconds`: age of the drilled backup. @default maximum over 5 minutes */
   public metricRestoredDataAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return VerificationMetrics.restoredDataAge(this.database, props);
-  }
-
-  private addAlarm(id: string, props: cloudwatch.AlarmProps, action: cloudwatch.IAlarmAction): void {
-    const alarm = new cloudwatch.Alarm(this, id, props);
-    alarm.addAlarmAction(action);
-    alarm.addOkAction(action);
-    this.alarms.push(alarm);
   }
 }
 

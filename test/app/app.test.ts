@@ -6,8 +6,8 @@ import { acknowledgements, nagFindings } from '../support/nag';
 /** The two storage stacks alone, as the DR app composes them (env-agnostic account). */
 function exampleApp() {
   const app = new App();
-  const dr = new DrRegionStack(app, 'CdkDatabaseDr-Dr', { region: 'us-west-2' });
-  const primary = new PrimaryRegionStack(app, 'CdkDatabaseDr-Primary', { region: 'us-east-1', dr });
+  const dr = new DrRegionStack(app, 'CdkDatabaseDr-Dr', { region: 'us-west-2', alarmEmail: 'oncall@example.com' });
+  const primary = new PrimaryRegionStack(app, 'CdkDatabaseDr-Primary', { region: 'us-east-1', dr, alarmEmail: 'oncall@example.com' });
   return { app, dr, primary };
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildDrApp } from '../../lib/app';
 import { loadPlanFile, parsePlan } from '../../lib/plan';
 import { acknowledgements, nagFindings } from '../support/nag';
@@ -23,13 +23,16 @@ describe('the DR app compiles the tiers the plan decided', () => {
     return buildDrApp(new App(), plan);
   }
 
-  test('a tier this app cannot deploy is said, not dropped silently: wal-g, and mariabackup on the database host', () => {
+  test('a tier this app cannot deploy is said, not dropped silently: wal-g, and mariabackup on the database host; monitoring refuses the RPO no deployed source meets', () => {
     const { host, verification, ...rest } = ledger;
     const built = build([
       { ...rest, name: 'walg', archive: 'wal-g', host: { ...host, tls_secret_arn: undefined } },
       { ...rest, name: 'shop', db_type: 'mariadb', archive: 'binlog', host: { ...host, port: 3306, tls_secret_arn: undefined, pg_data_path: undefined } },
     ]);
-    const warnings = Annotations.fromStack(built.primary).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
+    // Only the daily dumps are deployed for a 5-minute RPO: synthesis stops, naming both values.
+    expect(() => (built.primary.node.root as App).synth())
+      .toThrow(/database 'walg': no recovery-point source meets its rpo \(5 minutes\); the fastest is pg-dump backups every 1 day at worst[\s\S]*database 'shop': no recovery-point source meets its rpo \(5 minutes\); the fastest is mysqldump backups every 1 day/);
+    const warnings = built.primary.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data)));
     expect(warnings).toEqual(expect.arrayContaining([
       expect.stringContaining('walg: the wal-g tier is in the plan\'s model but this app does not deploy wal-g runners yet'),
       expect.stringContaining('shop: the physical tier (mariabackup) reads InnoDB files and runs on the database host'),

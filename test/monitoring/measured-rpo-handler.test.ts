@@ -11,7 +11,9 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
-import { BackupMonitoring } from '../../lib/monitoring/backup-monitoring';
+import { AlarmTopic, BackupMonitoring } from '../../lib/monitoring';
+import { DatabaseProtection, ProtectedDatabase } from '../../lib/protection';
+import { BackupVault } from '../../lib/storage/backup-vault';
 import { handler } from '../../lambda/measured-rpo/index';
 import { checkConfig } from '../../lambda/measured-rpo/config';
 import { MEASURED_RPO_ENV, MeasuredRpoConfig, noRecoveryPointAgeSeconds } from '../../runtime/contracts/measured-rpo';
@@ -272,7 +274,14 @@ describe('choosing among sources', () => {
     // The longest RPO CloudWatch could hold the data for (15 months) still reads as breached.
     const app = new App();
     const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
-    new BackupMonitoring(stack, 'M', { planName: 'p', databases: [{ name: 'orders', rpo: Duration.days(450), rto: Duration.hours(4), rdsInstanceIdentifier: 'orders' }] });
+    const monitoring = new BackupMonitoring(stack, 'M', {
+      planName: 'p', alarmTopic: new AlarmTopic(stack, 'Alarms', { email: 'oncall@example.com' }),
+      databases: [{ name: 'orders', rpo: Duration.days(450), rto: Duration.hours(4) }],
+    });
+    monitoring.addProtection(new DatabaseProtection(stack, 'Protect', {
+      database: ProtectedDatabase.fromInstanceArn('arn:aws:rds:eu-west-1:111111111111:db:orders'),
+      vault: BackupVault.fromBackupVaultName(stack, 'Vault', 'primary'), rpo: Duration.days(450),
+    }), { database: 'orders' });
     const alarms = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'p-orders-measured-rpo-critical' } });
     const props = Object.values(alarms)[0].Properties;
     expect(props.ComparisonOperator).toBe('GreaterThanThreshold');

@@ -17,6 +17,7 @@ import { IConstruct } from 'constructs';
 import { ConfigurationError } from '../../lib/errors';
 import { BackupRunner } from '../../lib/runner/backup-runner';
 import { BackupBucket } from '../../lib/storage/backup-bucket';
+import { AlarmTopic, BackupMonitoring } from '../../lib/monitoring';
 import { BaselineCapture, BaselineCaptureProps, CheckExpectation, RunnerDrill, VerifiedEngine } from '../../lib/verification';
 import { nagFindings } from '../support/nag';
 import { parseConfig } from './config-json';
@@ -178,15 +179,17 @@ describe('BaselineCapture of a self-managed PostgreSQL host', () => {
     });
   });
 
-  it('alarms on capture errors and dead letters into its encrypted topic', () => {
+  it('creates no topic and no alarm of its own: BackupMonitoring alarms its errors and dead letters to the stack\'s alarm topic', () => {
     const { template, capture, stack } = selfManaged();
-    const topic = logicalIdOf(stack, 'Capture/AlarmTopic');
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 1, AlarmActions: [{ Ref: topic }], OKActions: [{ Ref: topic }],
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    expect(stack.resolve(capture.metricErrors().dimensions)).toEqual({ FunctionName: { Ref: logicalIdOf(stack, 'Capture/Function') } });
+    const monitoring = new BackupMonitoring(stack, 'Monitoring', {
+      planName: 'p', alarmTopic: new AlarmTopic(stack, 'Alarms', { email: 'oncall@example.com' }), baselineCaptures: [capture],
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', AlarmActions: [{ Ref: topic }] });
-    expect(capture.alarms).toHaveLength(2);
+    expect(monitoring.describeAlarms().map((d) => `${d.kind} ${d.metric.split(' ').slice(0, 2).join(' ')}`)).toEqual([
+      'baseline-capture-failed AWS/Lambda Errors', 'dead-letters AWS/SQS ApproximateNumberOfMessagesVisible',
+    ]);
   });
 
   it('names the baseline object RunnerDrill reads, and refuses an unknown database', () => {

@@ -11,6 +11,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { ProtectedDatabase } from '../../lib/protection/protected-database';
+import { AlarmTopic, BackupMonitoring } from '../../lib/monitoring';
 import { CheckExpectation, RestoreVerification, RestoreVerificationProps, VerifiedEngine } from '../../lib/verification';
 import { nagFindings } from '../support/nag';
 import { parseConfig } from './config-json';
@@ -152,12 +153,10 @@ describe('RestoreVerification', () => {
     expect(verification.baselineBucket).toBe(capture.baselineBucket);
     expect(verification.baselineSecurityGroup).toBe(capture.securityGroup);
     expect(capture.encryptionKey).toBe(verification.encryptionKey);
-    expect(capture.alarmTopic).toBe(verification.alarmTopic);
-    expect(verification.alarms).toEqual(expect.arrayContaining(capture.alarms));
     const t = template();
-    // One key, one topic, one baseline bucket (plus its access-log bucket), one capture function.
+    // One key, no topic, one baseline bucket (plus its access-log bucket), one capture function.
     t.resourceCountIs('AWS::KMS::Key', 2); // the vault's and the construct's
-    t.resourceCountIs('AWS::SNS::Topic', 1);
+    t.resourceCountIs('AWS::SNS::Topic', 0);
     t.resourceCountIs('AWS::S3::Bucket', 2);
     t.resourcePropertiesCountIs('AWS::Lambda::Function', { Environment: { Variables: { BASELINE_CONFIG: Match.anyValue() } } }, 1);
     // The validator reads the store the capture writes.
@@ -185,16 +184,26 @@ describe('RestoreVerification', () => {
     }))).toThrow(/2 problems[\s\S]*databases\[0\]\.productionHost must be a DNS name or an IP address, without scheme or port, got 'shop\.internal:5432'[\s\S]*startWindow must be whole hours/);
   });
 
-  it('alarms on a failed verification and on no successful verification within N days, missing data breaching', () => {
-    const { template } = setup({ maxTimeWithoutSuccess: Duration.days(5) });
-    template().hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'VerificationFailure', Namespace: 'CdkDatabaseDr/Verification', Dimensions: [{ Name: 'Database', Value: 'shop' }],
-      Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: Match.stringLikeRegexp('AlarmTopic') }],
+  it('creates no topic and no alarm of its own: BackupMonitoring alarms each condition once, from its metrics', () => {
+    const { verification, template, stack } = setup({ maxTimeWithoutSuccess: Duration.days(5) });
+    template().resourceCountIs('AWS::SNS::Topic', 0);
+    template().resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    const monitoring = new BackupMonitoring(stack, 'Monitoring', {
+      planName: 'p', alarmTopic: new AlarmTopic(stack, 'Alarms', { email: 'oncall@example.com' }),
+      databases: ['shop', 'ledger'].map((name) => ({ name, rpo: Duration.hours(1), rto: Duration.hours(4) })),
+      verifications: [verification],
     });
-    template().hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'VerificationSuccess', Dimensions: [{ Name: 'Database', Value: 'ledger' }], Period: 86400,
-      EvaluationPeriods: 5, DatapointsToAlarm: 5, TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold',
-    });
+    const described = monitoring.describeAlarms().map((d) => `${d.kind} ${d.databases.join(',')} ${d.metric.split(' ')[1]} ${d.periodSeconds}x${d.evaluationPeriods} ${d.treatMissingData}`);
+    expect(described).toEqual([
+      'verification-failed shop VerificationFailure 300x1 notBreaching',
+      'verification-missing shop VerificationSuccess 3600x120 breaching',
+      'verification-failed ledger VerificationFailure 300x1 notBreaching',
+      'verification-missing ledger VerificationSuccess 3600x120 breaching',
+      'validator-failed shop,ledger Errors 3600x1 notBreaching',
+      'dead-letters shop,ledger ApproximateNumberOfMessagesVisible 300x1 notBreaching',
+      'baseline-capture-failed shop,ledger Errors 3600x1 notBreaching',
+      'dead-letters shop,ledger ApproximateNumberOfMessagesVisible 300x1 notBreaching',
+    ]);
   });
 
   it('exposes metric methods with the shared metric names', () => {

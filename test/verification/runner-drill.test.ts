@@ -8,6 +8,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { BackupRunner } from '../../lib/runner/backup-runner';
 import { BackupBucket } from '../../lib/storage/backup-bucket';
+import { AlarmTopic, BackupMonitoring } from '../../lib/monitoring';
 import { CheckExpectation, RestoreVerification, RunnerDrill, VerifiedEngine } from '../../lib/verification';
 import { ProtectedDatabase } from '../../lib/protection/protected-database';
 import * as backup from 'aws-cdk-lib/aws-backup';
@@ -38,7 +39,7 @@ function setup(extra: Partial<ConstructorParameters<typeof RunnerDrill>[2]> = {}
     runner, backupBucket: bucket, baselineBucket: verification.baselineBucket, baselineEncryptionKey: verification.encryptionKey,
     databaseName: 'orders', image, ...extra,
   });
-  return { stack, drill, template: () => Template.fromStack(stack) };
+  return { stack, drill, verification, template: () => Template.fromStack(stack) };
 }
 
 describe('RunnerDrill', () => {
@@ -81,10 +82,19 @@ describe('RunnerDrill', () => {
     expect(JSON.stringify(managed[0])).toMatch(/ecs:RunTask[\s\S]*iam:PassRole[\s\S]*sqs:SendMessage/);
   });
 
-  it('alarms on a failed drill and on no passing drill within N days', () => {
-    const { template } = setup({ maxTimeWithoutSuccess: Duration.days(3) });
-    template().hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'VerificationFailure', Dimensions: [{ Name: 'Database', Value: 'orders' }], Threshold: 1 });
-    template().hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'VerificationSuccess', EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: 'breaching' });
+  it('creates no topic and no alarm of its own; beside a restore verification of the same database, one alarm per condition', () => {
+    const { template, drill, verification, stack } = setup({ maxTimeWithoutSuccess: Duration.days(3) });
+    template().resourceCountIs('AWS::SNS::Topic', 0);
+    template().resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    const monitoring = new BackupMonitoring(stack, 'Monitoring', {
+      planName: 'p', alarmTopic: new AlarmTopic(stack, 'Alarms', { email: 'oncall@example.com' }),
+      databases: [{ name: 'orders', rpo: Duration.days(2), rto: Duration.hours(4) }], verifications: [verification], drills: [drill],
+    });
+    const verificationAlarms = monitoring.describeAlarms().filter((d) => d.kind.startsWith('verification-'));
+    // The drill's 3 days are shorter than the restore test's 7: the shorter window is alarmed, once.
+    expect(verificationAlarms.map((d) => `${d.kind} ${d.databases.join(',')} ${d.periodSeconds}x${d.evaluationPeriods}`)).toEqual([
+      'verification-failed orders 300x1', 'verification-missing orders 3600x72',
+    ]);
   });
 
   it('passes the four compliance packs', () => {
