@@ -22,7 +22,7 @@ import { ProcessRunner, RunningProcess } from './process';
 import { Redactor } from './redact';
 import { enforceReplicaLag } from './replica-guard';
 import { Spool } from './spool';
-import { PosixStorage, S3Storage, Storage } from './storage';
+import { checkPosixRoot, PosixStorage, S3Storage, Storage } from './storage';
 
 export interface JobRequest {
   readonly engine: Engine;
@@ -103,6 +103,7 @@ export async function runJob(req: JobRequest): Promise<number> {
     log.info('job started', { options: options.describe() });
     const missing = (engine.toolsFor?.(command) ?? engine.requiredTools).filter((t) => !findTool(t));
     if (missing.length) throw new MissingToolError(missing.join(', '), engine.name);
+    if (!options.str('s3-bucket')) checkPosixRoot(options.str('posix-repo')!);
     const storage: Storage = options.str('s3-bucket')
       ? new S3Storage({ bucket: options.str('s3-bucket')!, region: options.str('s3-region'), endpoint: options.str('s3-endpoint'),
         caFile: options.str('s3-ca-file'), partSizeBytes: options.int('s3-part-size-mb')! * 1024 * 1024, log })

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { dirname, join, relative, sep } from 'node:path';
@@ -236,7 +236,26 @@ export class S3Storage implements Storage {
   }
 }
 
-/** A directory as the repository (EFS, tests). Same key layout as S3. */
+/**
+ * Refuses a posix repository root that is missing or not a directory. The runner never creates
+ * the root: on a volume that is not mounted, creating it would write the backup onto the task's
+ * own disk (and fill it) while reporting success. Exit 4 (storage).
+ */
+export function checkPosixRoot(root: string, flag = '--posix-repo'): void {
+  let st;
+  try {
+    st = statSync(root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new StorageError(`${flag} ${root} does not exist: the repository root must already exist (is the volume mounted?); the runner never creates it`);
+    }
+    throw wrapFs(`${flag} ${root}: stat`, e);
+  }
+  if (!st.isDirectory()) throw new StorageError(`${flag} ${root} is not a directory: the repository root must be an existing directory (is the volume mounted?)`);
+}
+
+/** A directory as the repository (EFS, tests). Same key layout as S3. The root must exist (checkPosixRoot). */
 export class PosixStorage implements Storage {
   readonly location: string;
   constructor(private readonly root: string) {
