@@ -22,6 +22,7 @@ import { RunnerError, StorageError, VerificationError } from '../core/errors';
 import { MANIFEST_NAME, Manifest } from '../../../runtime/manifest';
 import type { Command, OptionSpec, Options } from '../core/options';
 import { fromCatalog, registerEngine } from '../core/registry';
+import { checkTargetDir, createTargetDir } from '../core/target-dir';
 import {
   PgBackRestBackup, PgBackRestStanzaInfo, explainFailure, newBackup, parseInfoJson, parseVerifyText, printable, verifyProblems,
 } from './pgbackrest/output';
@@ -293,11 +294,15 @@ async function restore(job: JobContext): Promise<void> {
   if (!created && !isEmptyDir(targetDir)) {
     throw new ConfigurationError('invalid configuration', [`--target-dir ${JSON.stringify(targetDir)} is not empty; restore only into an empty or new directory`]);
   }
+  checkTargetDir('--target-dir', targetDir);
+  const recoveryDir = job.options.str('pgbackrest-recovery-config-path') ?? `${targetDir}.pgbackrest`;
+  const useExisting = existsSync(join(recoveryDir, 'pgbackrest.conf'));
+  if (!useExisting) {
+    checkTargetDir(job.options.has('pgbackrest-recovery-config-path') ? '--pgbackrest-recovery-config-path' : '--target-dir (its recovery config directory)', recoveryDir);
+  }
   const label = await labelToRestore(job);
   const p = await prepare(job, 'local', targetDir);
   const settings = p.settings;
-  const recoveryDir = job.options.str('pgbackrest-recovery-config-path') ?? `${targetDir}.pgbackrest`;
-  const useExisting = existsSync(join(recoveryDir, 'pgbackrest.conf'));
   const restoreCommand = `pgbackrest --config-path=${recoveryDir} --stanza=${settings.stanza} archive-get %f "%p"`;
   const targetTime = job.options.str('target-time');
   const args = [
@@ -307,7 +312,7 @@ async function restore(job: JobContext): Promise<void> {
     ...(targetTime ? ['--type=time', `--target=${targetTime}`, '--target-action=promote'] : []),
   ];
   await job.recordToolVersion('pgbackrest', ['version']);
-  if (created) mkdirSync(targetDir, { recursive: true, mode: 0o700 });
+  if (created) createTargetDir('--target-dir', targetDir, 0o700);
   let wroteRecoveryDir = false;
   try {
     await pgbackrest(job, p, 'restore', args);

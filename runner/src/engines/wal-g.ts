@@ -15,6 +15,7 @@ import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/eng
 import { StorageError } from '../core/errors';
 import type { Command, OptionSpec, Options } from '../core/options';
 import { fromCatalog, registerEngine } from '../core/registry';
+import { checkTargetDir } from '../core/target-dir';
 
 export const WALG_OPTIONS: readonly OptionSpec[] = [
   { name: 'walg-compression', kind: 'string', default: 'zstd', choices: ['zstd', 'lz4', 'lzma', 'brotli'],
@@ -179,6 +180,7 @@ async function backup(job: JobContext): Promise<BackupResult> {
 
 async function restore(job: JobContext): Promise<void> {
   const target = job.options.requireStr('target-dir');
+  checkTargetDir('--target-dir', target);
   let name: string | undefined;
   if (job.options.str('backup-id')) {
     const m = await job.selectManifest();

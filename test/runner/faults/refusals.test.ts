@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,5 +41,42 @@ describe('runner refusals', () => {
     const ok = await runRunner(['backup', ...pgArgs(), '--posix-repo', repo], { RUNNER_DB_PASSWORD: pg.password });
     expect(ok.code).toBe(0);
     expect(readdirSync(repo)).toEqual(['runner']);
+  });
+
+  /** A read-only file system at `dir` (the runner runs as root here, so permissions alone would not stop it). Needs CAP_SYS_ADMIN. */
+  const readOnlyMount = (at: string) => {
+    mkdirSync(at, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', at]);
+    return () => execFileSync('umount', [at]);
+  };
+
+  it('a restore target whose parent is not writable: exit 2 before any work, the flag and the value named, no stack trace', async () => {
+    const ro = join(dir, 'ro');
+    const unmount = readOnlyMount(ro);
+    try {
+      const repo = join(dir, 'repo');
+      mkdirSync(repo);
+      const settings = {
+        stanza: 'refusals', repositoryType: 'posix', posixRepository: { path: repo }, repository: { bucket: '', region: '' },
+        databaseHost: { address: '127.0.0.1', pgPath: '/unused', configPath: '/etc/pgbackrest', tlsPort: 8432,
+          lockPath: join(dir, 'lock'), logPath: join(dir, 'log'), spoolPath: join(dir, 'pgbr-spool') },
+      };
+      const target = join(ro, 'pgdata');
+      const pgbr = await runRunner(['restore', '--engine', 'pgbackrest', '--database', 'orders', '--posix-repo', repo, '--spool-dir', join(dir, 'spool'),
+        '--target-dir', target], { RUNNER_PGBACKREST_SETTINGS: JSON.stringify(settings), RUNNER_PGBACKREST_CIPHER_PASS: 'not-used' });
+      expect({ code: pgbr.code, stderr: pgbr.stderr }).toEqual({ code: 2, stderr: '' });
+      expect(errorLine(pgbr).msg).toContain(`--target-dir "${target}" cannot be created: its parent ${ro} is not writable by the runner (EROFS)`);
+      expect(errorLine(pgbr)).not.toHaveProperty('stack');
+      expect(outcome(pgbr)).toMatchObject({ JobFailure: 1, errorKind: 'config', exitCode: 2 });
+
+      const datadir = join(ro, 'mysql');
+      const maria = await runRunner(['restore', '--engine', 'mariabackup', '--database', 'shop', '--posix-repo', repo, '--spool-dir', join(dir, 'spool'),
+        '--restore-datadir', datadir]);
+      expect({ code: maria.code, stderr: maria.stderr }).toEqual({ code: 2, stderr: '' });
+      expect(errorLine(maria).msg).toContain(`--restore-datadir "${datadir}" cannot be created: its parent ${ro} is not writable by the runner (EROFS)`);
+      expect(outcome(maria)).toMatchObject({ JobFailure: 1, errorKind: 'config', exitCode: 2 });
+    } finally {
+      unmount();
+    }
   });
 });

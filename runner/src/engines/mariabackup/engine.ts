@@ -24,6 +24,7 @@ import { DatabaseError, RunnerError, StorageError, VerificationError } from '../
 import type { Manifest } from '../../../../runtime/manifest';
 import type { Command, OptionSpec, Options } from '../../core/options';
 import { fromCatalog } from '../../core/registry';
+import { checkTargetDir, createTargetDir } from '../../core/target-dir';
 import { probeMariaDbReplica } from '../../core/replica-probe';
 import {
   ChainLink, PhysicalBackupType, basedirCheckpoints, parseBinlogPosition, parseChainLink, parseCheckpoints, parseToolInfo, resolveChain,
@@ -246,6 +247,7 @@ async function restore(tool: PhysicalBackupTool, job: JobContext): Promise<void>
   if (existsSync(target) && readdirSync(target).length > 0) {
     throw new RunnerError('config', `--restore-datadir ${target} is not empty: restore only into an empty or new directory (the server must not be using it)`);
   }
+  checkTargetDir('--restore-datadir', target);
   const selected = await job.selectManifest();
   const chain = await selectChain(job, selected);
   job.log.info('restoring chain', { backups: chain.map((c) => `${c.link.backupId} (${c.link.type} ${c.link.fromLsn}-${c.link.toLsn})`) });
@@ -260,7 +262,7 @@ async function restore(tool: PhysicalBackupTool, job: JobContext): Promise<void>
   for (const argv of steps) {
     await job.proc.run({ cmd: job.tool(tool.binary), args: argv.slice(1), label: `${tool.binary} --prepare`, failureKind: 'verification' });
   }
-  mkdirSync(target, { recursive: true, mode: 0o750 });
+  createTargetDir('--restore-datadir', target, 0o750);
   const restoreCnf = job.spool.writeSecretFile('restore.cnf', renderRestoreDefaultsFile(target));
   const copy = copyBackCommand(tool, { defaultsFile: restoreCnf, preparedDir: dirs[0], move: o.bool('restore-move'), parallel: o.int('backup-parallel') });
   await job.proc.run({ cmd: job.tool(tool.binary), args: copy.slice(1), label: `${tool.binary} ${o.bool('restore-move') ? '--move-back' : '--copy-back'}`, failureKind: 'storage' });
