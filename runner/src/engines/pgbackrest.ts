@@ -49,16 +49,16 @@ export const PGBACKREST_OPTIONS: readonly OptionSpec[] = [
     description: 'PEM of the runner\'s TLS client key, environment only.' },
   { name: 'pgbackrest-local', kind: 'bool', default: 'false',
     description: 'The runner runs on the database host: pg1-path is local, no TLS server is used.' },
-  { name: 'pgbackrest-retention-full', kind: 'int', min: 1, description: 'Full backups to keep (repo1-retention-full); --retain-count means the same.' },
-  { name: 'pgbackrest-retention-diff', kind: 'int', min: 1, description: 'Differential backups to keep (repo1-retention-diff).' },
+  { name: 'pgbackrest-retention-full', kind: 'int', min: 1, max: 9999999, description: 'Full backups to keep (repo1-retention-full); --retain-count means the same.' },
+  { name: 'pgbackrest-retention-diff', kind: 'int', min: 1, max: 9999999, description: 'Differential backups to keep (repo1-retention-diff).' },
   { name: 'pgbackrest-repo-type', kind: 'string', choices: ['s3', 'posix'],
     description: 'Repository type (default: the settings\' repositoryType, else s3). posix: a volume mounted at the same path on the runner and the database host (EFS), or local with --pgbackrest-local.' },
   { name: 'pgbackrest-repo-path', kind: 'path', description: 'Absolute path of the posix repository (with --pgbackrest-repo-type posix).' },
   { name: 'pgbackrest-compress-type', kind: 'string', choices: ['zst', 'lz4', 'gz', 'bz2', 'none'],
     description: 'Compression of backups (default zst; archived WAL follows the database host\'s configuration).' },
-  { name: 'pgbackrest-compress-level', kind: 'int', min: -7,
-    description: 'Compression level (default 3 for zst; 1 is the speed setting).' },
-  { name: 'pgbackrest-process-max', kind: 'int', min: 1, description: 'Parallel processes for transfer and compression (process-max).' },
+  { name: 'pgbackrest-compress-level', kind: 'int', min: -7, max: 22,
+    description: 'Compression level (default 3 for zst; 1 is the speed setting). Per type: zst -7 to 22, lz4 -5 to 12, gz 0 to 9, bz2 1 to 9, none 0.' },
+  { name: 'pgbackrest-process-max', kind: 'int', min: 1, max: 64, description: 'Parallel processes for transfer and compression (process-max).' },
   { name: 'target-dir', kind: 'path', requiredFor: ['restore'], description: 'restore: empty or missing PostgreSQL data directory to restore into.' },
   { name: 'target-time', kind: 'string',
     description: 'restore: point in time to recover to, with a zone (e.g. 2026-11-23 05:52:17.123+00); recovery stops before it and promotes.' },
@@ -416,6 +416,7 @@ async function info(job: JobContext): Promise<Record<string, unknown>> {
 }
 
 function validate(command: Command, options: Options): string[] {
+  // The resolved settings (flags applied) are checked like the construct checks them: compressLevel per compress-type, processMax, retention.
   const problems = [...resolveSettings(options).problems];
   const local = options.bool('pgbackrest-local');
   if ((command === 'backup' || command === 'check') && !local) {

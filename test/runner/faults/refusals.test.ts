@@ -79,4 +79,14 @@ describe('runner refusals', () => {
       unmount();
     }
   });
+
+  it('--zstd-level 99 is refused with exit 2 naming the flag, the value and the range; nothing is stored', async () => {
+    const repo = join(dir, 'repo');
+    mkdirSync(repo);
+    const r = await runRunner(['backup', ...pgArgs(), '--posix-repo', repo, '--zstd-level', '99'], { RUNNER_DB_PASSWORD: pg.password });
+    expect(r.code).toBe(2);
+    expect(errorLine(r).msg).toContain('--zstd-level must be between 1 and 19, got 99');
+    expect(outcome(r)).toMatchObject({ JobFailure: 1, errorKind: 'config', exitCode: 2 });
+    expect(readdirSync(repo)).toEqual([]);
+  });
 });
