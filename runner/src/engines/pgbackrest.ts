@@ -173,7 +173,7 @@ async function pgbackrest(job: JobContext, p: Prepared, command: string, args: s
     if (job.signal.aborted) throw e;
     const err = e as RunnerError;
     const raw = printable(err.message ?? String(e));
-    const why = explainFailure(raw);
+    const why = explainFailure(raw, isPosixRepository(p.settings) ? { repoPath: p.settings.posixRepository!.path } : {});
     if (why) throw new RunnerError(why.kind, `pgbackrest ${command} failed: ${why.message}. pgbackrest said: ${raw}`);
     throw new RunnerError(err.kind ?? 'database', printable(raw), err.exitCode);
   }

@@ -198,4 +198,18 @@ describe('pgBackRest output parsing', () => {
     const why = explainFailure("WARN: unable to check pg1: [HostConnectError] unable to connect to '127.0.0.1:18432': [111] Connection refused\nERROR: [027]: no database found");
     expect(why).toEqual({ kind: 'database', message: expect.stringMatching(/cannot reach `pgbackrest server` on the database host/) });
   });
+
+  test('a full or failing repository is a storage error (exit 4); a database host file error stays a database error', () => {
+    // pgBackRest 2.45's output when the posix repository volume is full (seen in posix.integration.test.ts).
+    const full = "ERROR: [064]: raised from local-1 protocol: unable to write '/mnt/efs/pgbackrest/backup/main/20261203-092516F/pg_data/base/4/1249.zst': [28] No space left on device\n       [FileWriteError] on retry after 0ms";
+    expect(explainFailure(full, { repoPath: '/mnt/efs/pgbackrest' })).toEqual({ kind: 'storage',
+      message: 'the repository is out of space (no space left on device writing /mnt/efs/pgbackrest/backup/main/20261203-092516F/pg_data/base/4/1249.zst): grow the volume or lower the retention' });
+    // A restore target's disk full is storage too (exit 4), named by its path.
+    expect(explainFailure("ERROR: [064]: unable to write '/restore/pgdata/base/1/1259': [28] No space left on device", { repoPath: '/mnt/efs/pgbackrest' }))
+      .toEqual({ kind: 'storage', message: 'out of space (no space left on device) writing /restore/pgdata/base/1/1259' });
+    expect(explainFailure("ERROR: [047]: unable to create path '/mnt/efs/pgbackrest/archive/main/15-1': [30] Read-only file system", { repoPath: '/mnt/efs/pgbackrest/' }))
+      .toEqual({ kind: 'storage', message: 'the posix repository /mnt/efs/pgbackrest/ cannot be written or read (/mnt/efs/pgbackrest/archive/main/15-1)' });
+    expect(explainFailure("ERROR: [041]: raised from remote-0 tls protocol on '127.0.0.1': unable to open file '/var/lib/postgresql/15/main/base/1/1259' for read: [13] Permission denied",
+      { repoPath: '/mnt/efs/pgbackrest' })).toBeUndefined();
+  });
 });

@@ -5,7 +5,7 @@
  * takes a full backup into it and restores it; the started copy replays WAL archived after the
  * backup through archive-get from the same directory.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,5 +132,28 @@ describe('pgBackRest through the runner into a posix repository (mounted volume)
     expect(r.logs.some((l) => l.level === 'error' && String(l.msg).includes(`posix repository ${missing} is not a directory (is the volume mounted?)`))).toBe(true);
     expect(outcome(r)).toMatchObject({ JobSuccess: 0, JobFailure: 1 });
     expect(existsSync(missing)).toBe(false);
+  });
+
+  test('a full repository volume: exit 4 (storage), pgBackRest\'s own error quoted, no manifest', async () => {
+    // The repository's backup folder on a 1 MiB volume (the WAL archive stays on the large disk, so
+    // the archive checks pass): the info files fit, the backup does not. Needs CAP_SYS_ADMIN to mount.
+    const full = join(repo, 'backup', STANZA);
+    mkdirSync(full, { recursive: true });
+    // Only the info files move onto the small volume (the earlier test's backup would not fit).
+    const info = readdirSync(full).filter((f) => f.startsWith('backup.info')).map((f) => [f, readFileSync(join(full, f))] as const);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0750', 'tmpfs', full]);
+    try {
+      for (const [f, data] of info) writeFileSync(join(full, f), data);
+      chownRecursive(full, 'postgres');
+      const before = filesUnder(manifests).filter((f) => f.endsWith('manifest.json')).length;
+      const r = await runner('backup', ['--type', 'full']);
+      const err = r.logs.filter((l) => l.level === 'error').pop()!;
+      expect({ code: r.code, msg: err.msg }).toEqual({ code: 4,
+        msg: expect.stringMatching(new RegExp(`pgbackrest backup failed: the repository is out of space \\(no space left on device writing ${full}/.*pgbackrest said: .*\\[064\\].*No space left on device`, 's')) });
+      expect(outcome(r)).toMatchObject({ JobFailure: 1, errorKind: 'storage', exitCode: 4 });
+      expect(filesUnder(manifests).filter((f) => f.endsWith('manifest.json')).length).toBe(before);
+    } finally {
+      execFileSync('umount', [full]);
+    }
   });
 });

@@ -138,8 +138,31 @@ export function printable(text: string): string {
  * An operator-facing explanation for a failed pgBackRest command, or undefined when its own
  * message is clear enough. Returns the error kind that decides the exit code.
  */
-export function explainFailure(stderr: string): { kind: 'config' | 'database' | 'storage'; message: string } | undefined {
+export function explainFailure(stderr: string, context: { repoPath?: string } = {}): { kind: 'config' | 'database' | 'storage'; message: string } | undefined {
   const t = printable(stderr);
+  // Out of space (ENOSPC 28, EDQUOT 122) wherever pgBackRest writes: the repository volume, or a
+  // restore target's disk. pgBackRest reports it as FileWriteError [064] (or a path/sync error)
+  // with the system error after the path.
+  const space = /'([^']+)': \[(?:28|122)\] (No space left on device|Disk quota exceeded)/.exec(t);
+  if (space) {
+    const inRepo = context.repoPath !== undefined && isUnder(space[1], context.repoPath);
+    return {
+      kind: 'storage',
+      message: inRepo
+        ? `the repository is out of space (${space[2].toLowerCase()} writing ${space[1]}): grow the volume or lower the retention`
+        : `out of space (${space[2].toLowerCase()}) writing ${space[1]}`,
+    };
+  }
+  // File and path errors on the repository's own files: the repository volume failed (read-only, permissions, I/O).
+  const repoFile = /\[(FileWriteError|FileOpenError|FileSyncError|FileRemoveError|FileMoveError|PathCreateError|PathOpenError|PathSyncError|PathRemoveError)\]|ERROR: \[(?:041|047|052|053|054|060|061|063|064)\]/.test(t)
+    ? /'(\/[^']+)'/g : undefined;
+  if (repoFile && context.repoPath) {
+    for (const m of t.matchAll(repoFile)) {
+      if (isUnder(m[1], context.repoPath)) {
+        return { kind: 'storage', message: `the posix repository ${context.repoPath} cannot be written or read (${m[1]})` };
+      }
+    }
+  }
   if (/unable to load info file/.test(t) && /(FormatError|CryptoError|key\/value found outside of section|cipher)/i.test(t)) {
     return {
       kind: 'config',
@@ -156,4 +179,9 @@ export function explainFailure(stderr: string): { kind: 'config' | 'database' | 
     return { kind: 'storage', message: 'the S3 repository refused or could not be reached' };
   }
   return undefined;
+}
+
+function isUnder(path: string, dir: string): boolean {
+  const d = dir.replace(/\/+$/, '');
+  return path === d || path.startsWith(d + '/');
 }
