@@ -266,14 +266,21 @@ async function backup(job: JobContext): Promise<BackupResult> {
   return { position: positionOf(made), details: detailsOf(made, p.settings.stanza), ...(parentBackupId ? { parentBackupId } : {}) };
 }
 
-/** Label to restore: --backup-id as a pgBackRest label, or the label in that runner backup's manifest. */
-async function labelToRestore(job: JobContext): Promise<string | undefined> {
+/**
+ * Label to restore: --backup-id as a pgBackRest label, or the label in that runner backup's
+ * manifest; without --backup-id, the label of the newest backup that has a manifest. A set
+ * pgBackRest finished whose runner job then failed (no manifest) is never picked, even though
+ * pgBackRest's own "latest" would be it.
+ */
+async function labelToRestore(job: JobContext): Promise<string> {
   const id = job.options.str('backup-id');
-  if (id === undefined) return undefined;
-  if (LABEL_RE.test(id)) return id;
+  if (id !== undefined && LABEL_RE.test(id)) return id;
   const m = await job.selectManifest();
   const label = m.details?.label;
-  if (typeof label !== 'string') throw new ConfigurationError('invalid configuration', [`--backup-id ${JSON.stringify(id)}: its manifest has no pgBackRest label`]);
+  if (typeof label !== 'string') {
+    if (id !== undefined) throw new ConfigurationError('invalid configuration', [`--backup-id ${JSON.stringify(id)}: its manifest has no pgBackRest label`]);
+    throw new VerificationError(`the newest complete backup ${m.backupId} has no pgBackRest label in its manifest`);
+  }
   return label;
 }
 
@@ -308,7 +315,7 @@ async function restore(job: JobContext): Promise<void> {
   const args = [
     `--archive-mode=${job.options.str('pgbackrest-archive-mode') ?? 'preserve'}`,
     `--recovery-option=restore_command=${restoreCommand}`,
-    ...(label ? [`--set=${label}`] : []),
+    `--set=${label}`,
     ...(targetTime ? ['--type=time', `--target=${targetTime}`, '--target-action=promote'] : []),
   ];
   await job.recordToolVersion('pgbackrest', ['version']);
@@ -327,7 +334,7 @@ async function restore(job: JobContext): Promise<void> {
     throw e;
   }
   job.log.info('pgbackrest restore complete; start PostgreSQL on the target to replay WAL', {
-    targetDir, label: label ?? 'latest', targetTime: targetTime ?? null, restoreCommand,
+    targetDir, label, targetTime: targetTime ?? null, restoreCommand,
     recoveryConfig: useExisting ? 'existing' : 'written by the runner (holds the passphrase: remove it once recovery has finished)',
   });
 }

@@ -156,4 +156,25 @@ describe('pgBackRest through the runner into a posix repository (mounted volume)
       execFileSync('umount', [full]);
     }
   });
+
+  test('restore without --backup-id uses the newest backup whose runner job completed (has a manifest), not a newer set without one', async () => {
+    const a = await runner('backup', ['--type', 'full']);
+    expectOk(a);
+    const labelA = (a.logs.find((l) => l.msg === 'pgbackrest backup complete') as Record<string, any>).label as string;
+    const b = await runner('backup', ['--type', 'incr']);
+    expectOk(b);
+    const labelB = (b.logs.find((l) => l.msg === 'pgbackrest backup complete') as Record<string, any>).label as string;
+    // B's job "failed" after pgBackRest finished: its set is in the repository, its manifest is not.
+    rmSync(join(manifests, 'runner', 'orders', 'pgbackrest', outcome(b).backupId as string, 'manifest.json'));
+    const target = join(work, 'restored-newest-complete');
+    const r = await runner('restore', ['--target-dir', target, '--pgbackrest-archive-mode', 'off']);
+    expectOk(r);
+    // pgBackRest logs the set it restores (an incremental's label starts with its full's: match the whole label).
+    const restoredSets = r.logs.map((l) => /restore backup set (\S+?),?(\s|$)/.exec(String(l.msg))?.[1]).filter(Boolean);
+    expect(restoredSets).toEqual([labelA]);
+    expect(labelB).not.toBe(labelA);
+    expect(r.logs.find((l) => l.msg === 'pgbackrest restore complete; start PostgreSQL on the target to replay WAL')).toMatchObject({ label: labelA });
+    rmSync(target, { recursive: true, force: true });
+    rmSync(`${target}.pgbackrest`, { recursive: true, force: true });
+  });
 });
