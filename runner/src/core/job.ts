@@ -22,7 +22,7 @@ import { ProcessRunner, RunningProcess } from './process';
 import { Redactor } from './redact';
 import { enforceReplicaLag } from './replica-guard';
 import { Spool } from './spool';
-import { checkPosixRoot, PosixStorage, S3Storage, Storage } from './storage';
+import { checkPosixRoot, PosixStorage, S3Storage, STALE_PARTIAL_AGE_MS, Storage } from './storage';
 
 export interface JobRequest {
   readonly engine: Engine;
@@ -153,6 +153,9 @@ export async function runJob(req: JobRequest): Promise<number> {
       case 'expire': {
         if (engine.expire) await engine.expire(ctx);
         else await expireByCount(ctx, options.int('retain-count')!);
+        // What killed writers left (kill -9 skips every clean-up): partial files, open multipart uploads.
+        const stale = await storage.removeStalePartials(ctx.enginePrefix + '/', STALE_PARTIAL_AGE_MS);
+        if (stale.length) log.info('stale partial objects removed', { olderThanHours: STALE_PARTIAL_AGE_MS / 3600_000, objects: stale });
         break;
       }
       case 'check': {
