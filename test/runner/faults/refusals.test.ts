@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PostgresServer, startPostgres } from '../../support/servers';
-import { outcome, RunResult, runRunner } from '../support/run-runner';
+import { outcome, RunResult, runRunner, startRunner } from '../support/run-runner';
 
 // A job must never report success for something other than what was asked: these refusals happen
 // before any work, exit with the documented code and name the flag and the value.
@@ -88,5 +88,36 @@ describe('runner refusals', () => {
     expect(errorLine(r).msg).toContain('--zstd-level must be between 1 and 19, got 99');
     expect(outcome(r)).toMatchObject({ JobFailure: 1, errorKind: 'config', exitCode: 2 });
     expect(readdirSync(repo)).toEqual([]);
+  });
+
+  it('kill -9 of the runner: the tools it started die with it (a silent tool would otherwise run on, holding its locks)', async () => {
+    // A stand-in tool that writes nothing for ten minutes: it never notices a closed pipe, like
+    // pgBackRest copying a large file or waiting for WAL. Only a parent-death signal stops it.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'mongodump'), '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "mongodump version: 100.9.4"; exit 0; fi\nexec sleep 600\n');
+    chmodSync(join(bin, 'mongodump'), 0o755);
+    const repo = join(dir, 'repo');
+    mkdirSync(repo);
+    const run = startRunner(['backup', '--engine', 'mongodump', '--database', 'catalog', '--posix-repo', repo, '--db-host', '10.0.0.5', '--db-user', 'backup',
+      '--spool-dir', join(dir, 'spool')], { PATH: `${bin}:/usr/bin:/bin`, RUNNER_DB_PASSWORD: 'pw' });
+    await run.waitForLine((l) => l.msg === 'starting process' && l.process === 'mongodump');
+    // The children of the runner (mongodump, zstd), once the stand-in runs as `sleep`.
+    const childrenOf = (pid: number) => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+      try { const st = readFileSync(`/proc/${d}/stat`, 'utf8'); return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) === pid; } catch { return false; }
+    }).map(Number);
+    const comm = (pid: number) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+    let tools: number[] = [];
+    for (let i = 0; i < 100 && !tools.some((p) => comm(p) === 'sleep'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      tools = childrenOf(run.child.pid!);
+    }
+    expect(tools.map(comm)).toContain('sleep');
+    run.child.kill('SIGKILL');
+    await run.result;
+    const alive = (pid: number) => { try { return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '); } catch { return false; } };
+    const killedAt = Date.now();
+    while (tools.some(alive) && Date.now() < killedAt + 10_000) await new Promise((r) => setTimeout(r, 100));
+    expect(tools.filter(alive).map(comm)).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import type { JobContext } from '../../core/engine';
 import { DatabaseError, RunnerError } from '../../core/errors';
 import type { BinlogPosition } from './chain';
 import { PhysicalBackupTool, binlogReplayCommand } from './commands';
+import { parentDeathCommand } from '../../core/process';
 
 export interface ReplayOptions {
   readonly dataDir: string;
@@ -62,10 +63,13 @@ export async function replayBinlogs(tool: PhysicalBackupTool, job: JobContext, o
   chmodSync(runDir, 0o700);
   const socket = join(runDir, 'mysqld.sock');
   const serverArgs = ['--no-defaults', `--datadir=${o.dataDir}`, `--socket=${socket}`, `--pid-file=${join(runDir, 'mysqld.pid')}`,
-    `--log-error=${join(runDir, 'error.log')}`, '--skip-networking', '--skip-grant-tables', '--skip-log-bin', '--skip-slave-start',
-    ...(asRoot ? [`--user=${o.owner}`] : [])];
+    `--log-error=${join(runDir, 'error.log')}`, '--skip-networking', '--skip-grant-tables', '--skip-log-bin', '--skip-slave-start'];
+  // The private server dies with the runner (kill -9 included), like every tool the runner starts:
+  // setpriv switches to the owner first (a server's own --user would clear the parent-death signal).
+  const wrapped = parentDeathCommand(o.mysqld, serverArgs, asRoot ? { user: o.owner } : {});
+  if (!wrapped.wrapped && asRoot) wrapped.args.push(`--user=${o.owner}`);
   job.log.info('starting a private server for binlog replay', { datadir: o.dataDir, binlogs: files.length, from: o.start, stopDatetime: o.stopDatetime });
-  const server = spawn(o.mysqld, serverArgs, { stdio: 'ignore' });
+  const server = spawn(wrapped.cmd, wrapped.args, { stdio: 'ignore' });
   const serverExit = new Promise<number | null>((resolve) => server.on('exit', (c) => resolve(c)));
   server.on('error', () => { /* reported through the exit/ping timeout below */ });
   const errorLog = () => {
