@@ -24,7 +24,8 @@ import type { Command, OptionSpec, Options } from '../core/options';
 import { fromCatalog, registerEngine } from '../core/registry';
 import { checkTargetDir, createTargetDir } from '../core/target-dir';
 import {
-  PgBackRestBackup, PgBackRestStanzaInfo, explainFailure, newBackup, parseInfoJson, parseVerifyText, printable, verifyProblems,
+  PgBackRestBackup, PgBackRestStanzaInfo, archivedSegmentTime, explainFailure, newBackup, parseInfoJson, parseVerifyText, pgUtc, printable,
+  targetTimeMs, verifyProblems,
 } from './pgbackrest/output';
 import { resolveSettings } from './pgbackrest/settings';
 
@@ -148,7 +149,7 @@ function remoteMode(job: JobContext): 'repo-host' | 'local' {
  * Runs one pgbackrest command. Its console log (stdout) becomes runner log lines unless
  * `capture` is set, in which case stdout is returned (JSON or text output) and console logging is off.
  */
-async function pgbackrest(job: JobContext, p: Prepared, command: string, args: string[], capture = false): Promise<string> {
+async function pgbackrest(job: JobContext, p: Prepared, command: string, args: string[], capture = false, params: string[] = []): Promise<string> {
   const argv = [
     `--config-path=${p.configPath}`,
     `--stanza=${p.settings.stanza}`,
@@ -156,6 +157,7 @@ async function pgbackrest(job: JobContext, p: Prepared, command: string, args: s
     '--log-level-stderr=warn',
     ...args,
     command,
+    ...params,
   ];
   const proc = job.proc.start({ cmd: job.tool('pgbackrest'), args: argv, env: p.env, label: `pgbackrest ${command}`, failureKind: 'database' });
   const chunks: Buffer[] = [];
@@ -284,6 +286,55 @@ async function labelToRestore(job: JobContext): Promise<string> {
   return label;
 }
 
+/**
+ * The backup to restore for a point in time, after checking the target lies in the recoverable
+ * window: from the end of the oldest complete backup (PostgreSQL cannot stop recovery before a
+ * backup's consistent point) to the time the newest WAL segment was archived (the repository
+ * holds nothing later; recovery would end short of the target and the cluster would refuse to
+ * start). Only backups with a runner manifest count. Without --backup-id: the newest complete
+ * backup that ended at or before the target. A target outside the window is exit 2, before
+ * anything is restored.
+ */
+async function labelForTargetTime(job: JobContext, p: Prepared, targetTime: string): Promise<string> {
+  const target = targetTimeMs(targetTime);
+  if (Number.isNaN(target)) throw new ConfigurationError('invalid configuration', [`--target-time ${JSON.stringify(targetTime)} is not a valid time`]);
+  const info = await stanzaInfo(job, p);
+  const complete = new Set((await job.listManifests()).map((m) => m.details?.label).filter((l): l is string => typeof l === 'string'));
+  const usable = info.backups.filter((b) => complete.has(b.label) && !b.error).sort((a, b) => a.stopEpoch - b.stopEpoch);
+  if (usable.length === 0) {
+    throw new VerificationError(`no complete pgBackRest backup (with a runner manifest) in stanza ${p.settings.stanza}: nothing to recover to ${targetTime} from`);
+  }
+  const oldest = usable[0];
+  const segment = info.archiveMax;
+  let walEnd: number | undefined;
+  if (segment && info.archiveId) {
+    const listing = await pgbackrest(job, p, 'repo-ls', ['--output=json'], true, [`archive/${p.settings.stanza}/${info.archiveId}/${segment.slice(0, 16)}`]);
+    const t = archivedSegmentTime(listing, segment);
+    if (t !== undefined) walEnd = t * 1000;
+  }
+  if (walEnd === undefined) throw new VerificationError(`the repository of stanza ${p.settings.stanza} lists no archived WAL: no point in time can be recovered`);
+  const window = `recoverable window: ${pgUtc(oldest.stopEpoch * 1000)} (end of the oldest complete backup ${oldest.label}, started ${pgUtc(oldest.startEpoch * 1000)})`
+    + ` to ${pgUtc(walEnd)} (newest archived WAL ${segment})`;
+  const refuse = (why: string): never => {
+    throw new ConfigurationError('invalid configuration', [`--target-time ${JSON.stringify(targetTime)} ${why}; ${window}`]);
+  };
+  const now = Date.now();
+  if (target > now) refuse(`is in the future (now ${pgUtc(now)})`);
+  if (target > walEnd) refuse(`is after the newest archived WAL: recovery would end before reaching it`);
+  if (target < oldest.stopEpoch * 1000) refuse('is before the end of the oldest complete backup');
+  const id = job.options.str('backup-id');
+  if (id !== undefined) {
+    const label = await labelToRestore(job);
+    const chosen = usable.find((b) => b.label === label);
+    if (!chosen) throw new VerificationError(`--backup-id ${JSON.stringify(id)}: pgBackRest set ${label} is not a complete backup in stanza ${p.settings.stanza}`);
+    if (target < chosen.stopEpoch * 1000) refuse(`is before the end of backup ${label} (${pgUtc(chosen.stopEpoch * 1000)}): pick an older backup or omit --backup-id`);
+    return label;
+  }
+  const chosen = usable.filter((b) => b.stopEpoch * 1000 <= target).pop()!;
+  job.log.info('backup chosen for the point in time', { targetTime, label: chosen.label, backupStop: pgUtc(chosen.stopEpoch * 1000), walEnd: pgUtc(walEnd) });
+  return chosen.label;
+}
+
 function isEmptyDir(p: string): boolean {
   return readdirSync(p).length === 0;
 }
@@ -307,11 +358,11 @@ async function restore(job: JobContext): Promise<void> {
   if (!useExisting) {
     checkTargetDir(job.options.has('pgbackrest-recovery-config-path') ? '--pgbackrest-recovery-config-path' : '--target-dir (its recovery config directory)', recoveryDir);
   }
-  const label = await labelToRestore(job);
   const p = await prepare(job, 'local', targetDir);
   const settings = p.settings;
-  const restoreCommand = `pgbackrest --config-path=${recoveryDir} --stanza=${settings.stanza} archive-get %f "%p"`;
   const targetTime = job.options.str('target-time');
+  const label = targetTime ? await labelForTargetTime(job, p, targetTime) : await labelToRestore(job);
+  const restoreCommand = `pgbackrest --config-path=${recoveryDir} --stanza=${settings.stanza} archive-get %f "%p"`;
   const args = [
     `--archive-mode=${job.options.str('pgbackrest-archive-mode') ?? 'preserve'}`,
     `--recovery-option=restore_command=${restoreCommand}`,

@@ -2,7 +2,7 @@ import {
   PgBackRestSettings, dbHostSecretsFileHint, pgBackRestSettingsProblems, renderArchiveCommand, renderDbHostConfig,
   renderLocalConfig, renderRepoHostConfig, renderRestoreCommand, repositoryPrefixes,
 } from '../../../runtime/pgbackrest/config';
-import { explainFailure, newBackup, parseInfoJson, parseVerifyText, verifyProblems } from '../../../runner/src/engines/pgbackrest/output';
+import { archivedSegmentTime, explainFailure, newBackup, parseInfoJson, parseVerifyText, pgUtc, targetTimeMs, verifyProblems } from '../../../runner/src/engines/pgbackrest/output';
 
 const settings: PgBackRestSettings = {
   stanza: 'main',
@@ -211,5 +211,19 @@ describe('pgBackRest output parsing', () => {
       .toEqual({ kind: 'storage', message: 'the posix repository /mnt/efs/pgbackrest/ cannot be written or read (/mnt/efs/pgbackrest/archive/main/15-1)' });
     expect(explainFailure("ERROR: [041]: raised from remote-0 tls protocol on '127.0.0.1': unable to open file '/var/lib/postgresql/15/main/base/1/1259' for read: [13] Permission denied",
       { repoPath: '/mnt/efs/pgbackrest' })).toBeUndefined();
+  });
+
+  test('point-in-time helpers: target times in every accepted form, the archived segment\'s time, times in messages', () => {
+    expect(targetTimeMs('2026-11-23 05:52:17.123+00')).toBe(Date.parse('2026-11-23T05:52:17.123Z'));
+    expect(targetTimeMs('2026-11-23T05:52:17+0130')).toBe(Date.parse('2026-11-23T04:22:17Z'));
+    expect(targetTimeMs('2026-11-23 05:52:17.123456-05')).toBe(Date.parse('2026-11-23T10:52:17.123Z'));
+    expect(targetTimeMs('2026-11-23 05:52:17 UTC')).toBe(Date.parse('2026-11-23T05:52:17Z'));
+    expect(targetTimeMs('2026-11-23 05:52:17Z')).toBe(Date.parse('2026-11-23T05:52:17Z'));
+    expect(targetTimeMs('yesterday')).toBeNaN();
+    const ls = JSON.stringify({ '.': { type: 'path' }, '000000010000000000000004-9f1c.zst': { type: 'file', size: 10, time: 1796280000 },
+      '000000010000000000000005-a2b3.zst': { type: 'file', size: 10, time: 1796280060 } });
+    expect(archivedSegmentTime(ls, '000000010000000000000005')).toBe(1796280060);
+    expect(archivedSegmentTime(ls, '000000010000000000000006')).toBeUndefined();
+    expect(pgUtc(Date.parse('2026-11-23T05:52:17.999Z'))).toBe('2026-11-23 05:52:17+00');
   });
 });
