@@ -11,7 +11,8 @@
  */
 import { ConfigurationError } from '../../../runtime/errors';
 import { S3Client } from '@aws-sdk/client-s3';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -149,8 +150,8 @@ function remoteMode(job: JobContext): 'repo-host' | 'local' {
  * Runs one pgbackrest command. Its console log (stdout) becomes runner log lines unless
  * `capture` is set, in which case stdout is returned (JSON or text output) and console logging is off.
  */
-async function pgbackrest(job: JobContext, p: Prepared, command: string, args: string[], capture = false, params: string[] = []): Promise<string> {
-  const argv = [
+function pgbackrestArgv(p: Prepared, command: string, args: string[], capture: boolean, params: string[]): string[] {
+  return [
     `--config-path=${p.configPath}`,
     `--stanza=${p.settings.stanza}`,
     `--log-level-console=${capture ? 'off' : 'info'}`,
@@ -159,6 +160,10 @@ async function pgbackrest(job: JobContext, p: Prepared, command: string, args: s
     command,
     ...params,
   ];
+}
+
+async function pgbackrest(job: JobContext, p: Prepared, command: string, args: string[], capture = false, params: string[] = []): Promise<string> {
+  const argv = pgbackrestArgv(p, command, args, capture, params);
   const proc = job.proc.start({ cmd: job.tool('pgbackrest'), args: argv, env: p.env, label: `pgbackrest ${command}`, failureKind: 'database' });
   const chunks: Buffer[] = [];
   if (capture) {
@@ -313,14 +318,19 @@ async function labelForTargetTime(job: JobContext, p: Prepared, targetTime: stri
     if (t !== undefined) walEnd = t * 1000;
   }
   if (walEnd === undefined) throw new VerificationError(`the repository of stanza ${p.settings.stanza} lists no archived WAL: no point in time can be recovered`);
+  // Recovery to a time stops at the first commit after it; with none, it ends short of the target
+  // and PostgreSQL refuses to start. The newest commit in the archived WAL is the exact end.
+  const lastCommit = await lastCommitTime(job, p, segment!, info.archiveId!);
+  const windowEnd = lastCommit ?? walEnd;
   const window = `recoverable window: ${pgUtc(oldest.stopEpoch * 1000)} (end of the oldest complete backup ${oldest.label}, started ${pgUtc(oldest.startEpoch * 1000)})`
-    + ` to ${pgUtc(walEnd)} (newest archived WAL ${segment})`;
+    + ` to ${pgUtc(windowEnd)} (${lastCommit !== undefined ? 'last commit in the newest archived WAL' : 'newest archived WAL'} ${segment})`;
   const refuse = (why: string): never => {
     throw new ConfigurationError('invalid configuration', [`--target-time ${JSON.stringify(targetTime)} ${why}; ${window}`]);
   };
   const now = Date.now();
   if (target > now) refuse(`is in the future (now ${pgUtc(now)})`);
   if (target > walEnd) refuse(`is after the newest archived WAL: recovery would end before reaching it`);
+  if (lastCommit !== undefined && target > lastCommit) refuse('is after the last commit in the archived WAL: recovery would end before reaching it');
   if (target < oldest.stopEpoch * 1000) refuse('is before the end of the oldest complete backup');
   const id = job.options.str('backup-id');
   if (id !== undefined) {
@@ -333,6 +343,64 @@ async function labelForTargetTime(job: JobContext, p: Prepared, targetTime: stri
   const chosen = usable.filter((b) => b.stopEpoch * 1000 <= target).pop()!;
   job.log.info('backup chosen for the point in time', { targetTime, label: chosen.label, backupStop: pgUtc(chosen.stopEpoch * 1000), walEnd: pgUtc(walEnd) });
   return chosen.label;
+}
+
+/**
+ * Time (epoch ms) of the newest commit or abort record in the newest archived WAL segment (or the
+ * one before, when the newest holds none): fetched with `archive-get` into the spool and read with
+ * the pg_waldump of the stanza's PostgreSQL version. Undefined when that is not possible (another
+ * server version, no pg_waldump); the window then ends at the segment's archive time.
+ */
+async function lastCommitTime(job: JobContext, p: Prepared, newest: string, archiveId: string): Promise<number | undefined> {
+  const version = archiveId.split('-')[0];
+  const waldump = [`/usr/lib/postgresql/${version}/bin/pg_waldump`].find((f) => existsSync(f));
+  if (!waldump) {
+    job.log.warn('no pg_waldump for this PostgreSQL version: the recoverable window ends at the archive time of the newest WAL', { version });
+    return undefined;
+  }
+  const dir = job.spool.path('wal-check');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const previous = previousSegment(newest);
+  for (const segment of previous ? [newest, previous] : [newest]) {
+    const file = join(dir, segment);
+    try {
+      // repo-get decrypts (archive-get would need the restored cluster's pg_control); the file's extension names its compression.
+      const folder = `archive/${p.settings.stanza}/${archiveId}/${segment.slice(0, 16)}`;
+      const listing = JSON.parse(await pgbackrest(job, p, 'repo-ls', ['--output=json'], true, [folder])) as Record<string, unknown>;
+      const name = Object.keys(listing).find((n) => n.startsWith(`${segment}-`));
+      if (!name) return undefined;
+      const ext = /\.(zst|gz|lz4|bz2)$/.exec(name)?.[1];
+      const decompress: Record<string, string[]> = { zst: ['zstd', '-d', '-c'], gz: ['gzip', '-d', '-c'], lz4: ['lz4', '-d', '-c'], bz2: ['bzip2', '-d', '-c'] };
+      const get = job.proc.start({ cmd: job.tool('pgbackrest'), args: pgbackrestArgv(p, 'repo-get', [], true, [`${folder}/${name}`]), env: p.env,
+        label: 'pgbackrest repo-get', failureKind: 'storage' });
+      const unpack = ext ? job.proc.start({ cmd: job.tool(decompress[ext][0]), args: decompress[ext].slice(1), stdin: get.stdout!, label: `${ext} -d`, failureKind: 'storage' }) : undefined;
+      await Promise.all([get.done, unpack?.done, pipeline((unpack ?? get).stdout!, createWriteStream(file, { mode: 0o600 }))]);
+      // TZ=UTC: pg_waldump prints commit times in its own zone, by abbreviation.
+      const out = await job.proc.run({ cmd: waldump, args: [file], env: { TZ: 'UTC' }, label: 'pg_waldump', failureKind: 'database' });
+      let last: number | undefined;
+      for (const m of out.matchAll(/desc: (?:COMMIT|ABORT) (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) (UTC|[+-]\d\d(?::?\d\d)?)/g)) {
+        const t = targetTimeMs(`${m[1]}${m[2] === 'UTC' ? ' UTC' : m[2]}`);
+        if (!Number.isNaN(t)) last = Math.max(last ?? 0, t);
+      }
+      if (last !== undefined) return last;
+    } catch (e) {
+      job.log.warn('could not read the newest archived WAL: the recoverable window ends at its archive time', { segment, error: (e as Error).message });
+      return undefined;
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+  return undefined;
+}
+
+/** The segment before `segment` (24 hex digits: timeline, log, seg; 256 segments per log with 16 MiB segments), or undefined. */
+function previousSegment(segment: string): string | undefined {
+  const tli = segment.slice(0, 8);
+  const log = parseInt(segment.slice(8, 16), 16);
+  const seg = parseInt(segment.slice(16, 24), 16);
+  if (seg > 0) return `${tli}${segment.slice(8, 16)}${(seg - 1).toString(16).toUpperCase().padStart(8, '0')}`;
+  if (log > 0) return `${tli}${(log - 1).toString(16).toUpperCase().padStart(8, '0')}000000FF`;
+  return undefined;
 }
 
 function isEmptyDir(p: string): boolean {

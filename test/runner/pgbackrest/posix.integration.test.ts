@@ -180,21 +180,26 @@ describe('pgBackRest through the runner into a posix repository (mounted volume)
 
   test('point-in-time targets outside the recoverable window are refused before restoring: exit 2, the window in the message', async () => {
     expectOk(await runner('backup', ['--type', 'full']));
-    await waitArchived(pg, pg.psql('select pg_switch_wal()'));
     const target = join(work, 'restored-outside-window');
     const pgTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '+00');
     const window = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\+00';
+    // The last commit, then WAL archived 3 s later: a target between the two would end recovery
+    // short of it (PostgreSQL stops at the first commit after the target, and there is none).
+    const committed = Date.parse(pg.psql("insert into orders values (-50, 'last commit') returning to_char(now() at time zone 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"));
+    await new Promise((r) => setTimeout(r, 3000));
+    await waitArchived(pg, pg.psql('select pg_switch_wal()'));
     const cases: Array<[string, string]> = [
       [pgTime(new Date(Date.now() + 3600_000)), 'is in the future'],
       ['2099-01-01 00:00:00+00', 'is in the future'],
       ['2000-01-01 00:00:00+00', 'is before the end of the oldest complete backup'],
+      [pgTime(new Date(committed + 1500)), 'is after the last commit in the archived WAL'],
     ];
     for (const [time, why] of cases) {
       const r = await runner('restore', ['--target-dir', target, '--target-time', time, '--pgbackrest-archive-mode', 'off']);
       const err = r.logs.filter((l) => l.level === 'error').pop();
       expect({ time, code: r.code }).toEqual({ time, code: 2 });
       expect(String(err?.msg)).toContain(`--target-time "${time}" ${why}`);
-      expect(String(err?.msg)).toMatch(new RegExp(`recoverable window: ${window} \\(end of the oldest complete backup \\d{8}-\\d{6}F, started ${window}\\) to ${window} \\(newest archived WAL [0-9A-F]{24}\\)`));
+      expect(String(err?.msg)).toMatch(new RegExp(`recoverable window: ${window} \\(end of the oldest complete backup \\d{8}-\\d{6}F, started ${window}\\) to ${window} \\(last commit in the newest archived WAL [0-9A-F]{24}\\)`));
       expect(existsSync(target)).toBe(false);
       expect(r.logs.some((l) => l.process === 'pgbackrest restore')).toBe(false);
     }
