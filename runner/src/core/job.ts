@@ -21,7 +21,7 @@ import { collectOptions, Command, envName, Options, OptionSpec } from './options
 import { ProcessRunner, RunningProcess } from './process';
 import { Redactor } from './redact';
 import { enforceReplicaLag } from './replica-guard';
-import { Spool } from './spool';
+import { removeStaleJobFolders, Spool } from './spool';
 import { checkPosixRoot, PosixStorage, S3Storage, STALE_PARTIAL_AGE_MS, Storage } from './storage';
 
 export interface JobRequest {
@@ -101,6 +101,7 @@ export async function runJob(req: JobRequest): Promise<number> {
     for (const s of options.secretValues()) redactor.add(s);
     const backupType = options.str('type')!;
     log.info('job started', { options: options.describe() });
+    removeStaleJobFolders(options.str('spool-dir')!, log);
     const missing = (engine.toolsFor?.(command) ?? engine.requiredTools).filter((t) => !findTool(t));
     if (missing.length) throw new MissingToolError(missing.join(', '), engine.name);
     if (!options.str('s3-bucket')) checkPosixRoot(options.str('posix-repo')!);

@@ -119,5 +119,12 @@ describe('runner refusals', () => {
     const killedAt = Date.now();
     while (tools.some(alive) && Date.now() < killedAt + 10_000) await new Promise((r) => setTimeout(r, 100));
     expect(tools.filter(alive).map(comm)).toEqual([]);
+    // The killed job's spool folder (its 0600 option files) is removed by the next job.
+    const killedFolder = readdirSync(join(dir, 'spool')).find((f) => f.includes(`-${run.child.pid}-`));
+    expect(killedFolder).toBeDefined();
+    const next = await runRunner(['check', '--engine', 'mongodump', '--database', 'catalog', '--posix-repo', repo, '--db-host', '10.0.0.5',
+      '--db-user', 'backup', '--spool-dir', join(dir, 'spool')], { PATH: `${bin}:/usr/bin:/bin`, RUNNER_DB_PASSWORD: 'pw' });
+    expect(next.logs.find((l) => l.msg === 'removed spool folders of jobs that were killed')).toMatchObject({ folders: [killedFolder] });
+    expect(readdirSync(join(dir, 'spool'))).toEqual([]);
   });
 });
