@@ -27,8 +27,8 @@ function writable(path: string): string | undefined {
 
 /**
  * Checks that `dir` (the value of `flag`) is a writable directory, or can be created: its nearest
- * existing ancestor is a directory the runner may write into (engines check emptiness themselves). Throws a ConfigurationError
- * (exit 2) otherwise. Returns whether the directory exists already.
+ * existing ancestor is a directory the runner may write into (engines check emptiness
+ * themselves). Throws a ConfigurationError (exit 2) otherwise. Returns whether it exists already.
  */
 export function checkTargetDir(flag: string, dir: string): { exists: boolean } {
   const shown = JSON.stringify(dir);
