@@ -1,14 +1,15 @@
 /** The option reference (README tables and `runner help`), rendered from the option specs themselves. */
 import { COMMON_OPTIONS } from './common-options';
 import type { Engine } from './engine';
-import { envName, OptionSpec } from './options';
+import { envName, OptionSpec, rangeText } from './options';
 
 function row(o: OptionSpec): string {
   const flag = o.kind === 'secret' ? '(environment only)' : `\`--${o.name}\``;
   const dflt = o.default !== undefined ? `\`${o.default}\`` : '';
   const choices = o.choices ? ` One of: ${o.choices.join(', ')}.` : '';
   const req = o.requiredFor?.length ? ` Required for: ${o.requiredFor.join(', ')}.` : '';
-  return `| ${flag} | \`${envName(o)}\` | ${o.kind} | ${dflt} | ${o.description.replace(/\|/g, '\\|')}${choices}${req} |`;
+  const range = rangeText(o) ? ` Range: ${rangeText(o)}.` : '';
+  return `| ${flag} | \`${envName(o)}\` | ${o.kind} | ${dflt} | ${o.description.replace(/\|/g, '\\|')}${choices}${range}${req} |`;
 }
 
 function table(specs: readonly OptionSpec[]): string {

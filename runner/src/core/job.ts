@@ -21,8 +21,8 @@ import { collectOptions, Command, envName, Options, OptionSpec } from './options
 import { ProcessRunner, RunningProcess } from './process';
 import { Redactor } from './redact';
 import { enforceReplicaLag } from './replica-guard';
-import { Spool } from './spool';
-import { PosixStorage, S3Storage, Storage } from './storage';
+import { removeStaleJobFolders, Spool } from './spool';
+import { checkPosixRoot, PosixStorage, S3Storage, STALE_PARTIAL_AGE_MS, Storage } from './storage';
 
 export interface JobRequest {
   readonly engine: Engine;
@@ -101,8 +101,10 @@ export async function runJob(req: JobRequest): Promise<number> {
     for (const s of options.secretValues()) redactor.add(s);
     const backupType = options.str('type')!;
     log.info('job started', { options: options.describe() });
+    removeStaleJobFolders(options.str('spool-dir')!, log);
     const missing = (engine.toolsFor?.(command) ?? engine.requiredTools).filter((t) => !findTool(t));
     if (missing.length) throw new MissingToolError(missing.join(', '), engine.name);
+    if (!options.str('s3-bucket')) checkPosixRoot(options.str('posix-repo')!);
     const storage: Storage = options.str('s3-bucket')
       ? new S3Storage({ bucket: options.str('s3-bucket')!, region: options.str('s3-region'), endpoint: options.str('s3-endpoint'),
         caFile: options.str('s3-ca-file'), partSizeBytes: options.int('s3-part-size-mb')! * 1024 * 1024, log })
@@ -152,6 +154,9 @@ export async function runJob(req: JobRequest): Promise<number> {
       case 'expire': {
         if (engine.expire) await engine.expire(ctx);
         else await expireByCount(ctx, options.int('retain-count')!);
+        // What killed writers left (kill -9 skips every clean-up): partial files, open multipart uploads.
+        const stale = await storage.removeStalePartials(ctx.enginePrefix + '/', STALE_PARTIAL_AGE_MS);
+        if (stale.length) log.info('stale partial objects removed', { olderThanHours: STALE_PARTIAL_AGE_MS / 3600_000, objects: stale });
         break;
       }
       case 'check': {

@@ -25,6 +25,17 @@ export interface OptionSpec {
   readonly requiredFor?: readonly Command[];
   /** Smallest accepted value for `int`. */
   readonly min?: number;
+  /** Largest accepted value for `int` (every int is also at most Number.MAX_SAFE_INTEGER). */
+  readonly max?: number;
+}
+
+/** The accepted range of an `int` option, as written in messages and the option reference. */
+export function rangeText(spec: OptionSpec): string | undefined {
+  if (spec.kind !== 'int') return undefined;
+  if (spec.min !== undefined && spec.max !== undefined) return `${spec.min} to ${spec.max}`;
+  if (spec.min !== undefined) return `at least ${spec.min}`;
+  if (spec.max !== undefined) return `at most ${spec.max}`;
+  return undefined;
 }
 
 export function envName(spec: OptionSpec): string {
@@ -140,7 +151,14 @@ export function collectOptions(specs: readonly OptionSpec[], command: Command, f
       case 'int': {
         if (!/^-?\d+$/.test(raw.trim())) { problems.push(`${source} must be an integer, got ${shown}`); continue; }
         const n = Number(raw.trim());
-        if (spec.min !== undefined && n < spec.min) { problems.push(`${source} must be at least ${spec.min}, got ${n}`); continue; }
+        const outOfRange = (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max) || !Number.isSafeInteger(n);
+        if (outOfRange) {
+          const range = spec.min !== undefined && spec.max !== undefined ? `between ${spec.min} and ${spec.max}`
+            : spec.min !== undefined ? `at least ${spec.min}` + (Number.isSafeInteger(n) ? '' : ` and at most ${Number.MAX_SAFE_INTEGER}`)
+              : spec.max !== undefined ? `at most ${spec.max}` : `between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`;
+          problems.push(`${source} must be ${range}, got ${raw.trim()}`);
+          continue;
+        }
         values.set(spec.name, n);
         break;
       }

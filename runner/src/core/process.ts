@@ -3,7 +3,9 @@
  * minimal base plus what the engine passes explicitly (so the runner's own secrets and AWS
  * credentials do not leak into every tool), and every child is killed when the job is aborted.
  */
-import { ChildProcess, spawn, StdioOptions } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync, StdioOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ErrorKind, RunnerError } from './errors';
 import type { Logger } from './logger';
@@ -42,6 +44,42 @@ export interface RunningProcess {
 const STDERR_TAIL = 8192;
 const KILL_GRACE_MS = 5000;
 
+/** util-linux setpriv (in every Debian image): sets the parent-death signal, then execs the tool. */
+const SETPRIV = '/usr/bin/setpriv';
+let setprivOk: boolean | undefined;
+
+function resolveOnPath(cmd: string, path: string): string | undefined {
+  if (cmd.includes('/')) return existsSync(cmd) ? cmd : undefined;
+  for (const dir of path.split(delimiter)) if (dir && existsSync(join(dir, cmd))) return join(dir, cmd);
+  return undefined;
+}
+
+/**
+ * The command line that makes a child die with the runner: Node cannot set PR_SET_PDEATHSIG
+ * itself, so the child is started through `setpriv --pdeathsig SIGTERM`, which sets it and execs
+ * the tool (same pid). A `kill -9` of the runner then sends SIGTERM to each child at once, so no
+ * orphaned pgBackRest keeps the stanza lock and no dump keeps its database session. Without
+ * setpriv (or for a command not found, whose ENOENT must stay visible) the command is unchanged.
+ */
+export function withParentDeathSignal(cmd: string, args: readonly string[], path = process.env.PATH ?? ''): [string, string[]] {
+  const w = parentDeathCommand(cmd, args, { path });
+  return [w.cmd, w.args];
+}
+
+/**
+ * Like withParentDeathSignal; with `user`, setpriv also switches to that user (and its groups)
+ * before it sets the signal: the kernel clears a parent-death signal when a process changes its
+ * own credentials (a server's --user), so the switch must happen first. `wrapped` tells whether
+ * setpriv is used (when false, the caller must switch users itself).
+ */
+export function parentDeathCommand(cmd: string, args: readonly string[], opts: { path?: string; user?: string } = {}): { cmd: string; args: string[]; wrapped: boolean } {
+  setprivOk ??= existsSync(SETPRIV) && spawnSync(SETPRIV, ['--pdeathsig', 'SIGTERM', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  const resolved = setprivOk ? resolveOnPath(cmd, opts.path ?? process.env.PATH ?? '') : undefined;
+  if (!resolved) return { cmd, args: [...args], wrapped: false };
+  const user = opts.user ? ['--reuid', opts.user, '--regid', opts.user, '--init-groups'] : [];
+  return { cmd: SETPRIV, args: [...user, '--pdeathsig', 'SIGTERM', '--', resolved, ...args], wrapped: true };
+}
+
 export class ProcessRunner {
   constructor(private readonly log: Logger, private readonly redactor: Redactor, private readonly signal: AbortSignal) {}
 
@@ -60,7 +98,9 @@ export class ProcessRunner {
       envKeys: Object.keys(spec.env ?? {}) });
     const stdinOpt = spec.stdin === undefined || spec.stdin === 'ignore' ? 'ignore' : 'pipe';
     const stdio: StdioOptions = [stdinOpt, spec.stdout === 'ignore' ? 'ignore' : 'pipe', 'pipe'];
-    const child = spawn(spec.cmd, [...spec.args], { env: this.childEnv(spec.env), cwd: spec.cwd, stdio });
+    const env = this.childEnv(spec.env);
+    const [cmd, args] = withParentDeathSignal(spec.cmd, spec.args, env.PATH ?? '');
+    const child = spawn(cmd, args, { env, cwd: spec.cwd, stdio });
     let tail = '';
     child.stderr?.on('data', (d: Buffer) => {
       tail = (tail + d.toString('utf8')).slice(-STDERR_TAIL);

@@ -4,11 +4,49 @@
  * (--spool-max-bytes) so a task with a small ephemeral volume fails cleanly with exit 4 before
  * the disk fills, and it maps a real ENOSPC to the same clear error.
  */
-import { createWriteStream, mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { StorageError } from './errors';
 import type { Logger } from './logger';
+
+/** Per-job folder names: `<engine>-<command>-<pid>-<start ms>`. */
+const JOB_FOLDER_RE = /^[a-z][a-z-]*-[a-z]+-(\d+)-(\d{10,})$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the folders that jobs killed with `kill -9` left under --spool-dir (option files with
+ * passwords, TLS keys, pgBackRest lock files): only folders named like a job's whose process no
+ * longer exists, never this job's or a running one's. The spool directory is local to the host or
+ * task, so the process id is meaningful. Returns the removed folders.
+ */
+export function removeStaleJobFolders(root: string, log: Logger): string[] {
+  let names: string[];
+  try { names = readdirSync(root); } catch { return []; }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = JOB_FOLDER_RE.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    try {
+      rmSync(join(root, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch (e) {
+      log.warn('could not remove a stale spool folder', { folder: join(root, name), error: (e as Error).message });
+    }
+  }
+  if (removed.length) log.info('removed spool folders of jobs that were killed', { root, folders: removed });
+  return removed;
+}
 
 export class Spool {
   /** Per-job folder under --spool-dir. */

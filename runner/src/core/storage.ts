@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { dirname, join, relative, sep } from 'node:path';
@@ -47,7 +47,17 @@ export interface Storage {
   exists(key: string): Promise<boolean>;
   /** Removes an object; on a versioned S3 bucket this only adds a delete marker (versions stay recoverable). */
   delete(key: string): Promise<void>;
+  /**
+   * Removes what writers killed without cleaning up (kill -9, a lost task) left under the prefix
+   * and that has not changed for `olderThanMs`: posix `*.partial-<pid>` files (S3: see
+   * S3Storage). Returns their keys.
+   */
+  removeStalePartials(prefix: string, olderThanMs: number): Promise<string[]>;
 }
+
+/** A partial object untouched this long belongs to no running job: a live writer appends continuously. */
+export const STALE_PARTIAL_AGE_MS = 24 * 3600 * 1000;
+const PARTIAL_RE = /\.partial-\d+$/;
 
 export interface S3StorageOptions {
   readonly bucket: string;
@@ -228,6 +238,16 @@ export class S3Storage implements Storage {
     }
   }
 
+  /**
+   * S3 has no partial objects: an unfinished stream is an open multipart upload, which the runner
+   * aborts itself and the bucket's AbortIncompleteMultipartUpload lifecycle rule removes after a
+   * kill -9. Listing uploads here would need s3:ListBucketMultipartUploads, which the task role
+   * does not have, so nothing is done.
+   */
+  async removeStalePartials(): Promise<string[]> {
+    return [];
+  }
+
   private wrap(what: string, err: unknown): StorageError {
     if (err instanceof StorageError) return err;
     const e = err as { name?: string; message?: string; code?: string; Code?: string };
@@ -236,7 +256,26 @@ export class S3Storage implements Storage {
   }
 }
 
-/** A directory as the repository (EFS, tests). Same key layout as S3. */
+/**
+ * Refuses a posix repository root that is missing or not a directory. The runner never creates
+ * the root: on a volume that is not mounted, creating it would write the backup onto the task's
+ * own disk (and fill it) while reporting success. Exit 4 (storage).
+ */
+export function checkPosixRoot(root: string, flag = '--posix-repo'): void {
+  let st;
+  try {
+    st = statSync(root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new StorageError(`${flag} ${root} does not exist: the repository root must already exist (is the volume mounted?); the runner never creates it`);
+    }
+    throw wrapFs(`${flag} ${root}: stat`, e);
+  }
+  if (!st.isDirectory()) throw new StorageError(`${flag} ${root} is not a directory: the repository root must be an existing directory (is the volume mounted?)`);
+}
+
+/** A directory as the repository (EFS, tests). Same key layout as S3. The root must exist (checkPosixRoot). */
 export class PosixStorage implements Storage {
   readonly location: string;
   constructor(private readonly root: string) {
@@ -310,7 +349,7 @@ export class PosixStorage implements Storage {
       for (const ent of entries) {
         const p = join(dir, ent.name);
         if (ent.isDirectory()) await walk(p);
-        else if (ent.isFile() && !/\.partial-\d+$/.test(ent.name)) {
+        else if (ent.isFile() && !PARTIAL_RE.test(ent.name)) {
           const key = relative(this.root, p).split(sep).join('/');
           if (key.startsWith(prefix)) out.push({ key, size: (await stat(p)).size });
         }
@@ -324,6 +363,36 @@ export class PosixStorage implements Storage {
 
   async exists(key: string): Promise<boolean> {
     return existsSync(this.path(key));
+  }
+
+  async removeStalePartials(prefix: string, olderThanMs: number): Promise<string[]> {
+    const cutoff = Date.now() - olderThanMs;
+    const removed: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try { entries = await readdir(dir, { withFileTypes: true }); } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw wrapFs(`listing of ${dir}`, e);
+      }
+      for (const ent of entries) {
+        const p = join(dir, ent.name);
+        if (ent.isDirectory()) { await walk(p); continue; }
+        if (!ent.isFile() || !PARTIAL_RE.test(ent.name)) continue;
+        const key = relative(this.root, p).split(sep).join('/');
+        if (!key.startsWith(prefix)) continue;
+        let mtime: number;
+        try { mtime = (await stat(p)).mtimeMs; } catch { continue; /* renamed or removed by its writer meanwhile */ }
+        if (mtime >= cutoff) continue;
+        try { await unlink(p); } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          throw wrapFs(`delete of ${p}`, e);
+        }
+        removed.push(key);
+      }
+    };
+    const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    await walk(folder ? this.path(folder) : this.root);
+    return removed.sort();
   }
 
   async delete(key: string): Promise<void> {

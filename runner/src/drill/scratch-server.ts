@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DatabaseError, MissingToolError } from '../core/errors';
 import { findTool } from '../core/job';
+import { withParentDeathSignal } from '../core/process';
 
 export interface ScratchServer {
   readonly host: string;
@@ -132,7 +133,11 @@ export async function startMariaDbScratch(o: MariaDbScratchOptions): Promise<Scr
   } else {
     chown(dataDir, 'mysql');
   }
-  const cmd = asUser('mysql', [mysqld, `--defaults-file=${cnf}`]);
+  // The server is the runner's own child: it dies with the runner, kill -9 included (setpriv sets
+  // the parent-death signal after switching users, which would otherwise clear it).
+  const cmd = isRoot()
+    ? ['setpriv', '--reuid=mysql', '--regid=mysql', '--clear-groups', '--pdeathsig', 'SIGTERM', '--', mysqld, `--defaults-file=${cnf}`]
+    : withParentDeathSignal(mysqld, [`--defaults-file=${cnf}`]).flat();
   const proc: ChildProcess = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString('utf8')).slice(-2000); });

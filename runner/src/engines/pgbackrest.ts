@@ -11,7 +11,8 @@
  */
 import { ConfigurationError } from '../../../runtime/errors';
 import { S3Client } from '@aws-sdk/client-s3';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -22,8 +23,10 @@ import { RunnerError, StorageError, VerificationError } from '../core/errors';
 import { MANIFEST_NAME, Manifest } from '../../../runtime/manifest';
 import type { Command, OptionSpec, Options } from '../core/options';
 import { fromCatalog, registerEngine } from '../core/registry';
+import { checkTargetDir, createTargetDir } from '../core/target-dir';
 import {
-  PgBackRestBackup, PgBackRestStanzaInfo, explainFailure, newBackup, parseInfoJson, parseVerifyText, printable, verifyProblems,
+  PgBackRestBackup, PgBackRestStanzaInfo, archivedSegmentTime, explainFailure, newBackup, parseInfoJson, parseVerifyText, pgUtc, printable,
+  targetTimeMs, verifyProblems,
 } from './pgbackrest/output';
 import { resolveSettings } from './pgbackrest/settings';
 
@@ -48,16 +51,16 @@ export const PGBACKREST_OPTIONS: readonly OptionSpec[] = [
     description: 'PEM of the runner\'s TLS client key, environment only.' },
   { name: 'pgbackrest-local', kind: 'bool', default: 'false',
     description: 'The runner runs on the database host: pg1-path is local, no TLS server is used.' },
-  { name: 'pgbackrest-retention-full', kind: 'int', min: 1, description: 'Full backups to keep (repo1-retention-full); --retain-count means the same.' },
-  { name: 'pgbackrest-retention-diff', kind: 'int', min: 1, description: 'Differential backups to keep (repo1-retention-diff).' },
+  { name: 'pgbackrest-retention-full', kind: 'int', min: 1, max: 9999999, description: 'Full backups to keep (repo1-retention-full); --retain-count means the same.' },
+  { name: 'pgbackrest-retention-diff', kind: 'int', min: 1, max: 9999999, description: 'Differential backups to keep (repo1-retention-diff).' },
   { name: 'pgbackrest-repo-type', kind: 'string', choices: ['s3', 'posix'],
     description: 'Repository type (default: the settings\' repositoryType, else s3). posix: a volume mounted at the same path on the runner and the database host (EFS), or local with --pgbackrest-local.' },
   { name: 'pgbackrest-repo-path', kind: 'path', description: 'Absolute path of the posix repository (with --pgbackrest-repo-type posix).' },
   { name: 'pgbackrest-compress-type', kind: 'string', choices: ['zst', 'lz4', 'gz', 'bz2', 'none'],
     description: 'Compression of backups (default zst; archived WAL follows the database host\'s configuration).' },
-  { name: 'pgbackrest-compress-level', kind: 'int', min: -7,
-    description: 'Compression level (default 3 for zst; 1 is the speed setting).' },
-  { name: 'pgbackrest-process-max', kind: 'int', min: 1, description: 'Parallel processes for transfer and compression (process-max).' },
+  { name: 'pgbackrest-compress-level', kind: 'int', min: -7, max: 22,
+    description: 'Compression level (default 3 for zst; 1 is the speed setting). Per type: zst -7 to 22, lz4 -5 to 12, gz 0 to 9, bz2 1 to 9, none 0.' },
+  { name: 'pgbackrest-process-max', kind: 'int', min: 1, max: 64, description: 'Parallel processes for transfer and compression (process-max).' },
   { name: 'target-dir', kind: 'path', requiredFor: ['restore'], description: 'restore: empty or missing PostgreSQL data directory to restore into.' },
   { name: 'target-time', kind: 'string',
     description: 'restore: point in time to recover to, with a zone (e.g. 2026-11-23 05:52:17.123+00); recovery stops before it and promotes.' },
@@ -147,15 +150,20 @@ function remoteMode(job: JobContext): 'repo-host' | 'local' {
  * Runs one pgbackrest command. Its console log (stdout) becomes runner log lines unless
  * `capture` is set, in which case stdout is returned (JSON or text output) and console logging is off.
  */
-async function pgbackrest(job: JobContext, p: Prepared, command: string, args: string[], capture = false): Promise<string> {
-  const argv = [
+function pgbackrestArgv(p: Prepared, command: string, args: string[], capture: boolean, params: string[]): string[] {
+  return [
     `--config-path=${p.configPath}`,
     `--stanza=${p.settings.stanza}`,
     `--log-level-console=${capture ? 'off' : 'info'}`,
     '--log-level-stderr=warn',
     ...args,
     command,
+    ...params,
   ];
+}
+
+async function pgbackrest(job: JobContext, p: Prepared, command: string, args: string[], capture = false, params: string[] = []): Promise<string> {
+  const argv = pgbackrestArgv(p, command, args, capture, params);
   const proc = job.proc.start({ cmd: job.tool('pgbackrest'), args: argv, env: p.env, label: `pgbackrest ${command}`, failureKind: 'database' });
   const chunks: Buffer[] = [];
   if (capture) {
@@ -172,7 +180,7 @@ async function pgbackrest(job: JobContext, p: Prepared, command: string, args: s
     if (job.signal.aborted) throw e;
     const err = e as RunnerError;
     const raw = printable(err.message ?? String(e));
-    const why = explainFailure(raw);
+    const why = explainFailure(raw, isPosixRepository(p.settings) ? { repoPath: p.settings.posixRepository!.path } : {});
     if (why) throw new RunnerError(why.kind, `pgbackrest ${command} failed: ${why.message}. pgbackrest said: ${raw}`);
     throw new RunnerError(err.kind ?? 'database', printable(raw), err.exitCode);
   }
@@ -265,15 +273,134 @@ async function backup(job: JobContext): Promise<BackupResult> {
   return { position: positionOf(made), details: detailsOf(made, p.settings.stanza), ...(parentBackupId ? { parentBackupId } : {}) };
 }
 
-/** Label to restore: --backup-id as a pgBackRest label, or the label in that runner backup's manifest. */
-async function labelToRestore(job: JobContext): Promise<string | undefined> {
+/**
+ * Label to restore: --backup-id as a pgBackRest label, or the label in that runner backup's
+ * manifest; without --backup-id, the label of the newest backup that has a manifest. A set
+ * pgBackRest finished whose runner job then failed (no manifest) is never picked, even though
+ * pgBackRest's own "latest" would be it.
+ */
+async function labelToRestore(job: JobContext): Promise<string> {
   const id = job.options.str('backup-id');
-  if (id === undefined) return undefined;
-  if (LABEL_RE.test(id)) return id;
+  if (id !== undefined && LABEL_RE.test(id)) return id;
   const m = await job.selectManifest();
   const label = m.details?.label;
-  if (typeof label !== 'string') throw new ConfigurationError('invalid configuration', [`--backup-id ${JSON.stringify(id)}: its manifest has no pgBackRest label`]);
+  if (typeof label !== 'string') {
+    if (id !== undefined) throw new ConfigurationError('invalid configuration', [`--backup-id ${JSON.stringify(id)}: its manifest has no pgBackRest label`]);
+    throw new VerificationError(`the newest complete backup ${m.backupId} has no pgBackRest label in its manifest`);
+  }
   return label;
+}
+
+/**
+ * The backup to restore for a point in time, after checking the target lies in the recoverable
+ * window: from the end of the oldest complete backup (PostgreSQL cannot stop recovery before a
+ * backup's consistent point) to the time the newest WAL segment was archived (the repository
+ * holds nothing later; recovery would end short of the target and the cluster would refuse to
+ * start). Only backups with a runner manifest count. Without --backup-id: the newest complete
+ * backup that ended at or before the target. A target outside the window is exit 2, before
+ * anything is restored.
+ */
+async function labelForTargetTime(job: JobContext, p: Prepared, targetTime: string): Promise<string> {
+  const target = targetTimeMs(targetTime);
+  if (Number.isNaN(target)) throw new ConfigurationError('invalid configuration', [`--target-time ${JSON.stringify(targetTime)} is not a valid time`]);
+  const info = await stanzaInfo(job, p);
+  const complete = new Set((await job.listManifests()).map((m) => m.details?.label).filter((l): l is string => typeof l === 'string'));
+  const usable = info.backups.filter((b) => complete.has(b.label) && !b.error).sort((a, b) => a.stopEpoch - b.stopEpoch);
+  if (usable.length === 0) {
+    throw new VerificationError(`no complete pgBackRest backup (with a runner manifest) in stanza ${p.settings.stanza}: nothing to recover to ${targetTime} from`);
+  }
+  const oldest = usable[0];
+  const segment = info.archiveMax;
+  let walEnd: number | undefined;
+  if (segment && info.archiveId) {
+    const listing = await pgbackrest(job, p, 'repo-ls', ['--output=json'], true, [`archive/${p.settings.stanza}/${info.archiveId}/${segment.slice(0, 16)}`]);
+    const t = archivedSegmentTime(listing, segment);
+    if (t !== undefined) walEnd = t * 1000;
+  }
+  if (walEnd === undefined) throw new VerificationError(`the repository of stanza ${p.settings.stanza} lists no archived WAL: no point in time can be recovered`);
+  // Recovery to a time stops at the first commit after it; with none, it ends short of the target
+  // and PostgreSQL refuses to start. The newest commit in the archived WAL is the exact end.
+  const lastCommit = await lastCommitTime(job, p, segment!, info.archiveId!);
+  const windowEnd = lastCommit ?? walEnd;
+  const window = `recoverable window: ${pgUtc(oldest.stopEpoch * 1000)} (end of the oldest complete backup ${oldest.label}, started ${pgUtc(oldest.startEpoch * 1000)})`
+    + ` to ${pgUtc(windowEnd)} (${lastCommit !== undefined ? 'last commit in the newest archived WAL' : 'newest archived WAL'} ${segment})`;
+  const refuse = (why: string): never => {
+    throw new ConfigurationError('invalid configuration', [`--target-time ${JSON.stringify(targetTime)} ${why}; ${window}`]);
+  };
+  const now = Date.now();
+  if (target > now) refuse(`is in the future (now ${pgUtc(now)})`);
+  if (target > walEnd) refuse(`is after the newest archived WAL: recovery would end before reaching it`);
+  if (lastCommit !== undefined && target > lastCommit) refuse('is after the last commit in the archived WAL: recovery would end before reaching it');
+  if (target < oldest.stopEpoch * 1000) refuse('is before the end of the oldest complete backup');
+  const id = job.options.str('backup-id');
+  if (id !== undefined) {
+    const label = await labelToRestore(job);
+    const chosen = usable.find((b) => b.label === label);
+    if (!chosen) throw new VerificationError(`--backup-id ${JSON.stringify(id)}: pgBackRest set ${label} is not a complete backup in stanza ${p.settings.stanza}`);
+    if (target < chosen.stopEpoch * 1000) refuse(`is before the end of backup ${label} (${pgUtc(chosen.stopEpoch * 1000)}): pick an older backup or omit --backup-id`);
+    return label;
+  }
+  const chosen = usable.filter((b) => b.stopEpoch * 1000 <= target).pop()!;
+  job.log.info('backup chosen for the point in time', { targetTime, label: chosen.label, backupStop: pgUtc(chosen.stopEpoch * 1000), walEnd: pgUtc(walEnd) });
+  return chosen.label;
+}
+
+/**
+ * Time (epoch ms) of the newest commit or abort record in the newest archived WAL segment (or the
+ * one before, when the newest holds none): fetched with `archive-get` into the spool and read with
+ * the pg_waldump of the stanza's PostgreSQL version. Undefined when that is not possible (another
+ * server version, no pg_waldump); the window then ends at the segment's archive time.
+ */
+async function lastCommitTime(job: JobContext, p: Prepared, newest: string, archiveId: string): Promise<number | undefined> {
+  const version = archiveId.split('-')[0];
+  const waldump = [`/usr/lib/postgresql/${version}/bin/pg_waldump`].find((f) => existsSync(f));
+  if (!waldump) {
+    job.log.warn('no pg_waldump for this PostgreSQL version: the recoverable window ends at the archive time of the newest WAL', { version });
+    return undefined;
+  }
+  const dir = job.spool.path('wal-check');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const previous = previousSegment(newest);
+  for (const segment of previous ? [newest, previous] : [newest]) {
+    const file = join(dir, segment);
+    try {
+      // repo-get decrypts (archive-get would need the restored cluster's pg_control); the file's extension names its compression.
+      const folder = `archive/${p.settings.stanza}/${archiveId}/${segment.slice(0, 16)}`;
+      const listing = JSON.parse(await pgbackrest(job, p, 'repo-ls', ['--output=json'], true, [folder])) as Record<string, unknown>;
+      const name = Object.keys(listing).find((n) => n.startsWith(`${segment}-`));
+      if (!name) return undefined;
+      const ext = /\.(zst|gz|lz4|bz2)$/.exec(name)?.[1];
+      const decompress: Record<string, string[]> = { zst: ['zstd', '-d', '-c'], gz: ['gzip', '-d', '-c'], lz4: ['lz4', '-d', '-c'], bz2: ['bzip2', '-d', '-c'] };
+      const get = job.proc.start({ cmd: job.tool('pgbackrest'), args: pgbackrestArgv(p, 'repo-get', [], true, [`${folder}/${name}`]), env: p.env,
+        label: 'pgbackrest repo-get', failureKind: 'storage' });
+      const unpack = ext ? job.proc.start({ cmd: job.tool(decompress[ext][0]), args: decompress[ext].slice(1), stdin: get.stdout!, label: `${ext} -d`, failureKind: 'storage' }) : undefined;
+      await Promise.all([get.done, unpack?.done, pipeline((unpack ?? get).stdout!, createWriteStream(file, { mode: 0o600 }))]);
+      // TZ=UTC: pg_waldump prints commit times in its own zone, by abbreviation.
+      const out = await job.proc.run({ cmd: waldump, args: [file], env: { TZ: 'UTC' }, label: 'pg_waldump', failureKind: 'database' });
+      let last: number | undefined;
+      for (const m of out.matchAll(/desc: (?:COMMIT|ABORT) (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) (UTC|[+-]\d\d(?::?\d\d)?)/g)) {
+        const t = targetTimeMs(`${m[1]}${m[2] === 'UTC' ? ' UTC' : m[2]}`);
+        if (!Number.isNaN(t)) last = Math.max(last ?? 0, t);
+      }
+      if (last !== undefined) return last;
+    } catch (e) {
+      job.log.warn('could not read the newest archived WAL: the recoverable window ends at its archive time', { segment, error: (e as Error).message });
+      return undefined;
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+  return undefined;
+}
+
+/** The segment before `segment` (24 hex digits: timeline, log, seg; 256 segments per log with 16 MiB segments), or undefined. */
+function previousSegment(segment: string): string | undefined {
+  const tli = segment.slice(0, 8);
+  const log = parseInt(segment.slice(8, 16), 16);
+  const seg = parseInt(segment.slice(16, 24), 16);
+  if (seg > 0) return `${tli}${segment.slice(8, 16)}${(seg - 1).toString(16).toUpperCase().padStart(8, '0')}`;
+  if (log > 0) return `${tli}${(log - 1).toString(16).toUpperCase().padStart(8, '0')}000000FF`;
+  return undefined;
 }
 
 function isEmptyDir(p: string): boolean {
@@ -293,21 +420,25 @@ async function restore(job: JobContext): Promise<void> {
   if (!created && !isEmptyDir(targetDir)) {
     throw new ConfigurationError('invalid configuration', [`--target-dir ${JSON.stringify(targetDir)} is not empty; restore only into an empty or new directory`]);
   }
-  const label = await labelToRestore(job);
-  const p = await prepare(job, 'local', targetDir);
-  const settings = p.settings;
+  checkTargetDir('--target-dir', targetDir);
   const recoveryDir = job.options.str('pgbackrest-recovery-config-path') ?? `${targetDir}.pgbackrest`;
   const useExisting = existsSync(join(recoveryDir, 'pgbackrest.conf'));
-  const restoreCommand = `pgbackrest --config-path=${recoveryDir} --stanza=${settings.stanza} archive-get %f "%p"`;
+  if (!useExisting) {
+    checkTargetDir(job.options.has('pgbackrest-recovery-config-path') ? '--pgbackrest-recovery-config-path' : '--target-dir (its recovery config directory)', recoveryDir);
+  }
+  const p = await prepare(job, 'local', targetDir);
+  const settings = p.settings;
   const targetTime = job.options.str('target-time');
+  const label = targetTime ? await labelForTargetTime(job, p, targetTime) : await labelToRestore(job);
+  const restoreCommand = `pgbackrest --config-path=${recoveryDir} --stanza=${settings.stanza} archive-get %f "%p"`;
   const args = [
     `--archive-mode=${job.options.str('pgbackrest-archive-mode') ?? 'preserve'}`,
     `--recovery-option=restore_command=${restoreCommand}`,
-    ...(label ? [`--set=${label}`] : []),
+    `--set=${label}`,
     ...(targetTime ? ['--type=time', `--target=${targetTime}`, '--target-action=promote'] : []),
   ];
   await job.recordToolVersion('pgbackrest', ['version']);
-  if (created) mkdirSync(targetDir, { recursive: true, mode: 0o700 });
+  if (created) createTargetDir('--target-dir', targetDir, 0o700);
   let wroteRecoveryDir = false;
   try {
     await pgbackrest(job, p, 'restore', args);
@@ -322,7 +453,7 @@ async function restore(job: JobContext): Promise<void> {
     throw e;
   }
   job.log.info('pgbackrest restore complete; start PostgreSQL on the target to replay WAL', {
-    targetDir, label: label ?? 'latest', targetTime: targetTime ?? null, restoreCommand,
+    targetDir, label, targetTime: targetTime ?? null, restoreCommand,
     recoveryConfig: useExisting ? 'existing' : 'written by the runner (holds the passphrase: remove it once recovery has finished)',
   });
 }
@@ -411,6 +542,7 @@ async function info(job: JobContext): Promise<Record<string, unknown>> {
 }
 
 function validate(command: Command, options: Options): string[] {
+  // The resolved settings (flags applied) are checked like the construct checks them: compressLevel per compress-type, processMax, retention.
   const problems = [...resolveSettings(options).problems];
   const local = options.bool('pgbackrest-local');
   if ((command === 'backup' || command === 'check') && !local) {

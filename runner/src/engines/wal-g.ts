@@ -12,9 +12,10 @@
 import { ConfigurationError } from '../../../runtime/errors';
 import { Readable } from 'node:stream';
 import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/engine';
-import { StorageError } from '../core/errors';
+import { StorageError, VerificationError } from '../core/errors';
 import type { Command, OptionSpec, Options } from '../core/options';
 import { fromCatalog, registerEngine } from '../core/registry';
+import { checkTargetDir } from '../core/target-dir';
 
 export const WALG_OPTIONS: readonly OptionSpec[] = [
   { name: 'walg-compression', kind: 'string', default: 'zstd', choices: ['zstd', 'lz4', 'lzma', 'brotli'],
@@ -179,11 +180,12 @@ async function backup(job: JobContext): Promise<BackupResult> {
 
 async function restore(job: JobContext): Promise<void> {
   const target = job.options.requireStr('target-dir');
-  let name: string | undefined;
-  if (job.options.str('backup-id')) {
-    const m = await job.selectManifest();
-    name = typeof m.details?.backupName === 'string' ? m.details.backupName : undefined;
-  }
+  checkTargetDir('--target-dir', target);
+  // Always by name: --backup-id's, or the newest backup with a runner manifest. wal-g's LATEST
+  // could be a backup whose runner job failed after backup-push (no manifest: not complete).
+  const m = await job.selectManifest();
+  const name = m.details?.backupName;
+  if (typeof name !== 'string') throw new VerificationError(`the manifest of ${m.backupId} has no wal-g backup name`);
   await walg(job, walgFetchArgs(target, name));
 }
 

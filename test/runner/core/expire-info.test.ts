@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { outcome, runRunner } from '../support/run-runner';
@@ -59,5 +59,26 @@ describe('expire and info', () => {
     const v = await runRunner(args('verify'), {});
     expect(v.code).toBe(5);
     expect(v.logs.filter((l) => l.level === 'error').pop()!.msg).toMatch(/no complete backup \(no manifest\) under runner\/inv\/mongodump\//);
+  });
+
+  it('removes partial objects a killed writer left behind once they are older than a day; a fresh one (a running backup) stays', async () => {
+    backup('20260102T000000Z-full');
+    backup('20260105T000000Z-full', undefined, false);
+    const old = join(repo, base, '20260105T000000Z-full', 'dump.archive.zst.partial-4242');
+    const oldManifest = join(repo, base, '20260102T000000Z-full', 'manifest.json.partial-4243');
+    const fresh = join(repo, base, '20260106T000000Z-full', 'dump.archive.zst.partial-4244');
+    mkdirSync(join(repo, base, '20260106T000000Z-full'));
+    for (const f of [old, oldManifest, fresh]) writeFileSync(f, 'half a stream');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    for (const f of [old, oldManifest]) utimesSync(f, twoDaysAgo, twoDaysAgo);
+    const r = await runRunner([...args('expire'), '--retain-count', '1'], {});
+    expect(r.code).toBe(0);
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(oldManifest)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    expect(r.logs.find((l) => l.msg === 'stale partial objects removed')).toMatchObject({
+      olderThanHours: 24, objects: [`${base}/20260102T000000Z-full/manifest.json.partial-4243`, `${base}/20260105T000000Z-full/dump.archive.zst.partial-4242`] });
+    // The complete backup is untouched.
+    expect(existsSync(join(repo, base, '20260102T000000Z-full', 'manifest.json'))).toBe(true);
   });
 });

@@ -2,6 +2,8 @@ import { COMMON_OPTIONS } from '../../../runner/src/core/common-options';
 import { asRunnerError } from '../../../runner/src/core/errors';
 import { ConfigurationError } from '../../../runtime/errors';
 import { collectOptions, parseOptions, splitArgs } from '../../../runner/src/core/options';
+import '../../../runner/src/engines';
+import { allEngines } from '../../../runner/src/core/registry';
 
 describe('runner option parsing', () => {
   const bools = new Set(COMMON_OPTIONS.filter((o) => o.kind === 'bool').map((o) => o.name));
@@ -36,7 +38,7 @@ describe('runner option parsing', () => {
       '--db-password is a secret and is only read from the environment variable RUNNER_DB_PASSWORD (never argv)',
       '--database (or RUNNER_DATABASE) is required for backup',
       '--log-level must be one of debug, info, warn, error, got "loud"',
-      'RUNNER_S3_PART_SIZE_MB must be at least 5, got 2',
+      'RUNNER_S3_PART_SIZE_MB must be between 5 and 320, got 2',
       '--zstd-level must be an integer, got "fast"',
       '--jobs must be at least 1, got 0',
     ]);
@@ -52,5 +54,31 @@ describe('runner option parsing', () => {
     expect(collectOptions(specs, 'backup', splitArgs([], b).flags, { RUNNER_WITH_X: 'maybe', RUNNER_DATABASE: 'd' }).problems)
       .toEqual(['RUNNER_WITH_X must be true or false, got "maybe"']);
     expect(splitArgs(['--database', 'a', '--database', 'b'], b).problems).toEqual(['--database is given more than once']);
+  });
+
+  it('refuses numbers outside their real range, naming the flag, the value and the range', () => {
+    const args = ['--database', 'd', '--zstd-level', '99', '--zstd-threads', '1000', '--db-port', '70000', '--target-port', '0',
+      '--s3-part-size-mb', '1024', '--jobs', '0', '--spool-max-bytes', '99999999999999999999'];
+    const { problems } = collectOptions(COMMON_OPTIONS, 'backup', splitArgs(args, bools).flags, {});
+    expect(problems).toEqual([
+      '--s3-part-size-mb must be between 5 and 320, got 1024',
+      '--zstd-level must be between 1 and 19, got 99',
+      '--zstd-threads must be between 0 and 256, got 1000',
+      `--spool-max-bytes must be at least 0 and at most ${Number.MAX_SAFE_INTEGER}, got 99999999999999999999`,
+      '--db-port must be between 1 and 65535, got 70000',
+      '--target-port must be between 1 and 65535, got 0',
+      '--jobs must be at least 1, got 0',
+    ]);
+    // The edges are accepted.
+    const ok = collectOptions(COMMON_OPTIONS, 'backup', splitArgs(['--database', 'd', '--zstd-level', '19', '--zstd-threads', '256', '--db-port', '65535',
+      '--s3-part-size-mb', '320', '--jobs', '1'], bools).flags, {});
+    expect(ok.problems).toEqual([]);
+    expect(ok.options.int('zstd-level')).toBe(19);
+  });
+
+  it('gives every numeric option of the core and of every engine a lower bound', () => {
+    const unbounded = [...COMMON_OPTIONS, ...allEngines().flatMap((e) => e.options ?? [])]
+      .filter((o) => o.kind === 'int' && o.min === undefined).map((o) => o.name);
+    expect(unbounded).toEqual([]);
   });
 });

@@ -46,6 +46,7 @@ ${body}
     standIn('mongodump', 'i=0; while [ $i -lt 2000 ]; do echo "bson-archive-line-$i"; i=$((i+1)); done');
     standIn('mongorestore', `sha256sum | cut -d' ' -f1 > ${rec}/mongorestore.stdin-sha256`);
     const repo = join(dir, 'repo');
+    mkdirSync(repo);
     const env = { PATH: `${bin}:/usr/bin:/bin`, RUNNER_DB_PASSWORD: password, RUNNER_TARGET_PASSWORD: password + '-target' };
 
     const backup = await runRunner(['backup', ...base(repo), '--mongo-read-preference', 'secondary'], env);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MariaDbServer, startMariaDb } from '../../support/servers';
@@ -31,6 +31,7 @@ describe('repeated mysqldump backups to a posix repository', () => {
     const broken: string[] = [];
     for (let i = 0; i < 15; i++) {
       const repo = join(dir, `repo${i}`);
+      mkdirSync(repo);
       const r = await runRunner(['backup', '--engine', 'mysqldump', '--database', 'shop', '--posix-repo', repo, '--db-host', db.host,
         '--db-port', String(db.port), '--db-user', 'root', '--db-name', 'shop', '--spool-dir', join(dir, 'spool')], { RUNNER_DB_PASSWORD: db.password });
       expect(r.code).toBe(0);

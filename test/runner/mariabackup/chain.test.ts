@@ -8,7 +8,7 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,8 +133,12 @@ test('a backup the server refuses (wrong password) fails with exit 3, a failure 
 
 describe('full + two incrementals, restored and compared', () => {
   const ids: string[] = [];
+  let atIncr1 = '';
   let atIncr2 = '';
   let pitrTarget = '';
+  let beforeIncr2 = '';
+  /** `YYYY-MM-DD HH:MM:SS` in UTC, the runner's TZ in these tests. */
+  const utc = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
   test('full, change, incremental 1, change, incremental 2', async () => {
     const full = await backup('full');
@@ -150,6 +154,11 @@ describe('full + two incrementals, restored and compared', () => {
     const i1 = await backup('incr');
     expect(i1.code).toBe(0);
     ids.push(completedBackupId(i1));
+    atIncr1 = fingerprint((sql) => src.sql(sql));
+    // A point in time between incremental 1 and the changes before incremental 2.
+    await new Promise((r) => setTimeout(r, 1100));
+    beforeIncr2 = src.sql("SELECT DATE_FORMAT(NOW(), '%Y-%m-%d %H:%i:%s')");
+    await new Promise((r) => setTimeout(r, 1100));
 
     src.sql(`UPDATE orders SET customer = 'renamed' WHERE id BETWEEN 100 AND 400; DELETE FROM orders WHERE id % 17 = 0;
       INSERT INTO items SELECT seq, 'new', 9 FROM seq_30001_to_31000;`, 'shop');
@@ -180,10 +189,13 @@ describe('full + two incrementals, restored and compared', () => {
     // Sizes for the record: the first incremental after a bulk load can be close to a full (dirty pages not yet flushed).
     console.log(`mariabackup stored bytes: full ${manifests[0].bytesStored}, incr1 ${manifests[1].bytesStored}, incr2 ${manifests[2].bytesStored}`);
 
-    // Changes after incremental 2, for the point-in-time restore: one before the target second, one after.
+    // Changes after incremental 2, for the point-in-time restore: one before the target second, one
+    // stamped in the target second itself (the target is that insert's own NOW(), which is also the
+    // timestamp of its binlog event), one after.
     src.sql("INSERT INTO notes VALUES (9001, 'before target')", 'shop');
     await new Promise((r) => setTimeout(r, 1100));
-    pitrTarget = src.sql("SELECT DATE_FORMAT(NOW(), '%Y-%m-%d %H:%i:%s')");
+    src.sql("INSERT INTO notes SELECT 9003, DATE_FORMAT(NOW(), '%Y-%m-%d %H:%i:%s')", 'shop');
+    pitrTarget = src.sql('SELECT body FROM notes WHERE id = 9003', 'shop');
     await new Promise((r) => setTimeout(r, 1500));
     src.sql("INSERT INTO notes VALUES (9002, 'after target')", 'shop');
     src.sql('FLUSH BINARY LOGS');
@@ -216,15 +228,50 @@ describe('full + two incrementals, restored and compared', () => {
     await server.stop();
   });
 
-  test('point-in-time restore replays binlogs up to the target second', async () => {
+  test('point-in-time restore replays binlogs up to and including the target second', async () => {
     const datadir = join(work, 'restored-pitr');
     const r = await restore(datadir, ['--target-time', pitrTarget, '--binlog-dir', join(src.baseDir, 'binlog')]);
     expect({ code: r.code, out: r.code === 0 ? '' : explain(r) }).toEqual({ code: 0, out: '' });
     const server = await startMariaDb({ dataDir: datadir });
     restoredServers.push(server);
     const sql = restoredSql(server);
-    expect(sql('SELECT id FROM shop.notes WHERE id >= 9001 ORDER BY id')).toBe('9001');
+    // 9003 was stamped in the target second: applied; 9002, in a later second: not.
+    expect(sql('SELECT GROUP_CONCAT(id ORDER BY id) FROM shop.notes WHERE id >= 9001')).toBe('9001,9003');
     await server.stop();
+  });
+
+  test('a target before the newest backup restores the newest backup that ended before it, then replays to the target', async () => {
+    const datadir = join(work, 'restored-pitr-older');
+    const r = await restore(datadir, ['--target-time', beforeIncr2, '--binlog-dir', join(src.baseDir, 'binlog')]);
+    expect({ code: r.code, out: r.code === 0 ? '' : explain(r) }).toEqual({ code: 0, out: '' });
+    const chain = r.lines.find((l) => l.msg === 'restoring chain')?.backups as string[];
+    expect(chain.map((c) => c.split(' ')[0])).toEqual([ids[0], ids[1]]);
+    const server = await startMariaDb({ dataDir: datadir });
+    restoredServers.push(server);
+    expect(fingerprint(restoredSql(server))).toBe(atIncr1);
+    await server.stop();
+  });
+
+  test('targets outside the recoverable window are refused before restoring: exit 2, the window in the message', async () => {
+    const datadir = join(work, 'restored-outside-window');
+    const binlogDir = join(src.baseDir, 'binlog');
+    const window = new RegExp(`recoverable window: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\(end of the oldest complete backup ${ids[0]}\\)`
+      + ` to \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\(newest event in --binlog-dir ${binlogDir}\\)`);
+    const cases: Array<[string, string]> = [
+      ['2000-01-01 00:00:00', 'is before the end of the oldest complete backup'],
+      ['2099-01-01 00:00:00', 'is in the future'],
+      // Past, but later than anything in the shipped binlogs: the restore would silently stop short of it.
+      [utc(Date.now() - 1000), 'is after the newest event in --binlog-dir'],
+    ];
+    for (const [time, why] of cases) {
+      const r = await restore(datadir, ['--target-time', time, '--binlog-dir', binlogDir]);
+      expect({ time, code: r.code, out: r.code === 2 ? '' : explain(r) }).toEqual({ time, code: 2, out: '' });
+      const err = r.lines.filter((l) => l.level === 'error').pop()!;
+      expect(String(err.msg)).toContain(`--target-time "${time}" ${why}`);
+      expect(String(err.msg)).toMatch(window);
+      expect(existsSync(datadir)).toBe(false);
+      expect(r.stdout).not.toMatch(/starting process","process":"mbstream/);
+    }
   });
 
   test('restore refuses a data directory that is not empty (exit 2)', async () => {

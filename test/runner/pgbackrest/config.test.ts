@@ -2,7 +2,7 @@ import {
   PgBackRestSettings, dbHostSecretsFileHint, pgBackRestSettingsProblems, renderArchiveCommand, renderDbHostConfig,
   renderLocalConfig, renderRepoHostConfig, renderRestoreCommand, repositoryPrefixes,
 } from '../../../runtime/pgbackrest/config';
-import { explainFailure, newBackup, parseInfoJson, parseVerifyText, verifyProblems } from '../../../runner/src/engines/pgbackrest/output';
+import { archivedSegmentTime, explainFailure, newBackup, parseInfoJson, parseVerifyText, pgUtc, targetTimeMs, verifyProblems } from '../../../runner/src/engines/pgbackrest/output';
 
 const settings: PgBackRestSettings = {
   stanza: 'main',
@@ -197,5 +197,33 @@ describe('pgBackRest output parsing', () => {
     // pgBackRest 2.45's output after retrying for its io-timeout.
     const why = explainFailure("WARN: unable to check pg1: [HostConnectError] unable to connect to '127.0.0.1:18432': [111] Connection refused\nERROR: [027]: no database found");
     expect(why).toEqual({ kind: 'database', message: expect.stringMatching(/cannot reach `pgbackrest server` on the database host/) });
+  });
+
+  test('a full or failing repository is a storage error (exit 4); a database host file error stays a database error', () => {
+    // pgBackRest 2.45's output when the posix repository volume is full (seen in posix.integration.test.ts).
+    const full = "ERROR: [064]: raised from local-1 protocol: unable to write '/mnt/efs/pgbackrest/backup/main/20261203-092516F/pg_data/base/4/1249.zst': [28] No space left on device\n       [FileWriteError] on retry after 0ms";
+    expect(explainFailure(full, { repoPath: '/mnt/efs/pgbackrest' })).toEqual({ kind: 'storage',
+      message: 'the repository is out of space (no space left on device writing /mnt/efs/pgbackrest/backup/main/20261203-092516F/pg_data/base/4/1249.zst): grow the volume or lower the retention' });
+    // A restore target's disk full is storage too (exit 4), named by its path.
+    expect(explainFailure("ERROR: [064]: unable to write '/restore/pgdata/base/1/1259': [28] No space left on device", { repoPath: '/mnt/efs/pgbackrest' }))
+      .toEqual({ kind: 'storage', message: 'out of space (no space left on device) writing /restore/pgdata/base/1/1259' });
+    expect(explainFailure("ERROR: [047]: unable to create path '/mnt/efs/pgbackrest/archive/main/15-1': [30] Read-only file system", { repoPath: '/mnt/efs/pgbackrest/' }))
+      .toEqual({ kind: 'storage', message: 'the posix repository /mnt/efs/pgbackrest/ cannot be written or read (/mnt/efs/pgbackrest/archive/main/15-1)' });
+    expect(explainFailure("ERROR: [041]: raised from remote-0 tls protocol on '127.0.0.1': unable to open file '/var/lib/postgresql/15/main/base/1/1259' for read: [13] Permission denied",
+      { repoPath: '/mnt/efs/pgbackrest' })).toBeUndefined();
+  });
+
+  test('point-in-time helpers: target times in every accepted form, the archived segment\'s time, times in messages', () => {
+    expect(targetTimeMs('2026-11-23 05:52:17.123+00')).toBe(Date.parse('2026-11-23T05:52:17.123Z'));
+    expect(targetTimeMs('2026-11-23T05:52:17+0130')).toBe(Date.parse('2026-11-23T04:22:17Z'));
+    expect(targetTimeMs('2026-11-23 05:52:17.123456-05')).toBe(Date.parse('2026-11-23T10:52:17.123Z'));
+    expect(targetTimeMs('2026-11-23 05:52:17 UTC')).toBe(Date.parse('2026-11-23T05:52:17Z'));
+    expect(targetTimeMs('2026-11-23 05:52:17Z')).toBe(Date.parse('2026-11-23T05:52:17Z'));
+    expect(targetTimeMs('yesterday')).toBeNaN();
+    const ls = JSON.stringify({ '.': { type: 'path' }, '000000010000000000000004-9f1c.zst': { type: 'file', size: 10, time: 1796280000 },
+      '000000010000000000000005-a2b3.zst': { type: 'file', size: 10, time: 1796280060 } });
+    expect(archivedSegmentTime(ls, '000000010000000000000005')).toBe(1796280060);
+    expect(archivedSegmentTime(ls, '000000010000000000000006')).toBeUndefined();
+    expect(pgUtc(Date.parse('2026-11-23T05:52:17.999Z'))).toBe('2026-11-23 05:52:17+00');
   });
 });

@@ -5,7 +5,7 @@
  * takes a full backup into it and restores it; the started copy replays WAL archived after the
  * backup through archive-get from the same directory.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,5 +132,76 @@ describe('pgBackRest through the runner into a posix repository (mounted volume)
     expect(r.logs.some((l) => l.level === 'error' && String(l.msg).includes(`posix repository ${missing} is not a directory (is the volume mounted?)`))).toBe(true);
     expect(outcome(r)).toMatchObject({ JobSuccess: 0, JobFailure: 1 });
     expect(existsSync(missing)).toBe(false);
+  });
+
+  test('a full repository volume: exit 4 (storage), pgBackRest\'s own error quoted, no manifest', async () => {
+    // The repository's backup folder on a 1 MiB volume (the WAL archive stays on the large disk, so
+    // the archive checks pass): the info files fit, the backup does not. Needs CAP_SYS_ADMIN to mount.
+    const full = join(repo, 'backup', STANZA);
+    mkdirSync(full, { recursive: true });
+    // Only the info files move onto the small volume (the earlier test's backup would not fit).
+    const info = readdirSync(full).filter((f) => f.startsWith('backup.info')).map((f) => [f, readFileSync(join(full, f))] as const);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0750', 'tmpfs', full]);
+    try {
+      for (const [f, data] of info) writeFileSync(join(full, f), data);
+      chownRecursive(full, 'postgres');
+      const before = filesUnder(manifests).filter((f) => f.endsWith('manifest.json')).length;
+      const r = await runner('backup', ['--type', 'full']);
+      const err = r.logs.filter((l) => l.level === 'error').pop()!;
+      expect({ code: r.code, msg: err.msg }).toEqual({ code: 4,
+        msg: expect.stringMatching(new RegExp(`pgbackrest backup failed: the repository is out of space \\(no space left on device writing ${full}/.*pgbackrest said: .*\\[064\\].*No space left on device`, 's')) });
+      expect(outcome(r)).toMatchObject({ JobFailure: 1, errorKind: 'storage', exitCode: 4 });
+      expect(filesUnder(manifests).filter((f) => f.endsWith('manifest.json')).length).toBe(before);
+    } finally {
+      execFileSync('umount', [full]);
+    }
+  });
+
+  test('restore without --backup-id uses the newest backup whose runner job completed (has a manifest), not a newer set without one', async () => {
+    const a = await runner('backup', ['--type', 'full']);
+    expectOk(a);
+    const labelA = (a.logs.find((l) => l.msg === 'pgbackrest backup complete') as Record<string, any>).label as string;
+    const b = await runner('backup', ['--type', 'incr']);
+    expectOk(b);
+    const labelB = (b.logs.find((l) => l.msg === 'pgbackrest backup complete') as Record<string, any>).label as string;
+    // B's job "failed" after pgBackRest finished: its set is in the repository, its manifest is not.
+    rmSync(join(manifests, 'runner', 'orders', 'pgbackrest', outcome(b).backupId as string, 'manifest.json'));
+    const target = join(work, 'restored-newest-complete');
+    const r = await runner('restore', ['--target-dir', target, '--pgbackrest-archive-mode', 'off']);
+    expectOk(r);
+    // pgBackRest logs the set it restores (an incremental's label starts with its full's: match the whole label).
+    const restoredSets = r.logs.map((l) => /restore backup set (\S+?),?(\s|$)/.exec(String(l.msg))?.[1]).filter(Boolean);
+    expect(restoredSets).toEqual([labelA]);
+    expect(labelB).not.toBe(labelA);
+    expect(r.logs.find((l) => l.msg === 'pgbackrest restore complete; start PostgreSQL on the target to replay WAL')).toMatchObject({ label: labelA });
+    rmSync(target, { recursive: true, force: true });
+    rmSync(`${target}.pgbackrest`, { recursive: true, force: true });
+  });
+
+  test('point-in-time targets outside the recoverable window are refused before restoring: exit 2, the window in the message', async () => {
+    expectOk(await runner('backup', ['--type', 'full']));
+    const target = join(work, 'restored-outside-window');
+    const pgTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '+00');
+    const window = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\+00';
+    // The last commit, then WAL archived 3 s later: a target between the two would end recovery
+    // short of it (PostgreSQL stops at the first commit after the target, and there is none).
+    const committed = Date.parse(pg.psql("insert into orders values (-50, 'last commit') returning to_char(now() at time zone 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"));
+    await new Promise((r) => setTimeout(r, 3000));
+    await waitArchived(pg, pg.psql('select pg_switch_wal()'));
+    const cases: Array<[string, string]> = [
+      [pgTime(new Date(Date.now() + 3600_000)), 'is in the future'],
+      ['2099-01-01 00:00:00+00', 'is in the future'],
+      ['2000-01-01 00:00:00+00', 'is before the end of the oldest complete backup'],
+      [pgTime(new Date(committed + 1500)), 'is after the last commit in the archived WAL'],
+    ];
+    for (const [time, why] of cases) {
+      const r = await runner('restore', ['--target-dir', target, '--target-time', time, '--pgbackrest-archive-mode', 'off']);
+      const err = r.logs.filter((l) => l.level === 'error').pop();
+      expect({ time, code: r.code }).toEqual({ time, code: 2 });
+      expect(String(err?.msg)).toContain(`--target-time "${time}" ${why}`);
+      expect(String(err?.msg)).toMatch(new RegExp(`recoverable window: ${window} \\(end of the oldest complete backup \\d{8}-\\d{6}F, started ${window}\\) to ${window} \\(last commit in the newest archived WAL [0-9A-F]{24}\\)`));
+      expect(existsSync(target)).toBe(false);
+      expect(r.logs.some((l) => l.process === 'pgbackrest restore')).toBe(false);
+    }
   });
 });

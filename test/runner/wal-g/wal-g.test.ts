@@ -126,6 +126,20 @@ esac
     expect(existsSync(state)).toBe(true);
   });
 
+  test('restore without --backup-id fetches the newest backup with a runner manifest by name, never wal-g\'s LATEST', async () => {
+    // Uses the stand-in and the backup of the previous test. wal-g's LATEST could be a backup whose runner job failed (no manifest).
+    const bin = join(dir, 'bin');
+    const record = join(dir, 'calls.log');
+    writeFileSync(record, '');
+    const target = join(dir, 'restored');
+    const r = await runRunner(['restore', ...baseArgs, '--target-dir', target, '--spool-dir', join(dir, 'spool')], {
+      ...s3Env(s3, 'walg'), PATH: `${bin}:/usr/bin:/bin`, RUNNER_WALG_LIBSODIUM_KEY: KEY, RUNNER_DB_PASSWORD: 'db-secret-pw',
+    });
+    if (r.code !== 0) throw new Error(`exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+    const fetch = readFileSync(record, 'utf8').split('END\n').find((c) => c.startsWith('ARGV [backup-fetch]'))!;
+    expect(fetch.split('\n')[0]).toBe(`ARGV [backup-fetch] [${target}] [base_000000010000000000000004]`);
+  });
+
   test('bad flags: every problem at once, exit 2', async () => {
     const r = await runRunner(['backup', '--engine', 'wal-g', '--database', 'orders', '--type', 'diff', '--posix-repo', dir], { PATH: '/usr/bin:/bin' });
     expect(r.code).toBe(2);

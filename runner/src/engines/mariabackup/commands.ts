@@ -124,9 +124,9 @@ export function copyBackCommand(tool: PhysicalBackupTool, o: CopyBackOptions): s
 }
 
 /**
- * Reads binlog events from `startPosition` in the first file up to `stopDatetime` (server local
- * time, `YYYY-MM-DD HH:MM:SS`; the binlog has one-second resolution, so every event stamped in
- * the target second is included).
+ * Reads binlog events from `startPosition` in the first file up to `stopDatetime` (runner-local
+ * time, `YYYY-MM-DD HH:MM:SS`): mysqlbinlog stops at the first event stamped at or after it, so
+ * events stamped in that second are not included (pitr.ts passes the second after the target).
  */
 export function binlogReplayCommand(tool: PhysicalBackupTool, files: readonly string[], startPosition: number, stopDatetime?: string): string[] {
   const argv = [tool.binlogReader, `--start-position=${startPosition}`];

@@ -15,6 +15,7 @@
  * The tool must run where the data files are: on the database host (the runner image on that
  * host, or the CLI installed there), not in a Fargate task — see the README in this folder.
  */
+import { ConfigurationError } from '../../../../runtime/errors';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,6 +25,7 @@ import { DatabaseError, RunnerError, StorageError, VerificationError } from '../
 import type { Manifest } from '../../../../runtime/manifest';
 import type { Command, OptionSpec, Options } from '../../core/options';
 import { fromCatalog } from '../../core/registry';
+import { checkTargetDir, createTargetDir } from '../../core/target-dir';
 import { probeMariaDbReplica } from '../../core/replica-probe';
 import {
   ChainLink, PhysicalBackupType, basedirCheckpoints, parseBinlogPosition, parseChainLink, parseCheckpoints, parseToolInfo, resolveChain,
@@ -31,7 +33,7 @@ import {
 import {
   PhysicalBackupTool, backupCommand, copyBackCommand, extractCommand, prepareCommands, renderBackupDefaultsFile, renderRestoreDefaultsFile,
 } from './commands';
-import { replayBinlogs } from './pitr';
+import { localTime, localTimeMs, newestBinlogTime, replayBinlogs } from './pitr';
 
 /** Object names inside a backup's folder. */
 export const STREAM_NAME = 'backup.xbstream';
@@ -51,7 +53,7 @@ export function physicalOptions(tool: PhysicalBackupTool): OptionSpec[] {
     { name: 'restore-owner', kind: 'string', default: 'mysql', description: `${tool.engine} restore: user (and group) that owns the restored data directory.` },
     { name: 'restore-move', kind: 'bool', default: 'false', description: `${tool.engine} restore: --move-back instead of --copy-back (needs no second copy of the data).` },
     { name: 'prepare-memory', kind: 'string', default: '256M', description: `${tool.engine} restore: --use-memory of the prepare steps.` },
-    { name: 'target-time', kind: 'string', description: `${tool.engine} restore: replay binlogs up to this server-local time (YYYY-MM-DD HH:MM:SS, one-second resolution) after the restore.` },
+    { name: 'target-time', kind: 'string', description: `${tool.engine} restore: point in time (YYYY-MM-DD HH:MM:SS in the runner's TZ, whole seconds): restores the newest complete backup that ended at or before it, then applies every binlog event stamped at or before this second and none after; refused (exit 2) outside the recoverable window.` },
     { name: 'binlog-dir', kind: 'path', description: `${tool.engine} restore: directory holding the binlog files to replay for --target-time.` },
     { name: 'mysqld', kind: 'path', default: '/usr/sbin/mariadbd', description: `${tool.engine} restore: server binary started on the restored data directory to replay binlogs (--target-time).` },
   ];
@@ -246,7 +248,9 @@ async function restore(tool: PhysicalBackupTool, job: JobContext): Promise<void>
   if (existsSync(target) && readdirSync(target).length > 0) {
     throw new RunnerError('config', `--restore-datadir ${target} is not empty: restore only into an empty or new directory (the server must not be using it)`);
   }
-  const selected = await job.selectManifest();
+  checkTargetDir('--restore-datadir', target);
+  const targetTime = o.str('target-time');
+  const selected = targetTime ? await selectForTargetTime(job, targetTime) : await job.selectManifest();
   const chain = await selectChain(job, selected);
   job.log.info('restoring chain', { backups: chain.map((c) => `${c.link.backupId} (${c.link.type} ${c.link.fromLsn}-${c.link.toLsn})`) });
   ensureSpoolRoom(job, chain.reduce((n, c) => n + rawBytesOf(c.link, c.manifest), 0), `the chain of ${chain.length} backup(s)`);
@@ -260,7 +264,7 @@ async function restore(tool: PhysicalBackupTool, job: JobContext): Promise<void>
   for (const argv of steps) {
     await job.proc.run({ cmd: job.tool(tool.binary), args: argv.slice(1), label: `${tool.binary} --prepare`, failureKind: 'verification' });
   }
-  mkdirSync(target, { recursive: true, mode: 0o750 });
+  createTargetDir('--restore-datadir', target, 0o750);
   const restoreCnf = job.spool.writeSecretFile('restore.cnf', renderRestoreDefaultsFile(target));
   const copy = copyBackCommand(tool, { defaultsFile: restoreCnf, preparedDir: dirs[0], move: o.bool('restore-move'), parallel: o.int('backup-parallel') });
   await job.proc.run({ cmd: job.tool(tool.binary), args: copy.slice(1), label: `${tool.binary} ${o.bool('restore-move') ? '--move-back' : '--copy-back'}`, failureKind: 'storage' });
@@ -268,12 +272,58 @@ async function restore(tool: PhysicalBackupTool, job: JobContext): Promise<void>
   await job.proc.run({ cmd: job.tool('chown'), args: ['-R', `${owner}:${owner}`, target], label: 'chown', failureKind: 'config' });
 
   const last = chain[chain.length - 1].link;
-  const targetTime = o.str('target-time');
   if (targetTime) {
     if (!last.binlog) throw new RunnerError('config', `backup ${last.backupId} has no binlog position (the server ran without log-bin): --target-time cannot be applied`);
     await replayBinlogs(tool, job, { dataDir: target, owner, binlogDir: o.requireStr('binlog-dir'), start: last.binlog, stopDatetime: targetTime, mysqld: o.str('mysqld') ?? '/usr/sbin/mariadbd' });
   }
   job.log.info('restore complete', { datadir: target, backupId: last.backupId, toLsn: last.toLsn, binlog: last.binlog, targetTime });
+}
+
+/**
+ * The backup a point-in-time restore starts from, after checking the target against the
+ * recoverable window: from the end of the oldest complete backup (with a binlog position) to the
+ * newest event in --binlog-dir. Without --backup-id: the newest complete backup that ended at or
+ * before the target second (a later one holds changes made after the target, which replay cannot
+ * undo). A target outside the window is exit 2 before anything is downloaded: in the future,
+ * after the shipped binlogs (the replay would stop short of it and report success), or before
+ * every backup.
+ */
+async function selectForTargetTime(job: JobContext, targetTime: string): Promise<Manifest> {
+  const target = localTimeMs(targetTime);
+  const refuseConfig = (problem: string): never => { throw new ConfigurationError('invalid configuration', [problem]); };
+  if (Number.isNaN(target)) refuseConfig(`--target-time ${JSON.stringify(targetTime)} is not a valid time`);
+  // Every event stamped in the target second is applied: the target covers the whole second.
+  const targetEnd = target + 1000;
+  const complete = (await job.listManifests()).map((m) => ({ m, link: linkOf(m) }))
+    .filter((x): x is { m: Manifest; link: ChainLink } => !!x.link?.binlog)
+    .sort((a, b) => Date.parse(a.link.stoppedAt) - Date.parse(b.link.stoppedAt));
+  if (complete.length === 0) {
+    throw new VerificationError(`no complete ${job.engine} backup with a binlog position in ${job.storage.location}: nothing to recover to ${targetTime} from`);
+  }
+  const binlogDir = job.options.requireStr('binlog-dir');
+  const newestFile = complete[complete.length - 1].link.binlog!.file;
+  const binlogEnd = newestBinlogTime(binlogDir, newestFile);
+  if (binlogEnd === undefined) refuseConfig(`--binlog-dir ${binlogDir} holds no binlog named like ${newestFile}`);
+  const oldest = complete[0];
+  const oldestEnd = Date.parse(oldest.link.stoppedAt);
+  const window = `recoverable window: ${localTime(oldestEnd)} (end of the oldest complete backup ${oldest.m.backupId}) to ${localTime(binlogEnd!)} (newest event in --binlog-dir ${binlogDir})`;
+  const refuse = (why: string): never => refuseConfig(`--target-time ${JSON.stringify(targetTime)} ${why}; ${window}`);
+  const now = Date.now();
+  if (target > now) refuse(`is in the future (now ${localTime(now)})`);
+  if (target > binlogEnd!) refuse('is after the newest event in --binlog-dir: the replay would stop short of it');
+  if (targetEnd <= oldestEnd) refuse('is before the end of the oldest complete backup');
+  if (job.options.str('backup-id')) {
+    const m = await job.selectManifest();
+    const link = linkOf(m);
+    if (link && Date.parse(link.stoppedAt) >= targetEnd) {
+      refuse(`is before the end of backup ${m.backupId} (${localTime(Date.parse(link.stoppedAt))}): pick an older backup or omit --backup-id`);
+    }
+    return m;
+  }
+  const chosen = complete.filter((x) => Date.parse(x.link.stoppedAt) < targetEnd).pop()!;
+  job.log.info('backup chosen for the point in time', { targetTime, backupId: chosen.m.backupId, backupEnd: localTime(Date.parse(chosen.link.stoppedAt)),
+    binlogEnd: localTime(binlogEnd!) });
+  return chosen.m;
 }
 
 async function verify(tool: PhysicalBackupTool, job: JobContext, manifest: Manifest): Promise<VerifyResult> {

@@ -30,6 +30,8 @@ export interface PgBackRestStanzaInfo {
   readonly backups: PgBackRestBackup[];
   readonly archiveMin?: string;
   readonly archiveMax?: string;
+  /** Archive id of the current database (e.g. `15-1`): the folder of its WAL under archive/<stanza>/. */
+  readonly archiveId?: string;
 }
 
 /** Parses `pgbackrest info --output=json` and returns the stanza's entry. */
@@ -70,6 +72,7 @@ export function parseInfoJson(text: string, stanza: string): PgBackRestStanzaInf
     backups,
     ...(current?.min ? { archiveMin: String(current.min) } : {}),
     ...(current?.max ? { archiveMax: String(current.max) } : {}),
+    ...(current?.id ? { archiveId: String(current.id) } : {}),
   };
 }
 
@@ -138,8 +141,31 @@ export function printable(text: string): string {
  * An operator-facing explanation for a failed pgBackRest command, or undefined when its own
  * message is clear enough. Returns the error kind that decides the exit code.
  */
-export function explainFailure(stderr: string): { kind: 'config' | 'database' | 'storage'; message: string } | undefined {
+export function explainFailure(stderr: string, context: { repoPath?: string } = {}): { kind: 'config' | 'database' | 'storage'; message: string } | undefined {
   const t = printable(stderr);
+  // Out of space (ENOSPC 28, EDQUOT 122) wherever pgBackRest writes: the repository volume, or a
+  // restore target's disk. pgBackRest reports it as FileWriteError [064] (or a path/sync error)
+  // with the system error after the path.
+  const space = /'([^']+)': \[(?:28|122)\] (No space left on device|Disk quota exceeded)/.exec(t);
+  if (space) {
+    const inRepo = context.repoPath !== undefined && isUnder(space[1], context.repoPath);
+    return {
+      kind: 'storage',
+      message: inRepo
+        ? `the repository is out of space (${space[2].toLowerCase()} writing ${space[1]}): grow the volume or lower the retention`
+        : `out of space (${space[2].toLowerCase()}) writing ${space[1]}`,
+    };
+  }
+  // File and path errors on the repository's own files: the repository volume failed (read-only, permissions, I/O).
+  const repoFile = /\[(FileWriteError|FileOpenError|FileSyncError|FileRemoveError|FileMoveError|PathCreateError|PathOpenError|PathSyncError|PathRemoveError)\]|ERROR: \[(?:041|047|052|053|054|060|061|063|064)\]/.test(t)
+    ? /'(\/[^']+)'/g : undefined;
+  if (repoFile && context.repoPath) {
+    for (const m of t.matchAll(repoFile)) {
+      if (isUnder(m[1], context.repoPath)) {
+        return { kind: 'storage', message: `the posix repository ${context.repoPath} cannot be written or read (${m[1]})` };
+      }
+    }
+  }
   if (/unable to load info file/.test(t) && /(FormatError|CryptoError|key\/value found outside of section|cipher)/i.test(t)) {
     return {
       kind: 'config',
@@ -156,4 +182,40 @@ export function explainFailure(stderr: string): { kind: 'config' | 'database' | 
     return { kind: 'storage', message: 'the S3 repository refused or could not be reached' };
   }
   return undefined;
+}
+
+function isUnder(path: string, dir: string): boolean {
+  const d = dir.replace(/\/+$/, '');
+  return path === d || path.startsWith(d + '/');
+}
+
+/** The time (epoch seconds) `repo-ls --output=json` reports for the archived file of WAL segment `segment`. */
+export function archivedSegmentTime(repoLsJson: string, segment: string): number | undefined {
+  let parsed: unknown;
+  try { parsed = JSON.parse(repoLsJson); } catch { return undefined; }
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  for (const [name, entry] of Object.entries(parsed as Record<string, { type?: string; time?: number }>)) {
+    if (name.startsWith(`${segment}-`) && entry?.type === 'file' && typeof entry.time === 'number') return entry.time;
+  }
+  return undefined;
+}
+
+/** Epoch milliseconds of a --target-time (the forms TARGET_TIME_RE accepts); NaN when it is not a time. */
+export function targetTimeMs(t: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?\s*(.*)$/.exec(t);
+  if (!m) return NaN;
+  let zone = m[4];
+  if (zone === 'UTC' || zone === 'Z') zone = 'Z';
+  else {
+    const z = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone);
+    if (!z) return NaN;
+    zone = `${z[1]}${z[2]}:${z[3] ?? '00'}`;
+  }
+  const frac = m[3] ? m[3].slice(0, 4) : '';
+  return Date.parse(`${m[1]}T${m[2]}${frac}${zone}`);
+}
+
+/** `2026-11-23 05:52:17+00`: the form of times in messages (UTC, whole seconds, PostgreSQL's syntax). */
+export function pgUtc(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '+00');
 }
