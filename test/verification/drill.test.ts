@@ -4,7 +4,7 @@
  * the verification metrics. A backup of a damaged database fails the drill, naming each damage.
  */
 import '../../runner/src/engines';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureBaseline, connect } from '../../runtime/integrity';
@@ -22,6 +22,8 @@ function scratch(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   // The scratch servers run as postgres/mysql and must reach into the drill directory.
   chmodSync(dir, 0o755);
+  // The posix repository the drills back up to: the runner never creates a missing repository root.
+  mkdirSync(join(dir, 'repo'));
   return dir;
 }
 
