@@ -28,8 +28,10 @@ function main(): void {
 try {
   main();
 } catch (err) {
-  if (err instanceof ConfigurationError) {
-    // A configuration mistake: the message lists every problem; a stack trace would only hide it.
+  // A configuration mistake (the plan, or a construct's synth-time validation, which aws-cdk-lib
+  // reports as ValidationFailedWithErrors): the message lists every problem; a stack trace would
+  // only hide it.
+  if (err instanceof ConfigurationError || (err instanceof Error && err.name === 'ValidationFailedWithErrors')) {
     console.error(err.message);
     process.exit(1);
   }

@@ -10,6 +10,7 @@ import { BackupMonitoring } from '../monitoring';
 import { BackupAuditFramework, DatabaseProtection } from '../protection';
 import { BackupRunner } from '../runner';
 import { BaselineCapture, RestoreVerification, RunnerDrill } from '../verification';
+import { ConfigurationError } from '../errors';
 import { BackupVault } from '../storage';
 import { AppContext, CompiledDatabase, compileDatabase } from './compile-database';
 import { DrRegionStack } from './dr-region-stack';
@@ -44,6 +45,13 @@ export interface DrApp {
  */
 export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptions = {}): DrApp {
   const prefix = options.stackIdPrefix ?? 'CdkDatabaseDr';
+  if (!plan.alarmEmail) {
+    // Every alarm and vault notification must reach a person, in both Regions: a topic of the
+    // plan's (sns_topic_arn) serves the primary Region only.
+    throw new ConfigurationError(`${plan.sourceName}: invalid for the DR app`, [
+      `alarm_email: required by the DR app: the alarm topics of the primary (${plan.primaryRegion}) and DR (${plan.drRegion}) stacks each need a subscriber${plan.snsTopicArn ? ' (sns_topic_arn serves the primary Region only)' : ''}, got nothing`,
+    ]);
+  }
   const assessment = assessPlan(plan);
   const lock = vaultLockOf(plan);
   // Each stack has one alarm topic with the plan's subscriber (a topic of the plan's is in the primary Region).

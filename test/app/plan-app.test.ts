@@ -199,6 +199,17 @@ describe('bin/app.ts', () => {
     expect(failure.stderr).not.toMatch(/\n\s+at /);
   });
 
+  test('a plan without alarm_email is refused by name for the DR app, without a stack trace (its alarms would page no one)', async () => {
+    const plan = JSON.parse(readFileSync(EXAMPLE_PLAN, 'utf8'));
+    delete plan.alarm_email;
+    const file = join(outdir, 'no-email.json');
+    writeFileSync(file, JSON.stringify(plan));
+    const failure = await failureOf({ plan: file });
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toContain('alarm_email: required by the DR app: the alarm topics of the primary (us-east-1) and DR (us-west-2) stacks each need a subscriber, got nothing');
+    expect(failure.stderr).not.toMatch(/\n\s+at /);
+  });
+
   test('dr_region equal to primary_region is refused by name', async () => {
     const plan = JSON.parse(readFileSync(EXAMPLE_PLAN, 'utf8'));
     plan.dr_region = plan.primary_region;
