@@ -77,7 +77,7 @@ export class DrRegionStack extends Stack {
     this.vault = new BackupVault(this, 'DrVault', {
       notificationTopic: this.alarmTopic.topic,
       backupVaultName: props.vaultName,
-      lock: props.vaultLock,
+      vaultLock: props.vaultLock,
       breakGlassPrincipalArn: props.breakGlassPrincipalArn,
     });
     this.replicaBucket = new BackupBucket(this, 'ReplicaBucket', {

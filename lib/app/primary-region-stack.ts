@@ -87,7 +87,7 @@ export class PrimaryRegionStack extends Stack {
     this.vault = new BackupVault(this, 'Vault', {
       notificationTopic: this.alarmTopic.topic,
       backupVaultName: props.vaultName,
-      lock: props.vaultLock,
+      vaultLock: props.vaultLock,
       breakGlassPrincipalArn: props.breakGlassPrincipalArn,
     });
     this.bucket = new BackupBucket(this, 'BackupBucket', {

@@ -12,17 +12,27 @@ import { ConfigurationError } from '../errors';
 /** The verdict on one database. */
 export interface DatabaseAssessment {
   readonly database: DatabaseConfig;
-  /** Gap analysis of schedule_cron; undefined when the cron is invalid. */
+  /**
+   * Gap analysis of schedule_cron; undefined when the cron is invalid.
+   * @default - undefined when the cron is invalid
+   */
   readonly schedule?: CronIntervals;
   readonly tiers: TierDecision[];
   /** AWS Backup continuous backup is part of the plan (RDS/Aurora only). */
   readonly continuousBackup: boolean;
   /** The runner takes scheduled logical dumps. */
   readonly logicalBackup: boolean;
-  /** Best RPO over the tiers, minutes; undefined when no tier can run. */
+  /**
+   * Best RPO over the tiers, minutes; undefined when no tier can run.
+   * @default - undefined when no tier can run
+   */
   readonly achievedRpoMinutes?: number;
-  /** The tier a restore would use (see rto-achievable). */
+  /**
+   * The tier a restore would use (see rto-achievable).
+   * @default - undefined when no tier qualifies
+   */
   readonly recoveryTier?: TierDecision;
+  /** @default - undefined when there is no recovery tier */
   readonly estimatedRtoMinutes?: number;
   readonly rpoMet: boolean;
   readonly rtoMet: boolean;

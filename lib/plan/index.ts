@@ -1,5 +1,7 @@
 export * from './types';
-export * from './cron';
+// The parsed cron representation (sets, day-item unions) is not a jsii shape: only the gap analysis
+// is public here; the parser and its types are exported from 'cdk-database-dr/app' for TypeScript.
+export type { CronIntervals } from './cron';
 export * from './model';
 export * from './tiers';
 export * from './feasibility';

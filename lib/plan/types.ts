@@ -54,8 +54,12 @@ export enum SelectionMode {
 export interface VaultLockConfig {
   readonly mode: VaultLockMode;
   readonly minRetentionDays: number;
+  /** @default - no maximum */
   readonly maxRetentionDays?: number;
-  /** Compliance mode only. */
+  /**
+   * Compliance mode only.
+   * @default - none (governance mode)
+   */
   readonly changeableForHours?: number;
 }
 
@@ -70,7 +74,10 @@ export interface HostConfig {
   readonly user: string;
   /** PostgreSQL data directory on the host (pgBackRest pg1-path). */
   readonly pgDataPath: string;
-  /** pgBackRest: the runner's TLS identity for the host's `pgbackrest server`. */
+  /**
+   * pgBackRest: the runner's TLS identity for the host's `pgbackrest server`.
+   * @default - not set in the plan (`host.tls_secret_arn`)
+   */
   readonly tlsSecretArn?: string;
 }
 
@@ -93,9 +100,15 @@ export interface PlanVerificationCheck {
   readonly name: string;
   readonly sql: string;
   readonly expect: CheckExpect;
-  /** Expected value (equals) or minimum (at_least); undefined = production's value at baseline time. */
+  /**
+   * Expected value (equals) or minimum (at_least); undefined = production's value at baseline time.
+   * @default - production's value at baseline time
+   */
   readonly expected?: string;
-  /** newer_than: largest allowed age of the newest row before the restore point. */
+  /**
+   * newer_than: largest allowed age of the newest row before the restore point.
+   * @default - not set (only `newer_than` checks use it)
+   */
   readonly maxAgeMinutes?: number;
 }
 
@@ -103,11 +116,20 @@ export interface VerificationConfig {
   readonly scheduleCron: string;
   readonly maxAgeDays: number;
   readonly checks: PlanVerificationCheck[];
-  /** SQL database the checks connect to. */
+  /**
+   * SQL database the checks connect to.
+   * @default - the host's first database name, else the database's name
+   */
   readonly databaseName?: string;
-  /** rds/aurora: master credentials (kept by the restored copy). */
+  /**
+   * rds/aurora: master credentials (kept by the restored copy).
+   * @default - not set in the plan
+   */
   readonly masterSecretArn?: string;
-  /** rds/aurora: read-only user on production for the baseline. */
+  /**
+   * rds/aurora: read-only user on production for the baseline.
+   * @default - not set in the plan
+   */
   readonly readOnlySecretArn?: string;
 }
 
@@ -132,15 +154,24 @@ export interface DatabaseConfig {
   /** AWS cron expression of the scheduled backup. */
   readonly scheduleCron: string;
   readonly retention: GfsRetention;
-  /** Undefined when the plan does not say. */
+  /**
+   * Undefined when the plan does not say.
+   * @default - not given in the plan
+   */
   readonly sizeGb?: number;
   readonly continuousBackup: ContinuousBackupMode;
-  /** Scheduled logical dumps by the runner; undefined = the default rule of `decideTiers`. */
+  /**
+   * Scheduled logical dumps by the runner; undefined = the default rule of `decideTiers`.
+   * @default - the default rule of `decideTiers`
+   */
   readonly logicalBackup?: boolean;
   readonly archive: ArchiveTool;
   readonly archiveTimeoutSeconds: number;
+  /** @default - not set: the app passes the instance or cluster construct it defines */
   readonly existingResourceArn?: string;
+  /** @default - not set in the plan (`host`) */
   readonly host?: HostConfig;
+  /** @default - no restore verification of this database */
   readonly verification?: VerificationConfig;
   /** The plan's tags merged with the database's own (the database wins). */
   readonly tags: { [key: string]: string };
@@ -153,15 +184,24 @@ export interface BackupPlanConfig {
   readonly name: string;
   readonly primaryRegion: string;
   readonly drRegion: string;
+  /** @default - not set in the plan (`account`) */
   readonly account?: string;
+  /** @default - not set in the plan (`dr_account`) */
   readonly drAccount?: string;
+  /** @default - no cross-account copy (`dr_vault_arn` not set) */
   readonly drVaultArn?: string;
   readonly tags: { [key: string]: string };
+  /** @default - not set in the plan: the vaults keep BackupVault's default lock (governance, 7 days minimum) */
   readonly vaultLock?: VaultLockConfig;
+  /** @default - no e-mail subscription (`alarm_email` not set) */
   readonly alarmEmail?: string;
+  /** @default - not set in the plan (`sns_topic_arn`) */
   readonly snsTopicArn?: string;
   readonly auditEnabled: boolean;
-  /** Where tasks, functions and restored instances run; required by runners and verification. */
+  /**
+   * Where tasks, functions and restored instances run; required by runners and verification.
+   * @default - not set in the plan (`network`)
+   */
   readonly network?: NetworkConfig;
   /**
    * URI of a pre-built runner image (tag or digest) to run instead of building the bundled Dockerfile.

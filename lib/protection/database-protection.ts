@@ -327,6 +327,6 @@ function days(d: Duration): number {
 
 /** The Vault Lock of this library's BackupVault; undefined for other vaults. */
 function lockOf(vault: backup.IBackupVault): VaultLockOptions | undefined {
-  const lock = (vault as { lock?: VaultLockOptions }).lock;
+  const lock = (vault as { vaultLock?: VaultLockOptions }).vaultLock;
   return lock && lock.minRetention instanceof Duration ? lock : undefined;
 }

@@ -17,10 +17,13 @@ export interface PlanProtectionOptions {
   readonly rpo: Duration;
   readonly snapshotSchedule: events.Schedule;
   readonly snapshotRetention: Duration;
+  /** @default - no weekly tier (the plan's `retention.weekly` is 0) */
   readonly weeklyRetention?: Duration;
+  /** @default - no monthly tier (the plan's `retention.monthly` is 0) */
   readonly monthlyRetention?: Duration;
   /** As decided by the plan's tier model (`continuous_backup` true/false/auto). */
   readonly continuousBackup: boolean;
+  /** @default - the selection names the database by ARN (`selection` is not `tags`) */
   readonly selectionTags?: SelectionTag[];
 }
 

@@ -17,13 +17,16 @@ export interface RuleLifecycle {
   readonly ruleName: string;
   readonly continuous: boolean;
   readonly deleteAfterDays: number;
+  /** @default - no move to cold storage */
   readonly coldStorageAfterDays?: number;
 }
 
 export interface RetentionBounds {
   /** Vault description for messages. */
   readonly vault: string;
+  /** @default - no minimum */
   readonly minDays?: number;
+  /** @default - no maximum */
   readonly maxDays?: number;
 }
 

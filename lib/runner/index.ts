@@ -6,4 +6,4 @@ export type { RunnerSchedule } from './runner-engine';
 export type { BackupRunnerAttributes, BackupRunnerBaseProps, BackupRunnerProps, RunnerSecret } from './runner-props';
 export type { DatabaseConnectionProps, PgBackRestRunnerProps } from './preset-props';
 // The settings types of the pgBackRest preset; the renderers stay internal (the construct publishes their output).
-export type { PgBackRestDatabaseHost, PgBackRestS3Repository, PgBackRestSettings } from '../../runtime/pgbackrest/config';
+export type { PgBackRestDatabaseHost, PgBackRestPosixRepository, PgBackRestS3Repository, PgBackRestSettings } from '../../runtime/pgbackrest/config';

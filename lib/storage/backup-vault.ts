@@ -60,7 +60,7 @@ export interface BackupVaultProps {
    * Vault Lock.
    * @default - governance mode, minimum retention 7 days, no maximum
    */
-  readonly lock?: VaultLockOptions;
+  readonly vaultLock?: VaultLockOptions;
   /**
    * ARN of the one principal exempt from the vault's deny policy (deleting recovery points,
    * changing their lifecycle, deleting the vault or its lock), for emergencies.
@@ -287,7 +287,7 @@ export class BackupVault extends BackupVaultBase {
   public readonly encryptionKey: kms.IKey;
   public readonly notificationTopic?: sns.ITopic;
   /** Vault Lock settings in force. */
-  public readonly lock: VaultLockOptions;
+  public readonly vaultLock: VaultLockOptions;
   /** True when the lock is in compliance mode (`changeableFor` given). */
   public readonly complianceMode: boolean;
 
@@ -296,12 +296,12 @@ export class BackupVault extends BackupVaultBase {
   constructor(scope: Construct, id: string, props: BackupVaultProps = {}) {
     super(scope, id, { physicalName: props.backupVaultName });
 
-    const lock = props.lock ?? { minRetention: Duration.days(7) };
+    const lock = props.vaultLock ?? { minRetention: Duration.days(7) };
     const problems = vaultProblems(props, lock);
     if (problems.length > 0) {
       throw new ConfigurationError(`BackupVault ${this.node.path}`, problems);
     }
-    this.lock = lock;
+    this.vaultLock = lock;
     this.complianceMode = lock.changeableFor !== undefined;
 
     this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
@@ -370,25 +370,25 @@ function vaultProblems(props: BackupVaultProps, lock: VaultLockOptions): string[
   if (name !== undefined && !Token.isUnresolved(name) && !/^[a-zA-Z0-9\-_]{2,50}$/.test(name)) {
     problems.push(`backupVaultName must be 2 to 50 characters of a-z, A-Z, 0-9, - and _, got '${name}'`);
   }
-  const min = wholeDays(lock.minRetention, 'lock.minRetention', problems);
+  const min = wholeDays(lock.minRetention, 'vaultLock.minRetention', problems);
   if (min !== undefined && (min < 1 || min > 36500)) {
-    problems.push(`lock.minRetention must be between 1 and 36500 days, got ${min} days`);
+    problems.push(`vaultLock.minRetention must be between 1 and 36500 days, got ${min} days`);
   }
-  const max = lock.maxRetention ? wholeDays(lock.maxRetention, 'lock.maxRetention', problems) : undefined;
+  const max = lock.maxRetention ? wholeDays(lock.maxRetention, 'vaultLock.maxRetention', problems) : undefined;
   if (max !== undefined && (max < 1 || max > 36500)) {
-    problems.push(`lock.maxRetention must be between 1 and 36500 days, got ${max} days`);
+    problems.push(`vaultLock.maxRetention must be between 1 and 36500 days, got ${max} days`);
   }
   if (min !== undefined && max !== undefined && min > max) {
-    problems.push(`lock.minRetention (${min} days) must not exceed lock.maxRetention (${max} days)`);
+    problems.push(`vaultLock.minRetention (${min} days) must not exceed vaultLock.maxRetention (${max} days)`);
   }
   if (lock.changeableFor && !lock.changeableFor.isUnresolved()) {
     const hours = lock.changeableFor.toHours({ integral: false });
     if (hours < 72) {
-      problems.push(`lock.changeableFor must be at least 72 hours (AWS Backup's cooling-off period before a compliance lock becomes immutable), got ${hours} hours`);
+      problems.push(`vaultLock.changeableFor must be at least 72 hours (AWS Backup's cooling-off period before a compliance lock becomes immutable), got ${hours} hours`);
     } else {
-      const days = wholeDays(lock.changeableFor, 'lock.changeableFor', problems);
+      const days = wholeDays(lock.changeableFor, 'vaultLock.changeableFor', problems);
       if (days !== undefined && days > 36500) {
-        problems.push(`lock.changeableFor must be at most 36500 days, got ${days} days`);
+        problems.push(`vaultLock.changeableFor must be at most 36500 days, got ${days} days`);
       }
     }
   }

@@ -23,7 +23,7 @@ function stackWithInstance() {
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     storageEncrypted: true,
   });
-  const vault = new BackupVault(stack, 'Vault', { lock: { minRetention: Duration.days(7), maxRetention: Duration.days(400) } });
+  const vault = new BackupVault(stack, 'Vault', { vaultLock: { minRetention: Duration.days(7), maxRetention: Duration.days(400) } });
   const drVault = BackupVault.fromBackupVaultArn(stack, 'DrVault', DR_VAULT_ARN);
   return { app, stack, instance, vault, drVault };
 }

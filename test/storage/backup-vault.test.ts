@@ -76,7 +76,7 @@ describe('BackupVault', () => {
     const stack = newStack();
     const vault = new BackupVault(stack, 'Vault', {
       backupVaultName: 'db-vault',
-      lock: { minRetention: Duration.days(7), maxRetention: Duration.days(400), changeableFor: Duration.hours(72) },
+      vaultLock: { minRetention: Duration.days(7), maxRetention: Duration.days(400), changeableFor: Duration.hours(72) },
     });
     expect(vault.complianceMode).toBe(true);
     Template.fromStack(stack).hasResourceProperties('AWS::Backup::BackupVault', {
@@ -218,16 +218,16 @@ describe('BackupVault', () => {
 
   describe('validation names the field and the bad value', () => {
     const cases: Array<[string, ConstructorParameters<typeof BackupVault>[2], RegExp]> = [
-      ['changeableFor under 72 hours', { lock: { minRetention: Duration.days(7), changeableFor: Duration.hours(48) } },
-        /lock\.changeableFor must be at least 72 hours .*got 48 hours/],
-      ['min retention over max', { lock: { minRetention: Duration.days(30), maxRetention: Duration.days(10) } },
-        /lock\.minRetention \(30 days\) must not exceed lock\.maxRetention \(10 days\)/],
-      ['min retention under a day', { lock: { minRetention: Duration.days(0) } },
-        /lock\.minRetention must be between 1 and 36500 days, got 0 days/],
-      ['max retention over 36500 days', { lock: { minRetention: Duration.days(1), maxRetention: Duration.days(40000) } },
-        /lock\.maxRetention must be between 1 and 36500 days, got 40000 days/],
-      ['retention that is not whole days', { lock: { minRetention: Duration.hours(36) } },
-        /lock\.minRetention must be a whole number of days, got 1 day 12 hours/],
+      ['changeableFor under 72 hours', { vaultLock: { minRetention: Duration.days(7), changeableFor: Duration.hours(48) } },
+        /vaultLock\.changeableFor must be at least 72 hours .*got 48 hours/],
+      ['min retention over max', { vaultLock: { minRetention: Duration.days(30), maxRetention: Duration.days(10) } },
+        /vaultLock\.minRetention \(30 days\) must not exceed vaultLock\.maxRetention \(10 days\)/],
+      ['min retention under a day', { vaultLock: { minRetention: Duration.days(0) } },
+        /vaultLock\.minRetention must be between 1 and 36500 days, got 0 days/],
+      ['max retention over 36500 days', { vaultLock: { minRetention: Duration.days(1), maxRetention: Duration.days(40000) } },
+        /vaultLock\.maxRetention must be between 1 and 36500 days, got 40000 days/],
+      ['retention that is not whole days', { vaultLock: { minRetention: Duration.hours(36) } },
+        /vaultLock\.minRetention must be a whole number of days, got 1 day 12 hours/],
       ['vault name with bad characters', { backupVaultName: 'my vault!' },
         /backupVaultName must be 2 to 50 characters .*got 'my vault!'/],
       ['break-glass ARN that is not an IAM principal', { breakGlassPrincipalArn: 'admin' },
@@ -247,7 +247,7 @@ describe('BackupVault', () => {
     test('every problem is reported at once', () => {
       const err = configurationError(() => new BackupVault(newStack(), 'Vault', {
         backupVaultName: 'x',
-        lock: { minRetention: Duration.days(30), maxRetention: Duration.days(10), changeableFor: Duration.hours(24) },
+        vaultLock: { minRetention: Duration.days(30), maxRetention: Duration.days(10), changeableFor: Duration.hours(24) },
         notificationEvents: [backup.BackupVaultEvents.RESTORE_JOB_FAILED],
       }));
       expect(err.problems).toHaveLength(4);
@@ -265,7 +265,7 @@ describe('BackupVault', () => {
       const name = new CfnParameter(stack, 'Name', { type: 'String' }).valueAsString;
       expect(() => new BackupVault(stack, 'Vault', {
         backupVaultName: name,
-        lock: { minRetention: Duration.days(days), changeableFor: Duration.days(cool) },
+        vaultLock: { minRetention: Duration.days(days), changeableFor: Duration.days(cool) },
       })).not.toThrow();
       Template.fromStack(stack).hasResourceProperties('AWS::Backup::BackupVault', {
         LockConfiguration: { MinRetentionDays: { Ref: 'MinDays' }, ChangeableForDays: { Ref: 'Cool' } },

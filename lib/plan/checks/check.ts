@@ -16,7 +16,10 @@ export enum CheckOutcome {
 /** What a check sees of one database. */
 export interface CheckContext {
   readonly db: DatabaseConfig;
-  /** Gap analysis of schedule_cron; undefined when the cron is invalid. */
+  /**
+   * Gap analysis of schedule_cron; undefined when the cron is invalid.
+   * @default - undefined when the cron is invalid
+   */
   readonly interval?: CronIntervals;
   /** The tiers decided for the database. */
   readonly tiers: TierDecision[];
