@@ -338,8 +338,11 @@ export class PosixStorage implements Storage {
     }
   }
 
-  async list(prefix: string): Promise<ListedObject[]> {
-    const out: ListedObject[] = [];
+  /**
+   * Calls `visit` with the key and path of every file under `prefix`, walking from the deepest
+   * existing folder of the prefix; a folder that does not exist holds nothing.
+   */
+  private async eachFile(prefix: string, visit: (key: string, path: string, name: string) => Promise<void>): Promise<void> {
     const walk = async (dir: string): Promise<void> => {
       let entries;
       try { entries = await readdir(dir, { withFileTypes: true }); } catch (e) {
@@ -348,16 +351,21 @@ export class PosixStorage implements Storage {
       }
       for (const ent of entries) {
         const p = join(dir, ent.name);
-        if (ent.isDirectory()) await walk(p);
-        else if (ent.isFile() && !PARTIAL_RE.test(ent.name)) {
-          const key = relative(this.root, p).split(sep).join('/');
-          if (key.startsWith(prefix)) out.push({ key, size: (await stat(p)).size });
-        }
+        if (ent.isDirectory()) { await walk(p); continue; }
+        if (!ent.isFile()) continue;
+        const key = relative(this.root, p).split(sep).join('/');
+        if (key.startsWith(prefix)) await visit(key, p, ent.name);
       }
     };
-    // Walk from the deepest existing folder of the prefix.
     const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
     await walk(folder ? this.path(folder) : this.root);
+  }
+
+  async list(prefix: string): Promise<ListedObject[]> {
+    const out: ListedObject[] = [];
+    await this.eachFile(prefix, async (key, p, name) => {
+      if (!PARTIAL_RE.test(name)) out.push({ key, size: (await stat(p)).size });
+    });
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
@@ -368,30 +376,17 @@ export class PosixStorage implements Storage {
   async removeStalePartials(prefix: string, olderThanMs: number): Promise<string[]> {
     const cutoff = Date.now() - olderThanMs;
     const removed: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      let entries;
-      try { entries = await readdir(dir, { withFileTypes: true }); } catch (e) {
+    await this.eachFile(prefix, async (key, p, name) => {
+      if (!PARTIAL_RE.test(name)) return;
+      let mtime: number;
+      try { mtime = (await stat(p)).mtimeMs; } catch { return; /* renamed or removed by its writer meanwhile */ }
+      if (mtime >= cutoff) return;
+      try { await unlink(p); } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw wrapFs(`listing of ${dir}`, e);
+        throw wrapFs(`delete of ${p}`, e);
       }
-      for (const ent of entries) {
-        const p = join(dir, ent.name);
-        if (ent.isDirectory()) { await walk(p); continue; }
-        if (!ent.isFile() || !PARTIAL_RE.test(ent.name)) continue;
-        const key = relative(this.root, p).split(sep).join('/');
-        if (!key.startsWith(prefix)) continue;
-        let mtime: number;
-        try { mtime = (await stat(p)).mtimeMs; } catch { continue; /* renamed or removed by its writer meanwhile */ }
-        if (mtime >= cutoff) continue;
-        try { await unlink(p); } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-          throw wrapFs(`delete of ${p}`, e);
-        }
-        removed.push(key);
-      }
-    };
-    const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
-    await walk(folder ? this.path(folder) : this.root);
+      removed.push(key);
+    });
     return removed.sort();
   }
 
