@@ -58,7 +58,7 @@ export function compileDatabase(ctx: AppContext, a: DatabaseAssessment): Compile
     runners,
     verified: verifiedDatabase(ctx, db),
     drillRunner: db.verification && ctx.vpc && db.deployment === DeploymentKind.SELF_MANAGED
-      ? runners.find((r) => findEngine(r.engine)?.drill && findEngine(r.engine)?.placement === 'runner-task') : undefined,
+      ? runners.find((r) => findEngine(r.engine)?.drill) : undefined,
   };
 }
 
