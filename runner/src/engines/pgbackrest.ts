@@ -11,9 +11,9 @@
  */
 import { ConfigurationError } from '../../../runtime/errors';
 import { S3Client } from '@aws-sdk/client-s3';
-import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   PGBACKREST_RUNNER_ENV, PGBACKREST_TOOL_ENV, PgBackRestSettings, isPosixRepository, renderLocalConfig, renderRepoHostConfig,
@@ -180,11 +180,23 @@ async function pgbackrest(job: JobContext, p: Prepared, command: string, args: s
     if (job.signal.aborted) throw e;
     const err = e as RunnerError;
     const raw = printable(err.message ?? String(e));
-    const why = explainFailure(raw, isPosixRepository(p.settings) ? { repoPath: p.settings.posixRepository!.path } : {});
+    const why = explainFailure(raw, isPosixRepository(p.settings) ? { repoPath: p.settings.posixRepository!.path, freeBytes } : {});
     if (why) throw new RunnerError(why.kind, `pgbackrest ${command} failed: ${why.message}. pgbackrest said: ${raw}`);
     throw new RunnerError(err.kind ?? 'database', printable(raw), err.exitCode);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Bytes available to writers on the volume that holds `path` (its nearest existing folder). */
+function freeBytes(path: string): number | undefined {
+  for (let dir = path; ; dir = dirname(dir)) {
+    try {
+      const st = statfsSync(dir);
+      return st.bavail * st.bsize;
+    } catch {
+      if (dir === dirname(dir)) return undefined;
+    }
+  }
 }
 
 /**

@@ -209,6 +209,13 @@ describe('pgBackRest output parsing', () => {
       .toEqual({ kind: 'storage', message: 'out of space (no space left on device) writing /restore/pgdata/base/1/1259' });
     expect(explainFailure("ERROR: [047]: unable to create path '/mnt/efs/pgbackrest/archive/main/15-1': [30] Read-only file system", { repoPath: '/mnt/efs/pgbackrest/' }))
       .toEqual({ kind: 'storage', message: 'the posix repository /mnt/efs/pgbackrest/ cannot be written or read (/mnt/efs/pgbackrest/archive/main/15-1)' });
+    // After its retries pgBackRest can report a bare FileWriteError: a nearly full volume is still named as the cause.
+    const bare = "ERROR: [064]: raised from local-2 protocol: unable to write '/mnt/efs/pgbackrest/backup/main/20261203-112823F/pg_data/base/1/2838.zst'\n       [FileWriteError] on retry after 0ms\n       [FileWriteError] on retry after 15000ms";
+    expect(explainFailure(bare, { repoPath: '/mnt/efs/pgbackrest', freeBytes: () => 4096 })).toEqual({ kind: 'storage',
+      message: 'the repository is out of space (4096 bytes left on the volume after a write failed for /mnt/efs/pgbackrest/backup/main/20261203-112823F/pg_data/base/1/2838.zst): grow the volume or lower the retention' });
+    // With room left the cause is unknown: the volume is named, not guessed to be full.
+    expect(explainFailure(bare, { repoPath: '/mnt/efs/pgbackrest', freeBytes: () => 50e9 })).toEqual({ kind: 'storage',
+      message: 'the posix repository /mnt/efs/pgbackrest cannot be written or read (/mnt/efs/pgbackrest/backup/main/20261203-112823F/pg_data/base/1/2838.zst)' });
     expect(explainFailure("ERROR: [041]: raised from remote-0 tls protocol on '127.0.0.1': unable to open file '/var/lib/postgresql/15/main/base/1/1259' for read: [13] Permission denied",
       { repoPath: '/mnt/efs/pgbackrest' })).toBeUndefined();
   });

@@ -141,7 +141,10 @@ export function printable(text: string): string {
  * An operator-facing explanation for a failed pgBackRest command, or undefined when its own
  * message is clear enough. Returns the error kind that decides the exit code.
  */
-export function explainFailure(stderr: string, context: { repoPath?: string } = {}): { kind: 'config' | 'database' | 'storage'; message: string } | undefined {
+export function explainFailure(
+  stderr: string,
+  context: { repoPath?: string; freeBytes?: (path: string) => number | undefined } = {},
+): { kind: 'config' | 'database' | 'storage'; message: string } | undefined {
   const t = printable(stderr);
   // Out of space (ENOSPC 28, EDQUOT 122) wherever pgBackRest writes: the repository volume, or a
   // restore target's disk. pgBackRest reports it as FileWriteError [064] (or a path/sync error)
@@ -162,6 +165,15 @@ export function explainFailure(stderr: string, context: { repoPath?: string } = 
   if (repoFile && context.repoPath) {
     for (const m of t.matchAll(repoFile)) {
       if (isUnder(m[1], context.repoPath)) {
+        // After its retries pgBackRest may report a bare FileWriteError without the system error:
+        // a volume with almost no space left is still the likely cause, and the fix is the same.
+        const free = /FileWriteError|\[064\]/.test(t) ? context.freeBytes?.(m[1]) : undefined;
+        if (free !== undefined && free < NEARLY_FULL_BYTES) {
+          return {
+            kind: 'storage',
+            message: `the repository is out of space (${free} bytes left on the volume after a write failed for ${m[1]}): grow the volume or lower the retention`,
+          };
+        }
         return { kind: 'storage', message: `the posix repository ${context.repoPath} cannot be written or read (${m[1]})` };
       }
     }
@@ -183,6 +195,9 @@ export function explainFailure(stderr: string, context: { repoPath?: string } = 
   }
   return undefined;
 }
+
+/** Below this many free bytes a repository volume is full for any backup. */
+export const NEARLY_FULL_BYTES = 16 * 1024 * 1024;
 
 function isUnder(path: string, dir: string): boolean {
   const d = dir.replace(/\/+$/, '');
