@@ -313,7 +313,13 @@ export async function startS3(): Promise<S3Server> {
     proc.on('message', (m) => { if (m === 'ready') { clearTimeout(t); resolve(); } });
     proc.on('exit', (code) => { clearTimeout(t); reject(new Error(`s3rver exited with ${code}: ${stderr}`)); });
   });
+  let stopping = false;
+  proc.on('exit', (code, signal) => {
+    // A test double that dies on its own must say why, or the test only sees ECONNREFUSED.
+    if (!stopping) console.error(`test S3 server (port ${port}) exited unexpectedly (${signal ?? code}): ${stderr.slice(-4000)}`);
+  });
   const kill = async () => {
+    stopping = true;
     if (proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGKILL');
