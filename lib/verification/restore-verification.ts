@@ -360,6 +360,7 @@ function validateProps(subject: string, props: RestoreVerificationProps): void {
   problems.push(...baselineDatabaseProblems(props.databases?.map(toBaselineDatabase), 'productionHost'));
   (props.databases ?? []).forEach((d, i) => {
     if (!d.database) problems.push(`databases[${i}].database is required (the RDS instance or Aurora cluster AWS Backup protects)`);
+    if (d.database?.isSelectedByTags) problems.push(`databases[${i}].database: ${d.database.description} names no single database; the validator matches each restored copy to its database by the source ARN, so give the instance or cluster (fromInstanceArn, fromClusterArn, fromDatabaseInstance...)`);
     if (!d.masterSecret) problems.push(`databases[${i}].masterSecret is required (the restored copy keeps the source's master credentials)`);
   });
   if (props.baselineBucket && !props.baselineEncryptionKey && !props.baselineBucket.encryptionKey) {

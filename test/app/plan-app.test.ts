@@ -221,14 +221,15 @@ describe('bin/app.ts', () => {
     expect(failure.stderr).not.toMatch(/\n\s+at /);
   });
 
-  test('an RDS database without existing_resource_arn is refused by path, without a stack trace', async () => {
+  test('a verified RDS database without existing_resource_arn is refused by path, without a stack trace', async () => {
     const plan = JSON.parse(readFileSync(EXAMPLE_PLAN, 'utf8'));
     delete plan.databases[0].existing_resource_arn;
     const file = join(outdir, 'no-arn.json');
     writeFileSync(file, JSON.stringify(plan));
     const failure = await failureOf({ plan: file });
     expect(failure.code).toBe(1);
-    expect(failure.stderr).toMatch(/databases\[0\]\.existing_resource_arn: required by the DR app for "orders" \(rds\)/);
+    // Unverified, it would be selected by tags; restore verification needs the ARN.
+    expect(failure.stderr).toMatch(/databases\[0\]\.verification: restore verification needs databases\[0\]\.existing_resource_arn/);
     expect(failure.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -20,6 +20,7 @@ import { selfManagedHost } from '../../../lib/plan/checks/self-managed-host';
 import { uniqueNames } from '../../../lib/plan/checks/unique-names';
 import { verificationChecks } from '../../../lib/plan/checks/verification-checks';
 import { verificationCredentials } from '../../../lib/plan/checks/verification-credentials';
+import { verificationIdentifier } from '../../../lib/plan/checks/verification-identifier';
 import { NETWORK, REGISTERED, SECRET, basePlan, databaseContext, planWithDb } from './support';
 
 interface Case {
@@ -107,9 +108,11 @@ const CASES: Array<[IDatabaseFileCheck, Case[]]> = [
   [logicalTierHost, [
     { name: 'a logical tier with its endpoint', plan: planWithDb({ ...LOGICAL, host: HOST }), problems: [] },
     { name: 'no logical tier, no endpoint', plan: basePlan(), problems: [] },
+    // The default logical tier is left out without an endpoint; the feasibility table says so.
+    { name: 'continuous backup off, no endpoint, logical_backup not given', plan: planWithDb({ ...LOGICAL }), problems: [] },
     {
-      name: 'a logical tier without its endpoint',
-      plan: planWithDb({ ...LOGICAL, deployment: 'aurora' }),
+      name: 'a logical tier asked for without its endpoint',
+      plan: planWithDb({ ...LOGICAL, logical_backup: true, deployment: 'aurora' }),
       problems: ['databases[0].host: required for the logical tier (pg_dump by the runner): give the cluster endpoint, port and the backup user\'s secret_arn, or set logical_backup false, got nothing'],
     },
     {
@@ -133,6 +136,12 @@ const CASES: Array<[IDatabaseFileCheck, Case[]]> = [
       name: 'tags without tags',
       plan: planWithDb({ selection: 'tags' }),
       problems: ['databases[0].selection: "tags" needs at least one tag in databases[0].tags or the plan\'s tags (every tag must match), got none'],
+    },
+    { name: 'arn with the ARN', plan: planWithDb({ selection: 'arn', existing_resource_arn: ARN('us-east-1', '111122223333', 'db') }), problems: [] },
+    {
+      name: 'arn without the ARN',
+      plan: planWithDb({ selection: 'arn' }),
+      problems: ['databases[0].selection: "arn" needs databases[0].existing_resource_arn to name the database; give it, or select by tags (remove selection), got no existing_resource_arn'],
     },
     {
       name: 'a selection for self-managed',
@@ -201,6 +210,19 @@ const CASES: Array<[IDatabaseFileCheck, Case[]]> = [
       name: 'self-managed with rds secrets',
       plan: planWithDb({ ...SELF_MANAGED, verification: { read_only_secret_arn: SECRET } }),
       problems: ['databases[0].verification: master_secret_arn and read_only_secret_arn apply to rds/aurora; a self-managed drill restores into a throw-away server in the task and uses host.secret_arn for the baseline'],
+    },
+  ]],
+  [verificationIdentifier, [
+    { name: 'a verified rds database named by ARN', plan: planWithDb({ existing_resource_arn: ARN('us-east-1', '111122223333', 'db'), verification: RDS_VERIFICATION }), problems: [] },
+    {
+      name: 'a verified rds database named by ARN, selected by tags',
+      plan: planWithDb({ existing_resource_arn: ARN('us-east-1', '111122223333', 'db'), selection: 'tags', tags: { backup: 'gold' }, verification: RDS_VERIFICATION }),
+      problems: [],
+    },
+    {
+      name: 'a verified rds database selected by tags only',
+      plan: planWithDb({ tags: { backup: 'gold' }, verification: RDS_VERIFICATION }),
+      problems: ['databases[0].verification: restore verification needs databases[0].existing_resource_arn (the validator matches each restored copy to its database by the source ARN; a tag selection names none): add it, the backup selection can stay "tags", or remove verification, got no existing_resource_arn'],
     },
   ]],
   [verificationChecks, [
