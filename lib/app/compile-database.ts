@@ -169,8 +169,7 @@ function pgBackRestRunner(ctx: AppContext, db: DatabaseConfig, tlsSecretArn: str
 function verifiedDatabase(ctx: AppContext, db: DatabaseConfig): VerifiedDatabase | undefined {
   const v = db.verification;
   const engine = verifiedEngine(db);
-  if (!v || !ctx.vpc || db.deployment === DeploymentKind.SELF_MANAGED || !engine || !db.existingResourceArn
-    || !v.masterSecretArn || !v.readOnlySecretArn) {
+  if (!v || !ctx.vpc || db.deployment === DeploymentKind.SELF_MANAGED || !engine || !v.masterSecretArn || !v.readOnlySecretArn) {
     return undefined;
   }
   const id = idOf(db.name);

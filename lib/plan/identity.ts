@@ -1,10 +1,10 @@
 /**
  * How the plan identifies an rds/aurora database, and what cannot be set up without an
- * identifier. AWS Backup can select a database by tags alone, but restore verification (restore
- * testing and the validator match a restored copy to its database by ARN) and per-database
- * monitoring (measured RPO and LatestRestorableTime read the instance or cluster by identifier)
- * need the ARN, and the runner's logical dumps need an endpoint (`host`). The feasibility table
- * lists each of these as a line rather than leaving them out silently.
+ * identifier. AWS Backup and restore testing can select a database by tags alone (the validator
+ * then matches a restored copy by its source's tags), but per-database monitoring (measured RPO
+ * and LatestRestorableTime read the instance or cluster by identifier) needs the ARN, and the
+ * runner's logical dumps need an endpoint (`host`). The feasibility table lists each of these as
+ * a line rather than leaving them out silently.
  */
 import { CronIntervals } from './cron';
 import { TierKind } from './model';
@@ -34,7 +34,10 @@ export function describeSelection(db: DatabaseConfig): string | undefined {
   const why = db.existingResourceArn
     ? 'selection "tags" wins for the backup selection; existing_resource_arn still names the database for verification and monitoring'
     : 'no existing_resource_arn';
-  return `AWS Backup selects every ${resourceNoun(db)} of the account and primary Region tagged ${describeTags(db.selectionTags)} (all of them must match; ${why})`;
+  const restores = db.verification && !db.existingResourceArn
+    ? '; restore tests take the same tags and the validator matches a restored copy by its source\'s tags, so they must name one database: the one read_only_secret_arn reaches for the baseline'
+    : '';
+  return `AWS Backup selects every ${resourceNoun(db)} of the account and primary Region tagged ${describeTags(db.selectionTags)} (all of them must match; ${why})${restores}`;
 }
 
 /** What the plan could not set up for the database, one line each (empty when nothing is missing). */
@@ -42,9 +45,6 @@ export function notSetUp(db: DatabaseConfig, interval: CronIntervals | undefined
   if (!isAwsManaged(db)) return [];
   const lines: string[] = [];
   if (!db.existingResourceArn) {
-    if (!db.verification) {
-      lines.push('restore verification: not set up (restore testing and its validator match a restored copy to its database by ARN): give existing_resource_arn and a verification section');
-    }
     const resourceType = db.deployment === DeploymentKind.AURORA ? 'Aurora' : 'RDS';
     lines.push(`per-database monitoring: not set up (measured RPO and LatestRestorableTime read the ${resourceNoun(db)} by identifier); watched instead: the primary vault's AWS/Backup job metrics for resource type ${resourceType} (failed, expired and failed-copy jobs, no completed backup within the schedule), shared with every ${resourceType} resource that vault backs up`);
   }

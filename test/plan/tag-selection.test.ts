@@ -60,13 +60,12 @@ describe('a plan with only the objectives', () => {
     expect(a.tiers.map((t) => t.kind)).toEqual(['snapshot']);
     expect(a.tagSelection).toBe('AWS Backup selects every RDS DB instance of the account and primary Region tagged cdk-database-dr:database=mysql-1 (all of them must match; no existing_resource_arn)');
     expect(a.notSetUp).toEqual([
-      expect.stringMatching(/^restore verification: not set up \(restore testing and its validator match a restored copy to its database by ARN\)/),
       expect.stringMatching(/^per-database monitoring: not set up .*watched instead: the primary vault's AWS\/Backup job metrics for resource type RDS/),
       expect.stringMatching(/^logical tier \(mysqldump\): not set up — continuous backup is off, .* no host \(endpoint, port, secret_arn\)/),
     ]);
     const table = formatFeasibilityTable(assessPlan(p, 2028));
     expect(table).toContain('Selected by tags:\n  - mysql-1: AWS Backup selects every RDS DB instance');
-    expect(table).toContain('Not set up (no identifier in the plan):\n  - mysql-1: restore verification: not set up');
+    expect(table).toContain('Not set up (no identifier in the plan):\n  - mysql-1: per-database monitoring: not set up');
     expect(table).toContain('  - mysql-1: logical tier (mysqldump): not set up');
   });
 
@@ -104,7 +103,7 @@ describe('selection by tags in the plan', () => {
     ]);
   });
 
-  test('selection "arn" without an ARN, and verification without an ARN, are refused', () => {
+  test('selection "arn" without an ARN is refused; verification without an ARN follows the tags, said in the table', () => {
     const verification = {
       database_name: 'a', master_secret_arn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:m-AbCdEf',
       read_only_secret_arn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:r-AbCdEf',
@@ -115,8 +114,9 @@ describe('selection by tags in the plan', () => {
       { name: 'b', db_type: 'postgres', ...OBJECTIVES, tags: { app: 'b' }, verification },
     ], { network }))).toEqual([
       'databases[0].selection: "arn" needs databases[0].existing_resource_arn to name the database; give it, or select by tags (remove selection), got no existing_resource_arn',
-      expect.stringMatching(/^databases\[1\]\.verification: restore verification needs databases\[1\]\.existing_resource_arn \(the validator matches each restored copy/),
     ]);
+    const p = parsePlan(plan([{ name: 'b', db_type: 'postgres', ...OBJECTIVES, tags: { app: 'b' }, verification }], { network }), 't.json', YEAR);
+    expect(assessPlan(p, 2028).databases[0].tagSelection).toMatch(/restore tests take the same tags .* so they must name one database: the one read_only_secret_arn reaches for the baseline$/);
   });
 });
 
@@ -170,8 +170,22 @@ describe('the DR app from examples/plans/tag-selection.json', () => {
     });
   });
 
-  test('no restore testing without an ARN; monitoring watches the vault per resource type; synth passes monitoring validation', () => {
-    expect(Object.keys(primary.findResources('AWS::Backup::RestoreTestingPlan'))).toEqual([]);
+  test('payments\' restore tests select by its tags; the validator matches restores by their source\'s tags', () => {
+    const selections = Object.values(primary.findResources('AWS::Backup::RestoreTestingSelection')).map((r) => r.Properties);
+    expect(selections).toHaveLength(1);
+    expect(selections[0]).toMatchObject({
+      ProtectedResourceType: 'RDS',
+      ProtectedResourceArns: ['*'],
+      ProtectedResourceConditions: { StringEquals: [{ Key: 'aws:ResourceTag/backup-tier', Value: 'gold' }, { Key: 'aws:ResourceTag/app', Value: 'payments' }] },
+    });
+    const template = JSON.stringify(primary.toJSON());
+    expect(template).toContain('\\"sourceTags\\":{\\"backup-tier\\":\\"gold\\",\\"app\\":\\"payments\\"}');
+    primary.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'SourceTagsRDS', Action: 'rds:ListTagsForResource' })]) },
+    });
+  });
+
+  test('monitoring watches the vault per resource type; synth passes monitoring validation', () => {
     const alarms = Object.values(primary.findResources('AWS::CloudWatch::Alarm')).map((r) => JSON.stringify(r.Properties));
     expect(alarms.some((a) => a.includes('NumberOfBackupJobsFailed') && a.includes('"Value":"RDS"'))).toBe(true);
     expect(alarms.some((a) => a.includes('NumberOfBackupJobsFailed') && a.includes('"Value":"Aurora"'))).toBe(true);

@@ -2,10 +2,11 @@
  * A database selected by tags, composed by hand: DatabaseProtection's selection (resource type +
  * StringEquals conditions, ANDed), what BackupMonitoring watches instead of the instance (the
  * vault's job metrics for the resource type; no measured RPO by identifier; AuroraReplicaLag
- * refused), and RestoreVerification's refusal (its validator matches restores by ARN).
+ * refused), and RestoreVerification following the tags (restore testing conditions, the validator
+ * told the tags to match restores by).
  */
 import { App, Duration, Stack, aws_backup as backup, aws_ec2 as ec2, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AlarmTopic, BackupMonitoring } from '../../lib/monitoring';
 import { DatabaseProtection, DatabaseResourceKind, ProtectedDatabase } from '../../lib/protection';
 import { RestoreVerification, VerifiedEngine } from '../../lib/verification';
@@ -60,15 +61,30 @@ test('monitoring refuses AuroraReplicaLag for a cluster it cannot identify, nami
   expect(() => app.synth()).toThrow(/database 'shop': auroraHasReaders needs the cluster's identifier, but protection Tags\/Protect selects every Aurora DB cluster tagged app=shop/);
 });
 
-test('restore verification refuses a database selected by tags', () => {
+test('restore verification follows the tags: a restore testing selection by conditions, the validator told the tags', () => {
   const { stack, vault } = fixture();
   const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-0123456789abcdef0'] });
   const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop-AbCdEf');
-  expect(() => new RestoreVerification(stack, 'Verify', {
+  new RestoreVerification(stack, 'Verify', {
     vaults: [vault], vpc,
     databases: [{
       name: 'shop', engine: VerifiedEngine.POSTGRESQL, databaseName: 'shop', masterSecret: secret, readOnlySecret: secret, productionHost: 'shop.internal',
-      database: ProtectedDatabase.fromTags(DatabaseResourceKind.RDS_INSTANCE, [{ key: 'app', value: 'shop' }]),
+      database: ProtectedDatabase.fromTags(DatabaseResourceKind.AURORA_CLUSTER, [{ key: 'app', value: 'shop' }]),
     }],
-  })).toThrow(/databases\[0\]\.database: every RDS DB instance tagged app=shop names no single database; the validator matches each restored copy to its database by the source ARN/);
+  });
+  const template = Template.fromStack(stack);
+  template.hasResourceProperties('AWS::Backup::RestoreTestingSelection', {
+    ProtectedResourceType: 'Aurora', ProtectedResourceArns: ['*'],
+    ProtectedResourceConditions: { StringEquals: [{ Key: 'aws:ResourceTag/app', Value: 'shop' }] },
+  });
+  template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+    PolicyDocument: {
+      Statement: Match.arrayWith([{
+        Sid: 'SourceTagsAurora', Action: 'rds:ListTagsForResource', Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':rds:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':cluster:*']] },
+      }]),
+    },
+  });
+  const env = JSON.stringify(template.findResources('AWS::Lambda::Function'));
+  expect(env).toContain('\\"sourceTags\\":{\\"app\\":\\"shop\\"}');
 });

@@ -37,7 +37,6 @@ import { vaultLockCoolingOff } from './vault-lock-cooling-off';
 import { vaultLockRange } from './vault-lock-range';
 import { verificationChecks } from './verification-checks';
 import { verificationCredentials } from './verification-credentials';
-import { verificationIdentifier } from './verification-identifier';
 
 export * from './check';
 export { recoveryTier } from './rto-achievable';
@@ -68,7 +67,6 @@ export const DATABASE_FILE_CHECKS: IDatabaseFileCheck[] = [
   continuousRetentionVsLock,
   networkRequired,
   verificationCredentials,
-  verificationIdentifier,
   verificationChecks,
   pgbackrestTlsSecret,
 ];

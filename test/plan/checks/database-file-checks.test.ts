@@ -20,7 +20,6 @@ import { selfManagedHost } from '../../../lib/plan/checks/self-managed-host';
 import { uniqueNames } from '../../../lib/plan/checks/unique-names';
 import { verificationChecks } from '../../../lib/plan/checks/verification-checks';
 import { verificationCredentials } from '../../../lib/plan/checks/verification-credentials';
-import { verificationIdentifier } from '../../../lib/plan/checks/verification-identifier';
 import { NETWORK, REGISTERED, SECRET, basePlan, databaseContext, planWithDb } from './support';
 
 interface Case {
@@ -210,19 +209,6 @@ const CASES: Array<[IDatabaseFileCheck, Case[]]> = [
       name: 'self-managed with rds secrets',
       plan: planWithDb({ ...SELF_MANAGED, verification: { read_only_secret_arn: SECRET } }),
       problems: ['databases[0].verification: master_secret_arn and read_only_secret_arn apply to rds/aurora; a self-managed drill restores into a throw-away server in the task and uses host.secret_arn for the baseline'],
-    },
-  ]],
-  [verificationIdentifier, [
-    { name: 'a verified rds database named by ARN', plan: planWithDb({ existing_resource_arn: ARN('us-east-1', '111122223333', 'db'), verification: RDS_VERIFICATION }), problems: [] },
-    {
-      name: 'a verified rds database named by ARN, selected by tags',
-      plan: planWithDb({ existing_resource_arn: ARN('us-east-1', '111122223333', 'db'), selection: 'tags', tags: { backup: 'gold' }, verification: RDS_VERIFICATION }),
-      problems: [],
-    },
-    {
-      name: 'a verified rds database selected by tags only',
-      plan: planWithDb({ tags: { backup: 'gold' }, verification: RDS_VERIFICATION }),
-      problems: ['databases[0].verification: restore verification needs databases[0].existing_resource_arn (the validator matches each restored copy to its database by the source ARN; a tag selection names none): add it, the backup selection can stay "tags", or remove verification, got no existing_resource_arn'],
     },
   ]],
   [verificationChecks, [
