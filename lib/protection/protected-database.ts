@@ -74,9 +74,10 @@ export class ProtectedDatabase {
 
   /**
    * Every RDS DB instance (or Aurora DB cluster) of the stack's account and Region that carries
-   * all the given tags (AND). AWS Backup selects by tags alone; what needs one named resource
-   * cannot follow: restore verification refuses such a database, and monitoring watches the
-   * vault's job metrics for the resource type instead of the instance's own metrics.
+   * all the given tags (AND). AWS Backup and restore testing select by the tags (the validator
+   * matches a restore by its source's tags, so for verification they must name one database);
+   * monitoring, which needs an identifier, watches the vault's job metrics for the resource type
+   * instead of the instance's own metrics.
    */
   public static fromTags(kind: DatabaseResourceKind, tags: SelectionTag[]): ProtectedDatabase {
     const problems = selectionTagProblems(tags ?? [], 'tags');
