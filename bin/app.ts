@@ -5,12 +5,15 @@
  * packs. Synthesizes offline without credentials:
  *   npm run synth                                   (examples/backup-plan.json)
  *   npx cdk synth -c plan=path/to/plan.json
+ *   npx cdk synth -c plan=path/to/plan.json -c organizationPolicy=DIR
+ *     (also writes the plan as AWS Organizations backup policies into DIR: docs/organizations.md)
  * A bad plan prints every problem (JSON path and value) without a stack trace and exits 1.
  */
 import { App } from 'aws-cdk-lib';
 import { applyCompliancePacks, buildDrApp } from '../lib/app';
 import { ConfigurationError } from '../lib/errors';
 import { formatFeasibilityTable, loadPlanFile } from '../lib/plan';
+import { OrganizationBackupPolicy } from '../lib/protection';
 
 const DEFAULT_PLAN = 'examples/backup-plan.json';
 
@@ -21,6 +24,11 @@ function main(): void {
   const built = buildDrApp(app, plan);
   // stderr: the CDK CLI keeps stdout for itself; the table is for the operator.
   process.stderr.write(formatFeasibilityTable(built.assessment) + '\n');
+  const policyDir = app.node.tryGetContext('organizationPolicy');
+  if (policyDir !== undefined) {
+    const policies = OrganizationBackupPolicy.fromPlan(plan);
+    process.stderr.write(OrganizationBackupPolicy.describe(policies, OrganizationBackupPolicy.writeFiles(policies, String(policyDir))) + '\n');
+  }
   applyCompliancePacks(app);
   app.synth();
 }

@@ -19,6 +19,7 @@ import { requireJsonEnv } from '../../runtime/aws/env';
 import { connect, ConnectionFailure, DatabaseClient, failureReport, summarize, verifyRestoredCopy, VerificationReport } from '../../runtime/integrity';
 import { emitVerificationMetrics } from '../../runtime/metrics/verification';
 import { EndpointError, findEndpoint } from './endpoint';
+import { sourceDatabase } from './source';
 
 // Clients live outside the handler so warm invocations reuse their connections.
 const backup = new BackupClient({});
@@ -66,7 +67,7 @@ export async function handler(event: RestoreJobEvent): Promise<ValidationOutcome
   }
   if (job.Status && job.Status !== 'COMPLETED') return ignore(restoreJobId, `restore job status is ${job.Status}`);
 
-  const database = config.databases.find((d) => d.sourceArn === job.SourceResourceArn);
+  const database = await sourceDatabase(rds, config.databases, job.SourceResourceArn);
   let report: VerificationReport;
   if (!database) {
     report = failureReport(job.SourceResourceArn ?? 'unknown', 'postgres', 'baseline', 'source database',

@@ -75,9 +75,9 @@ function runnerEngines(tiers: TierDecision[]): EngineRecord[] {
 function protect(ctx: AppContext, db: DatabaseConfig): DatabaseProtection {
   const database = protectedDatabaseFromPlan(db);
   if (!database) {
-    // The schema lets a plan omit the ARN when the app defines the database; this app does not.
+    // Neither an ARN nor selection tags (the loader refuses such a plan; a hand-built config may not).
     throw new ConfigurationError(`${ctx.plan.sourceName}: invalid for the DR app`, [
-      `${databasePath(db)}.existing_resource_arn: required by the DR app for "${db.name}" (${db.deployment}): it protects existing databases by ARN, got nothing`,
+      `${databasePath(db)}.existing_resource_arn: "${db.name}" (${db.deployment}) has neither an ARN nor selection tags to find it by, got nothing`,
     ]);
   }
   return new DatabaseProtection(ctx.primary, `Protect-${idOf(db.name)}`, {
@@ -169,8 +169,7 @@ function pgBackRestRunner(ctx: AppContext, db: DatabaseConfig, tlsSecretArn: str
 function verifiedDatabase(ctx: AppContext, db: DatabaseConfig): VerifiedDatabase | undefined {
   const v = db.verification;
   const engine = verifiedEngine(db);
-  if (!v || !ctx.vpc || db.deployment === DeploymentKind.SELF_MANAGED || !engine || !db.existingResourceArn
-    || !v.masterSecretArn || !v.readOnlySecretArn) {
+  if (!v || !ctx.vpc || db.deployment === DeploymentKind.SELF_MANAGED || !engine || !v.masterSecretArn || !v.readOnlySecretArn) {
     return undefined;
   }
   const id = idOf(db.name);

@@ -138,7 +138,7 @@ function lagAlarms(db: DatabaseModel, alarms: DrAlarms, levels: LevelOptions | u
   for (const { protection, options } of db.protections) {
     for (const [severity, pct] of levelEntries(levels, DEFAULT_LAG_LEVELS)) {
       for (const replica of options.rdsReadReplicaIdentifiers ?? []) alarms.replicaLag(name, replica, rpo, severity, pct);
-      if (options.auroraHasReaders && protection.resourceKind === DatabaseResourceKind.AURORA_CLUSTER) {
+      if (options.auroraHasReaders && protection.resourceKind === DatabaseResourceKind.AURORA_CLUSTER && protection.database.identifier) {
         alarms.auroraReplicaLag(name, protection.database.identifier, rpo, severity, pct);
       }
       if (options.globalSecondaryClusterIdentifier) {
@@ -154,7 +154,10 @@ export function measuredRpoDatabases(model: MonitoringModel, silenceChecks: Map<
   for (const db of model.databases.values()) {
     const checks = silenceChecks.get(db.objectives.name);
     if (!hasMeasuredSource(db) && !checks?.length) continue;
-    const protection = db.protections[0]?.protection;
+    // A database selected by tags has no identifier to read recovery points by: the vault's job
+    // metrics of its resource type watch it instead (vaultAlarms).
+    const named = db.protections.filter(({ protection: p }) => p.database.identifier !== undefined);
+    const protection = named[0]?.protection;
     const runner = db.runners[0]?.runner;
     const archive = db.runners.find((r) => r.runner.walArchivePrefix)?.runner;
     const aurora = protection?.resourceKind === DatabaseResourceKind.AURORA_CLUSTER;
@@ -162,8 +165,8 @@ export function measuredRpoDatabases(model: MonitoringModel, silenceChecks: Map<
       name: db.objectives.name,
       rdsInstanceIdentifier: protection && !aurora ? protection.database.identifier : undefined,
       auroraClusterIdentifier: protection && aurora ? protection.database.identifier : undefined,
-      awsBackup: db.protections.length > 0,
-      backupVaults: db.protections.flatMap(({ protection: p }) => [
+      awsBackup: named.length > 0,
+      backupVaults: named.flatMap(({ protection: p }) => [
         { vaultName: p.vault.backupVaultName },
         ...[p.drVault].filter((v): v is backup.IBackupVault => v !== undefined).map((v) => copyVault(p, v)),
       ]),

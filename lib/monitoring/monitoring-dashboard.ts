@@ -49,7 +49,7 @@ export function buildMonitoringDashboard(scope: Construct, planName: string, dat
     const lagMs: cloudwatch.IMetric[] = [];
     for (const { protection, options } of db.protections) {
       for (const r of options.rdsReadReplicaIdentifiers ?? []) lagSeconds.push(ReplicationLagMetrics.rdsReplicaLag(r, { label: `${r} ReplicaLag (s)` }));
-      if (options.auroraHasReaders && protection.resourceKind === DatabaseResourceKind.AURORA_CLUSTER) {
+      if (options.auroraHasReaders && protection.resourceKind === DatabaseResourceKind.AURORA_CLUSTER && protection.database.identifier) {
         lagMs.push(ReplicationLagMetrics.auroraReplicaLag(protection.database.identifier, { label: 'AuroraReplicaLag (ms)' }));
       }
       if (options.globalSecondaryClusterIdentifier) {

@@ -118,7 +118,7 @@ export function protectionWindow(protection: DatabaseProtection): Duration {
 
 /** @internal Whether the database has a source the measured-RPO Lambda can read. */
 export function hasMeasuredSource(db: DatabaseModel): boolean {
-  return db.protections.length > 0 || db.runners.length > 0;
+  return db.protections.some(({ protection }) => protection.database.identifier !== undefined) || db.runners.length > 0;
 }
 
 /** @internal Levels of an objective-derived alarm. */

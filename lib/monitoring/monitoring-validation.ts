@@ -79,6 +79,9 @@ function databaseProblems(scope: MonitoringSources, db: DatabaseModel, interval:
     const aurora = protection.resourceKind === DatabaseResourceKind.AURORA_CLUSTER;
     if (options.rdsReadReplicaIdentifiers?.length && aurora) problems.push(`${d}: rdsReadReplicaIdentifiers is for an RDS instance, but protection ${protection.node.path} covers an Aurora cluster`);
     if (options.auroraHasReaders && !aurora) problems.push(`${d}: auroraHasReaders is for an Aurora cluster, but protection ${protection.node.path} covers an RDS instance`);
+    if (options.auroraHasReaders && aurora && protection.database.identifier === undefined) {
+      problems.push(`${d}: auroraHasReaders needs the cluster's identifier, but protection ${protection.node.path} selects ${protection.database.description}; protect it by ARN to watch AuroraReplicaLag`);
+    }
     window(problems, d, `the no-successful-backup window of ${protection.node.path} (snapshot interval + start window)`, protectionWindow(protection), AWS_BACKUP_RESOLUTION);
     if ((options.rdsReadReplicaIdentifiers?.length ?? 0) > 0) {
       // ReplicaLag is reported in whole seconds.

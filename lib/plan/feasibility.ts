@@ -4,6 +4,7 @@
  */
 import { FEASIBILITY_CHECKS, recoveryTier } from './checks';
 import { CronIntervals, cronIntervals, parseAwsCron } from './cron';
+import { describeSelection, notSetUp } from './identity';
 import { TierKind } from './model';
 import { TierDecision, decideTiers, usesContinuousBackup } from './tiers';
 import { BackupPlanConfig, DatabaseConfig } from './types';
@@ -38,6 +39,17 @@ export interface DatabaseAssessment {
   readonly rtoMet: boolean;
   readonly problems: string[];
   readonly warnings: string[];
+  /**
+   * How AWS Backup selects the database when it is by tags, e.g. "every RDS DB instance tagged
+   * backup=gold (all of them must match) ...".
+   * @default - undefined: by ARN, or a self-managed database
+   */
+  readonly tagSelection?: string;
+  /**
+   * What the plan could not set up for lack of an identifier (existing_resource_arn, host), one
+   * line each: restore verification, per-database monitoring, the logical tier.
+   */
+  readonly notSetUp: string[];
 }
 
 export interface FeasibilityResult {
@@ -80,6 +92,8 @@ export function assessDatabase(db: DatabaseConfig, fromYear?: number): DatabaseA
     rtoMet: recovery !== undefined && recovery.estimatedRtoMinutes <= db.rtoMinutes,
     problems,
     warnings,
+    tagSelection: describeSelection(db),
+    notSetUp: notSetUp(db, schedule),
   };
 }
 

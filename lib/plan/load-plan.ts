@@ -12,7 +12,7 @@ import { DATABASE_FILE_CHECKS, PLAN_FILE_CHECKS } from './checks';
 import { databaseFileContext, planFileContext } from './checks/file-check';
 import { assessPlan } from './feasibility';
 import { describeJsonSyntaxError, describeSchemaErrors } from './json-errors';
-import { normalizePlan } from './normalize';
+import { normalizePlan, withEntryDefaults } from './normalize';
 import { PlanFile } from './plan-file-types';
 import { BackupPlanConfig } from './types';
 import { ConfigurationError, throwIfProblems } from '../errors';
@@ -76,7 +76,7 @@ export function parsePlan(json: string | unknown, sourceName: string, options: L
   if (!validate(data)) {
     throw new ConfigurationError(`${sourceName}: does not match the plan schema (lib/plan/backup-plan.schema.json)`, describeSchemaErrors(validate.errors ?? []));
   }
-  const file = data as PlanFile;
+  const file = withEntryDefaults(data as PlanFile);
   const plan = normalizePlan(file, sourceName);
   const problems = fileCheckProblems(file, plan, options.scheduleFromYear);
   if (options.checkFeasibility ?? true) {

@@ -5,8 +5,45 @@
 import { DatabaseFile, PlanFile } from './plan-file-types';
 import {
   ArchiveTool, BackupPlanConfig, CheckExpect, ContinuousBackupMode, DatabaseConfig, DatabaseEngine, DeploymentKind, PLAN_DEFAULTS,
-  SelectionMode, VaultLockMode,
+  SelectionMode, VaultLockMode, defaultDatabaseName, defaultDeployment,
 } from './types';
+
+/**
+ * The file with the defaults of the fields the schema lets out of an entry (`name`, `deployment`),
+ * so that a plan carrying only the objectives (db_type, rpo_minutes, rto_minutes, schedule_cron,
+ * retention_days) reads like any other. The checks see this copy; the input is not changed.
+ */
+export function withEntryDefaults(file: PlanFile): PlanFile {
+  const databases = file.databases as Array<Partial<DatabaseFile> & Pick<DatabaseFile, 'db_type'>>;
+  return {
+    ...file,
+    databases: databases.map((d, i) => ({
+      ...d,
+      name: d.name ?? defaultDatabaseName(d.db_type, i),
+      deployment: d.deployment ?? defaultDeployment(d.db_type),
+    }) as DatabaseFile),
+  };
+}
+
+function isAwsManaged(deployment: DeploymentKind): boolean {
+  return deployment === DeploymentKind.RDS || deployment === DeploymentKind.AURORA;
+}
+
+/** `arn` when the plan says so or names the database by ARN; otherwise an rds/aurora database is selected by tags. */
+function selectionOf(d: DatabaseFile): SelectionMode {
+  if (d.selection !== undefined) return d.selection as SelectionMode;
+  return d.existing_resource_arn === undefined && isAwsManaged(d.deployment as DeploymentKind) ? SelectionMode.TAGS : SelectionMode.ARN;
+}
+
+/** The tags a tag selection matches (see DatabaseConfig.selectionTags). */
+function selectionTagsOf(d: DatabaseFile, selection: SelectionMode, tags: Record<string, string>): Record<string, string> {
+  if (selection !== SelectionMode.TAGS) return {};
+  if (d.selection !== undefined) return { ...tags };
+  // Implicit: the plan's tags describe the team's resources, not this database; matching them
+  // would back up every instance of the team under this database's plan.
+  const own = d.tags ?? {};
+  return Object.keys(own).length ? { ...own } : { [PLAN_DEFAULTS.selectionTagKey]: d.name };
+}
 
 function continuousMode(value: boolean | 'auto' | undefined): ContinuousBackupMode {
   if (value === true) {
@@ -16,6 +53,8 @@ function continuousMode(value: boolean | 'auto' | undefined): ContinuousBackupMo
 }
 
 function normalizeDatabase(d: DatabaseFile, index: number, planTags: Record<string, string>): DatabaseConfig {
+  const tags = { ...planTags, ...(d.tags ?? {}) };
+  const selection = selectionOf(d);
   return {
     index,
     name: d.name,
@@ -58,13 +97,15 @@ function normalizeDatabase(d: DatabaseFile, index: number, planTags: Record<stri
         maxAgeMinutes: c.max_age_minutes,
       })),
     },
-    tags: { ...planTags, ...(d.tags ?? {}) },
-    selection: (d.selection ?? SelectionMode.ARN) as SelectionMode,
+    tags,
+    selection,
+    selectionTags: selectionTagsOf(d, selection, tags),
   };
 }
 
-/** The normalized plan of a schema-valid plan file. */
-export function normalizePlan(file: PlanFile, sourceName: string): BackupPlanConfig {
+/** The normalized plan of a schema-valid plan file (entry defaults applied here too). */
+export function normalizePlan(input: PlanFile, sourceName: string): BackupPlanConfig {
+  const file = withEntryDefaults(input);
   const planTags = file.tags ?? {};
   return {
     sourceName,

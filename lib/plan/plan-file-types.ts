@@ -29,7 +29,10 @@ export interface VaultLockFile {
   changeable_for_hours?: number;
 }
 
-/** One entry of `databases`. */
+/**
+ * One entry of `databases`. The schema lets `name` and `deployment` out; the loader fills their
+ * defaults (`withEntryDefaults`) before any check reads the entry, so they are always set here.
+ */
 export interface DatabaseFile {
   name: string;
   db_type: string;

@@ -47,6 +47,14 @@ export function formatFeasibilityTable(result: FeasibilityResult): string {
     widths.map((w) => '-'.repeat(w)).join('-+-'),
     ...rows.map(line),
   ];
+  const selections = result.databases.filter((a) => a.tagSelection !== undefined);
+  if (selections.length) {
+    out.push('', 'Selected by tags:', ...selections.map((a) => `  - ${a.database.name}: ${a.tagSelection}`));
+  }
+  const missing = result.databases.flatMap((a) => a.notSetUp.map((line) => `  - ${a.database.name}: ${line}`));
+  if (missing.length) {
+    out.push('', 'Not set up (no identifier in the plan):', ...missing);
+  }
   if (result.warnings.length) {
     out.push('', 'Warnings:', ...result.warnings.map((w) => `  - ${w}`));
   }

@@ -75,12 +75,23 @@ export function usesContinuousBackup(db: DatabaseConfig, interval: CronIntervals
   }
 }
 
-/** Whether the runner takes scheduled logical dumps. */
+/**
+ * Whether the runner takes scheduled logical dumps. An rds/aurora database takes them by default
+ * when continuous backup is off and the plan gives the endpoint (`host`) to dump from; without
+ * it the default tier is left out and the feasibility table says so (`logical_backup: true`
+ * without host is refused instead).
+ */
 export function usesLogicalBackup(db: DatabaseConfig, interval: CronIntervals | undefined): boolean {
   if (db.logicalBackup !== undefined) {
     return db.logicalBackup;
   }
-  return isManagedRds(db) ? !usesContinuousBackup(db, interval) : true;
+  return isManagedRds(db) ? !usesContinuousBackup(db, interval) && db.host !== undefined : true;
+}
+
+/** The default logical tier an rds/aurora database would take, left out because the plan gives no host. */
+export function logicalTierWithoutHost(db: DatabaseConfig, interval: CronIntervals | undefined): boolean {
+  return isManagedRds(db) && db.engine !== DatabaseEngine.MONGODB && db.logicalBackup === undefined && db.host === undefined
+    && interval !== undefined && !usesContinuousBackup(db, interval);
 }
 
 /**

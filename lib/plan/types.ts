@@ -175,7 +175,17 @@ export interface DatabaseConfig {
   readonly verification?: VerificationConfig;
   /** The plan's tags merged with the database's own (the database wins). */
   readonly tags: { [key: string]: string };
+  /**
+   * How the AWS Backup selection finds an rds/aurora database: `arn` when the plan says so or
+   * gives `existing_resource_arn` (the default), otherwise `tags`.
+   */
   readonly selection: SelectionMode;
+  /**
+   * The tags the AWS Backup selection matches, all of them (AND); empty when it names the ARN.
+   * `selection: "tags"`: every tag of `tags`. No ARN and no `selection`: the database's own tags,
+   * or `cdk-database-dr:database=<name>` when it has none.
+   */
+  readonly selectionTags: { [key: string]: string };
 }
 
 export interface BackupPlanConfig {
@@ -220,7 +230,19 @@ export const PLAN_DEFAULTS = {
   auditEnabled: true,
   hostUser: 'backup',
   pgDataPath: '/var/lib/postgresql/15/main',
+  /** The tag that selects an rds/aurora database that has neither an ARN nor tags of its own. */
+  selectionTagKey: 'cdk-database-dr:database',
 } as const;
+
+/** The deployment of a database entry without one: MongoDB runs self-managed only, the others default to RDS. */
+export function defaultDeployment(dbType: string): DeploymentKind {
+  return dbType === DatabaseEngine.MONGODB ? DeploymentKind.SELF_MANAGED : DeploymentKind.RDS;
+}
+
+/** The name of a database entry without one: `<db_type>-<position>`, e.g. `postgres-1`. */
+export function defaultDatabaseName(dbType: string, index: number): string {
+  return `${dbType}-${index + 1}`;
+}
 
 /** `databases[2]` — the JSON path of a database, for messages. */
 export function databasePath(db: { index: number }): string {

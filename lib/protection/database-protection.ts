@@ -15,18 +15,12 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { lifecycleProblems, lockProblems } from './rule-validation';
-import { DatabaseResourceKind, ProtectedDatabase } from './protected-database';
+import { DatabaseResourceKind, ProtectedDatabase, SelectionTag, selectionTagProblems } from './protected-database';
 import { ConfigurationError } from '../errors';
 import { BackupRoles } from '../iam/backup-roles';
 import { cronIntervals, parseAwsCron } from '../plan/cron';
 import { CONTINUOUS_RETENTION_DAYS } from '../plan/model';
 import { VaultLockOptions } from '../storage/backup-vault';
-
-/** A tag the selection must match; several tags are ANDed. */
-export interface SelectionTag {
-  readonly key: string;
-  readonly value: string;
-}
 
 export interface DatabaseProtectionProps {
   /** The instance or cluster to protect. */
@@ -78,9 +72,10 @@ export interface DatabaseProtectionProps {
    */
   readonly continuousRetention?: Duration;
   /**
-   * Select the database by tags (every tag must match, AND semantics) instead of by ARN.
+   * Select the database by tags (every tag must match, AND semantics) instead of by ARN; the
+   * database (its ARN) still names the instance for verification and monitoring.
    * Note: cdk-nag's RDSInBackupPlan only recognises selections by ARN.
-   * @default - the selection names the database by ARN
+   * @default - the database's own tags when it is `ProtectedDatabase.fromTags`, else the selection names its ARN
    */
   readonly selectionTags?: SelectionTag[];
   /**
@@ -242,15 +237,10 @@ export class DatabaseProtection extends Construct {
       addRule('Monthly', `cron(${minute} ${hour} 1 * ? *)`, days(props.monthlyRetention), false);
     }
 
-    const tags = props.selectionTags ?? [];
-    if (props.selectionTags !== undefined && tags.length === 0) {
-      problems.push('selectionTags: at least one tag is needed for a tag selection, got []');
+    const tags = props.selectionTags ?? props.database.selectionTags ?? [];
+    if (props.selectionTags !== undefined) {
+      problems.push(...selectionTagProblems(props.selectionTags, 'selectionTags'));
     }
-    tags.forEach((t, i) => {
-      if (!t.key || t.key.startsWith('aws:')) {
-        problems.push(`selectionTags[${i}].key: must be a non-empty tag key not starting with aws:, got "${t.key}"`);
-      }
-    });
     const selectionName = Names.uniqueResourceName(this, { maxLength: 50, separator: '-' });
     this.selection = new backup.CfnBackupSelection(this, 'Selection', {
       backupPlanId: this.backupPlan.backupPlanId,

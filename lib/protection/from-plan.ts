@@ -5,8 +5,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import { SelectionTag } from './database-protection';
-import { ProtectedDatabase } from './protected-database';
+import { DatabaseResourceKind, ProtectedDatabase, SelectionTag } from './protected-database';
 import { ConfigurationError } from '../errors';
 import { scheduleOf } from '../plan/feasibility';
 import { usesContinuousBackup } from '../plan/tiers';
@@ -40,21 +39,30 @@ export function protectionOptionsFromPlan(db: DatabaseConfig): PlanProtectionOpt
     weeklyRetention: r.weeklyCount > 0 ? Duration.days(r.weeklyCount * 7) : undefined,
     monthlyRetention: r.monthlyCount > 0 ? Duration.days(r.monthlyCount * 31) : undefined,
     continuousBackup: usesContinuousBackup(db, scheduleOf(db)),
-    selectionTags: db.selection === SelectionMode.TAGS
-      ? Object.entries(db.tags).map(([key, value]) => ({ key, value }))
-      : undefined,
+    selectionTags: db.selection === SelectionMode.TAGS ? selectionTagsOf(db) : undefined,
   };
 }
 
+function selectionTagsOf(db: DatabaseConfig): SelectionTag[] {
+  return Object.entries(db.selectionTags).map(([key, value]) => ({ key, value }));
+}
+
 /**
- * The database named by `existing_resource_arn`, or undefined when the plan does not give one
- * (the app then passes the instance/cluster construct it defines).
+ * The database of an rds/aurora entry: the instance or cluster named by `existing_resource_arn`,
+ * or, without it, every instance or cluster carrying its selection tags (`ProtectedDatabase.fromTags`).
+ * Undefined for a self-managed database (and for a plan entry without either, which the loader refuses).
  */
 export function protectedDatabaseFromPlan(db: DatabaseConfig): ProtectedDatabase | undefined {
-  if (!db.existingResourceArn) {
+  if (db.deployment === DeploymentKind.SELF_MANAGED) {
     return undefined;
   }
-  return db.deployment === DeploymentKind.AURORA
-    ? ProtectedDatabase.fromClusterArn(db.existingResourceArn)
-    : ProtectedDatabase.fromInstanceArn(db.existingResourceArn);
+  const aurora = db.deployment === DeploymentKind.AURORA;
+  if (db.existingResourceArn) {
+    return aurora ? ProtectedDatabase.fromClusterArn(db.existingResourceArn) : ProtectedDatabase.fromInstanceArn(db.existingResourceArn);
+  }
+  const tags = selectionTagsOf(db);
+  if (tags.length === 0) {
+    return undefined;
+  }
+  return ProtectedDatabase.fromTags(aurora ? DatabaseResourceKind.AURORA_CLUSTER : DatabaseResourceKind.RDS_INSTANCE, tags);
 }

@@ -4,3 +4,4 @@ export * from './cross-account-copy-target';
 export * from './audit-framework';
 export * from './rule-validation';
 export * from './from-plan';
+export * from './organization-backup-policy';

@@ -227,7 +227,13 @@ export class RestoreVerification extends Construct {
         restoreTestingPlanName: this.restoreTestingPlanName,
         restoreTestingSelectionName: selectionName,
         protectedResourceType: db.database.kind,
-        protectedResourceArns: [db.database.arn],
+        // A database selected by tags: every protected resource of the type carrying all its tags.
+        ...(db.database.selectionTags
+          ? {
+            protectedResourceArns: ['*'],
+            protectedResourceConditions: { stringEquals: db.database.selectionTags.map((t) => ({ key: `aws:ResourceTag/${t.key}`, value: t.value })) },
+          }
+          : { protectedResourceArns: [db.database.arn] }),
         iamRoleArn: restoreRole.roleArn,
         restoreMetadataOverrides: overrides,
         validationWindowHours: (props.validationWindow ?? Duration.hours(4)).toHours(),
@@ -246,6 +252,7 @@ export class RestoreVerification extends Construct {
       rowCountGrowthRatePerDay: props.rowCountGrowthRatePerDay ?? 0.05,
       databases: props.databases.map((d) => ({
         name: d.name, engine: d.engine, sourceArn: d.database.arn, secretArn: d.masterSecret.secretArn, databaseName: d.databaseName,
+        ...(d.database.selectionTags ? { sourceTags: Object.fromEntries(d.database.selectionTags.map((t) => [t.key, t.value])) } : {}),
       })),
     };
     const validator = verificationFunction(this, 'Validator', {
@@ -280,6 +287,14 @@ export class RestoreVerification extends Construct {
       'Restore testing names each restored cluster awsbackup-restore-test-<random>; the prefix limits Describe to restore-test copies');
     acknowledgeWildcardResource(validator.policy, baselineObjects,
       'One baseline object per verified database under the baselines/ prefix; the validator reads them, nothing else in the bucket');
+    // A restore of a database selected by tags is matched to it by its source's tags, whose ARN is
+    // known only at run time.
+    for (const kind of new Set(props.databases.filter((d) => d.database.isSelectedByTags).map((d) => d.database.kind))) {
+      const sources = `arn:${Aws.PARTITION}:rds:${Aws.REGION}:${Aws.ACCOUNT_ID}:${kind === DatabaseResourceKind.AURORA_CLUSTER ? 'cluster' : 'db'}:*`;
+      validator.policy.addStatements(new iam.PolicyStatement({ sid: `SourceTags${kind}`, actions: ['rds:ListTagsForResource'], resources: [sources] }));
+      acknowledgeWildcardResource(validator.policy, sources,
+        'A database selected by tags has no ARN at synth; the validator reads only the tags of a restore job\'s source to match it to its database (read-only, no data)');
+    }
     props.databases.forEach((d, i) => allowSecretRead(validator.policy, d.masterSecret, `MasterSecret${i}`));
 
     this.restoreCompletedRule = new events.Rule(this, 'RestoreCompletedRule', {

@@ -50,7 +50,12 @@ export interface VerificationCheck {
 export interface VerifiedDatabase {
   /** Logical name: metric dimension `Database` and baseline object key. Letters, digits, `_` and `-`. */
   readonly name: string;
-  /** The RDS instance or Aurora cluster AWS Backup protects (and restore testing restores). */
+  /**
+   * The RDS instance or Aurora cluster AWS Backup protects (and restore testing restores). With
+   * `ProtectedDatabase.fromTags`, restore testing selects by the same tags and the validator
+   * matches a restore by its source's tags: they must name one database, the one the baseline is
+   * captured from.
+   */
   readonly database: ProtectedDatabase;
   readonly engine: VerifiedEngine;
   /** SQL database the checks connect to. */

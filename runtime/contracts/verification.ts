@@ -40,8 +40,16 @@ export interface ValidatorDatabaseConfig {
   /** Logical name: metric dimension and baseline key. */
   readonly name: string;
   readonly engine: VerifiedEngineName;
-  /** ARN of the protected RDS instance or Aurora cluster (the restore job's SourceResourceArn). */
+  /**
+   * ARN of the protected RDS instance or Aurora cluster (the restore job's SourceResourceArn); for
+   * a database selected by tags, the ARN pattern of its resource type (`…:db:*`, `…:cluster:*`).
+   */
   readonly sourceArn: string;
+  /**
+   * A database selected by tags: a restore whose source carries all these tags (and is of the
+   * resource type of `sourceArn`) belongs to it.
+   */
+  readonly sourceTags?: { readonly [key: string]: string };
   /** Secret holding the source's master credentials, which the restored copy keeps. */
   readonly secretArn: string;
   /** SQL database to connect to. */

@@ -221,15 +221,14 @@ describe('bin/app.ts', () => {
     expect(failure.stderr).not.toMatch(/\n\s+at /);
   });
 
-  test('an RDS database without existing_resource_arn is refused by path, without a stack trace', async () => {
+  test('an RDS database without existing_resource_arn is selected by tags, and the table says what that leaves out', async () => {
     const plan = JSON.parse(readFileSync(EXAMPLE_PLAN, 'utf8'));
     delete plan.databases[0].existing_resource_arn;
     const file = join(outdir, 'no-arn.json');
     writeFileSync(file, JSON.stringify(plan));
-    const failure = await failureOf({ plan: file });
-    expect(failure.code).toBe(1);
-    expect(failure.stderr).toMatch(/databases\[0\]\.existing_resource_arn: required by the DR app for "orders" \(rds\)/);
-    expect(failure.stderr).not.toMatch(/\n\s+at /);
+    const { stderr } = await synth({ plan: file });
+    expect(stderr).toContain('Selected by tags:\n  - orders: AWS Backup selects every RDS DB instance of the account and primary Region tagged cdk-database-dr:database=orders');
+    expect(stderr).toContain('Not set up (no identifier in the plan):\n  - orders: per-database monitoring: not set up');
   });
 
   test('a missing plan file is named', async () => {

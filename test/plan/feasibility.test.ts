@@ -9,7 +9,7 @@ function db(overrides: Partial<DatabaseConfig> = {}): DatabaseConfig {
     rpoMinutes: 15, rtoMinutes: 60, scheduleCron: 'cron(0 2 * * ? *)',
     retention: { dailyDays: 35, weeklyCount: 0, monthlyCount: 0 },
     continuousBackup: ContinuousBackupMode.AUTO, archive: ArchiveTool.NONE, archiveTimeoutSeconds: 60,
-    tags: {}, selection: SelectionMode.ARN, ...overrides,
+    tags: {}, selection: SelectionMode.ARN, selectionTags: {}, ...overrides,
   };
 }
 
@@ -38,7 +38,7 @@ describe('tier decisions', () => {
   });
 
   test('RDS with rpo ≥ the snapshot interval: auto leaves continuous off and adds a logical tier', () => {
-    const a = assessDatabase(db({ rpoMinutes: 1440, sizeGb: 10 }), 2028);
+    const a = assessDatabase(db({ rpoMinutes: 1440, sizeGb: 10, host: { address: 'orders.internal', port: 5432, secretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:b', databaseNames: [], user: 'backup', pgDataPath: '/' } }), 2028);
     expect(a.continuousBackup).toBe(false);
     expect(a.tiers.map((t) => `${t.kind}:${t.tool}`)).toEqual(['snapshot:aws-backup', 'logical:pg-dump']);
     // For 10 GB pg_restore (5 + 10 = 15 min) beats a snapshot restore (20 + 0.2 → 21 min).

@@ -246,9 +246,15 @@ describe('rules beyond the schema', () => {
 describe('what runners and restore tests need', () => {
   const NETWORK = { vpc_id: 'vpc-0123456789abcdef0', availability_zones: ['us-east-1a'], private_subnet_ids: ['subnet-0123456789abcdef0'] };
   const SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:x-AbCdEf';
+  /** basePlan's database named by ARN, as restore verification needs. */
+  function verifiablePlan(): any {
+    const plan = basePlan();
+    plan.databases[0].existing_resource_arn = 'arn:aws:rds:us-east-1:111122223333:db:orders-prod';
+    return plan;
+  }
 
   test('a self-managed or verified database needs the network', () => {
-    const plan = basePlan();
+    const plan = verifiablePlan();
     plan.databases[0].verification = { database_name: 'orders', master_secret_arn: SECRET, read_only_secret_arn: SECRET };
     expect(problemsOf(plan)).toEqual([expect.stringMatching(/^network: required because databases\[0\] "orders" is verified/)]);
   });
@@ -265,7 +271,7 @@ describe('what runners and restore tests need', () => {
   });
 
   test('a verified RDS database needs its database name and secrets', () => {
-    const plan = basePlan();
+    const plan = verifiablePlan();
     plan.network = NETWORK;
     plan.databases[0].verification = { checks: [] };
     expect(problemsOf(plan)).toEqual([
@@ -276,7 +282,7 @@ describe('what runners and restore tests need', () => {
   });
 
   test('check expectations need the right companions', () => {
-    const plan = basePlan();
+    const plan = verifiablePlan();
     plan.network = NETWORK;
     plan.databases[0].verification = {
       database_name: 'orders', master_secret_arn: SECRET, read_only_secret_arn: SECRET,
@@ -299,6 +305,11 @@ describe('what runners and restore tests need', () => {
     const plan = basePlan();
     plan.databases[0].continuous_backup = false;
     plan.databases[0].rpo_minutes = 1440;
+    // By default the tier is left out without an endpoint (the feasibility table says so) ...
+    const accepted = parsePlan(JSON.stringify(plan), 'test-plan.json', YEAR);
+    expect(accepted.databases[0].host).toBeUndefined();
+    // ... asked for, it needs one.
+    plan.databases[0].logical_backup = true;
     expect(problemsOf(plan)).toEqual([
       'databases[0].host: required for the logical tier (pg_dump by the runner): give the instance endpoint, port and the backup user\'s secret_arn, or set logical_backup false, got nothing',
     ]);

@@ -107,9 +107,11 @@ const CASES: Array<[IDatabaseFileCheck, Case[]]> = [
   [logicalTierHost, [
     { name: 'a logical tier with its endpoint', plan: planWithDb({ ...LOGICAL, host: HOST }), problems: [] },
     { name: 'no logical tier, no endpoint', plan: basePlan(), problems: [] },
+    // The default logical tier is left out without an endpoint; the feasibility table says so.
+    { name: 'continuous backup off, no endpoint, logical_backup not given', plan: planWithDb({ ...LOGICAL }), problems: [] },
     {
-      name: 'a logical tier without its endpoint',
-      plan: planWithDb({ ...LOGICAL, deployment: 'aurora' }),
+      name: 'a logical tier asked for without its endpoint',
+      plan: planWithDb({ ...LOGICAL, logical_backup: true, deployment: 'aurora' }),
       problems: ['databases[0].host: required for the logical tier (pg_dump by the runner): give the cluster endpoint, port and the backup user\'s secret_arn, or set logical_backup false, got nothing'],
     },
     {
@@ -133,6 +135,12 @@ const CASES: Array<[IDatabaseFileCheck, Case[]]> = [
       name: 'tags without tags',
       plan: planWithDb({ selection: 'tags' }),
       problems: ['databases[0].selection: "tags" needs at least one tag in databases[0].tags or the plan\'s tags (every tag must match), got none'],
+    },
+    { name: 'arn with the ARN', plan: planWithDb({ selection: 'arn', existing_resource_arn: ARN('us-east-1', '111122223333', 'db') }), problems: [] },
+    {
+      name: 'arn without the ARN',
+      plan: planWithDb({ selection: 'arn' }),
+      problems: ['databases[0].selection: "arn" needs databases[0].existing_resource_arn to name the database; give it, or select by tags (remove selection), got no existing_resource_arn'],
     },
     {
       name: 'a selection for self-managed',

@@ -3,7 +3,7 @@ import { DATABASE_FILE_CHECKS, FEASIBILITY_CHECKS, PLAN_FILE_CHECKS } from '../.
 import { CheckContext } from '../../../lib/plan/checks/check';
 import { DatabaseFileContext, PlanFileContext, databaseFileContext, planFileContext } from '../../../lib/plan/checks/file-check';
 import { scheduleOf } from '../../../lib/plan/feasibility';
-import { normalizePlan } from '../../../lib/plan/normalize';
+import { normalizePlan, withEntryDefaults } from '../../../lib/plan/normalize';
 import { PlanFile } from '../../../lib/plan/plan-file-types';
 import { decideTiers } from '../../../lib/plan/tiers';
 
@@ -30,8 +30,10 @@ export function planWithDb(changes: object): any {
   return plan;
 }
 
+/** The context the loader builds: the file with its entry defaults (name, deployment), and its normalized plan. */
 export function planContext(file: object): PlanFileContext {
-  return planFileContext(file as PlanFile, normalizePlan(file as PlanFile, 'test-plan.json'), YEAR);
+  const withDefaults = withEntryDefaults(file as PlanFile);
+  return planFileContext(withDefaults, normalizePlan(withDefaults, 'test-plan.json'), YEAR);
 }
 
 export function databaseContext(file: object, index = 0): DatabaseFileContext {
