@@ -90,6 +90,11 @@ export function normalizePlan(file: PlanFile, sourceName: string): BackupPlanCon
       availabilityZones: [...file.network.availability_zones],
       privateSubnetIds: [...file.network.private_subnet_ids],
     },
+    drNetwork: file.dr_network && {
+      vpcId: file.dr_network.vpc_id,
+      availabilityZones: [...file.dr_network.availability_zones],
+      privateSubnetIds: [...file.dr_network.private_subnet_ids],
+    },
     databases: file.databases.map((d, index) => normalizeDatabase(d, index, planTags)),
   };
 }
