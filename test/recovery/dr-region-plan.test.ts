@@ -78,7 +78,7 @@ describe('the DR app of examples/backup-plan.json can recover in the DR Region',
     });
     dr.hasResourceProperties('AWS::Backup::RestoreTestingSelection', { ProtectedResourceType: 'Aurora' });
     dr.hasResourceProperties('AWS::RDS::DBSubnetGroup', { SubnetIds: ['subnet-0b2c3d4e5f6071829', 'subnet-0e1d2c3b4a5968778'] });
-    dr.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'database-dr-dr-DrVault-RDS-restore-job-failed-critical' });
+    dr.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'database-dr-DrVault-RDS-restore-job-failed-critical' });
   });
 
   test('the physical pgBackRest tier of ledger is said to restore on a DR database host, in the warnings the app prints', () => {
