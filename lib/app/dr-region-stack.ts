@@ -55,10 +55,10 @@ export interface DrRegionStackProps {
    */
   readonly network?: NetworkConfig;
   /**
-   * Prefix of the alarm names (the plan's name).
-   * @default 'cdk-database-dr'
+   * Prefix of the alarm names, the recovery cluster's and the restore task families' names (the plan's name).
+   * @default - 'cdk-database-dr' for alarms; generated cluster and family names
    */
-  readonly alarmNamePrefix?: string;
+  readonly namePrefix?: string;
 }
 
 /**
@@ -117,7 +117,7 @@ export class DrRegionStack extends Stack {
         'The DR app only places restore tasks and restored instances in these subnets; it never reads or changes their route tables');
     }
     this.recovery = new DrRegionRecovery(this, 'Recovery', {
-      vault: this.vault, replicaBucket: this.replicaBucket, alarmTopic: this.alarmTopic.topic, alarmNamePrefix: props.alarmNamePrefix, vpc,
+      vault: this.vault, replicaBucket: this.replicaBucket, alarmTopic: this.alarmTopic.topic, alarmNamePrefix: props.namePrefix, namePrefix: props.namePrefix, vpc,
     });
     this.recoveryRoleArn = this.recovery.recoveryRole.roleArn;
     this.restoreTestingPlanName = this.recovery.restoreTestingPlanName;

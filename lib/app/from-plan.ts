@@ -57,7 +57,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const lock = vaultLockOf(plan);
   // Each stack has one alarm topic with the plan's subscriber (a topic of the plan's is in the primary Region).
   const dr = new DrRegionStack(app, `${prefix}-Dr`, {
-    account: plan.account, region: plan.drRegion, vaultLock: lock, alarmEmail: plan.alarmEmail, network: plan.drNetwork, alarmNamePrefix: plan.name,
+    account: plan.account, region: plan.drRegion, vaultLock: lock, alarmEmail: plan.alarmEmail, network: plan.drNetwork, namePrefix: plan.name,
   });
   const primary = new PrimaryRegionStack(app, `${prefix}-Primary`, {
     account: plan.account, region: plan.primaryRegion, dr, vaultLock: lock, alarmEmail: plan.alarmEmail, alarmTopicArn: plan.snsTopicArn,

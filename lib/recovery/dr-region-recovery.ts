@@ -100,6 +100,12 @@ export interface DrRegionRecoveryProps {
    */
   readonly alarmNamePrefix?: string;
   /**
+   * Prefix of the names a runbook types: the cluster `<prefix>-dr-recovery` and the restore task
+   * families `<prefix>-dr-restore-<database>` (letters, digits, - and _). Names are per Region.
+   * @default - generated names (read them from the stack's outputs)
+   */
+  readonly namePrefix?: string;
+  /**
    * The VPC in the DR Region of restore tasks and restored instances.
    * @default - none: no ECS cluster, security groups or DB subnet group; restore tests restore into the Region's default VPC
    */
@@ -264,7 +270,10 @@ export class DrRegionRecovery extends Construct {
 
     // --- network (from the plan's dr_network)
     if (props.vpc) {
-      this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+      this.cluster = new ecs.Cluster(this, 'Cluster', {
+        vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED,
+        clusterName: props.namePrefix !== undefined ? `${props.namePrefix}-dr-recovery` : undefined,
+      });
       this.restoreTaskSecurityGroup = new ec2.SecurityGroup(this, 'RestoreTaskSecurityGroup', {
         vpc: props.vpc, allowAllOutbound: true, description: 'DR restore tasks: outbound to S3, AWS APIs and the restore target; no inbound',
       });
@@ -366,9 +375,13 @@ export class DrRegionRecovery extends Construct {
     for (const t of props.restoreTests ?? []) this.addRestoreTest(t);
   }
 
-  /** The ECS cluster's name, for RunTask. @default - none without a VPC */
+  /**
+   * The ECS cluster's name, for RunTask: the plain `<namePrefix>-dr-recovery` when a prefix is given, which a runbook can print.
+   * @default - none without a VPC
+   */
   public get clusterName(): string | undefined {
-    return this.cluster?.clusterName;
+    if (!this.cluster) return undefined;
+    return this.props.namePrefix !== undefined ? `${this.props.namePrefix}-dr-recovery` : this.cluster.clusterName;
   }
 
   /** The restore task of a database, or undefined. */
@@ -384,6 +397,7 @@ export class DrRegionRecovery extends Construct {
     const targetCredentials = r.targetCredentials ?? this.generatedCredentials(id, r.database);
     const arch = this.props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64;
     const taskDefinition = new ecs.FargateTaskDefinition(this, `${id}-RestoreTask`, {
+      family: this.props.namePrefix !== undefined ? `${this.props.namePrefix}-dr-restore-${id}`.slice(0, 255) : undefined,
       cpu: 1024,
       memoryLimitMiB: 2048,
       ...(r.ephemeralStorageGiB !== undefined ? { ephemeralStorageGiB: r.ephemeralStorageGiB } : {}),
@@ -423,8 +437,8 @@ export class DrRegionRecovery extends Construct {
     }
     // The recovery role starts this task (in the cluster, when there is one) and passes its roles.
     this.grantRunTask(taskDefinition.taskDefinitionArn);
+    // One output per database (the target credentials are named in its task definition's secrets).
     new CfnOutput(this, `${id}-RestoreTaskDefinitionArn`, { value: taskDefinition.taskDefinitionArn, description: `DR restore task of ${r.database} (${r.engine})` });
-    new CfnOutput(this, `${id}-RestoreTargetCredentialsArn`, { value: targetCredentials.secretArn, description: `Credentials of the restore target of ${r.database} in the DR Region` });
     const task: DrRestoreTask = { database: r.database, engine: r.engine, taskDefinition, containerName: CONTAINER_NAME, targetCredentials };
     this.restoreTasks.push(task);
     return task;

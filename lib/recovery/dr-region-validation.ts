@@ -73,6 +73,9 @@ export function drRecoveryProblems(props: DrRegionRecoveryProps): string[] {
   if (props.alarmNamePrefix !== undefined && !/^[A-Za-z0-9_-]{1,100}$/.test(props.alarmNamePrefix)) {
     problems.push(`alarmNamePrefix must be 1–100 letters, digits, '-' or '_', got '${props.alarmNamePrefix}'`);
   }
+  if (props.namePrefix !== undefined && !/^[A-Za-z0-9_-]{1,200}$/.test(props.namePrefix)) {
+    problems.push(`namePrefix must be 1–200 letters, digits, '-' or '_', got '${props.namePrefix}'`);
+  }
   if (props.vpcSubnets && !props.vpc) problems.push('vpcSubnets: given without vpc; give the VPC of the DR Region too');
   return problems;
 }

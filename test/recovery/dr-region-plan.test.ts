@@ -67,7 +67,11 @@ describe('the DR app of examples/backup-plan.json can recover in the DR Region',
         Environment: Match.arrayWith([{ Name: 'RUNNER_S3_BUCKET', Value: { Ref: Match.stringLikeRegexp('^ReplicaBucket') } }, { Name: 'RUNNER_S3_PREFIX', Value: 'runner' }]),
       })],
     });
-    expect(built.dr.recoveryClusterName).toBeDefined();
+    // Names a runbook can type: the plan's name, per Region.
+    dr.hasResourceProperties('AWS::ECS::Cluster', { ClusterName: 'database-dr-dr-recovery' });
+    expect(built.dr.recoveryClusterName).toBe('database-dr-dr-recovery');
+    expect(built.dr.recovery.restoreTaskOf('ledger')?.taskDefinition.family).toBe('database-dr-dr-restore-ledger');
+    dr.hasResourceProperties('AWS::ECS::TaskDefinition', { Family: 'database-dr-dr-restore-billing' });
   });
 
   test('restore tests over the DR vault for the AWS Backup databases (orders RDS, billing Aurora), in the DR network', () => {

@@ -260,7 +260,7 @@ describe('DR-region recovery with the DR network', () => {
     expect(outputs).toEqual(expect.arrayContaining([
       expect.stringMatching(/^Role of a DR recovery/), expect.stringMatching(/^IamRoleArn of StartRestoreJob/), expect.stringMatching(/^Restore testing plan/),
       expect.stringMatching(/^ECS cluster/), expect.stringMatching(/^Security group of the DR restore tasks/), expect.stringMatching(/^DR restore task of ledger \(pg-dump\)/),
-      expect.stringMatching(/^DR restore task of billing \(mysqldump\)/), expect.stringMatching(/^Credentials of the restore target of ledger/), expect.stringMatching(/^Subnets/),
+      expect.stringMatching(/^DR restore task of billing \(mysqldump\)/), expect.stringMatching(/^Subnets/),
     ]));
   });
 
@@ -306,7 +306,7 @@ describe('bad props', () => {
     try {
       drStack(true, {
         startWindow: Duration.minutes(30), maxTimeWithoutSuccess: Duration.days(10), restoreTestingPlanName: 'dr-plan',
-        schedule: events.Schedule.rate(Duration.days(7)), alarmNamePrefix: 'has space',
+        schedule: events.Schedule.rate(Duration.days(7)), alarmNamePrefix: 'has space', namePrefix: 'a/b',
       });
     } catch (e) {
       error = e;
@@ -318,6 +318,7 @@ describe('bad props', () => {
       "schedule must be a cron schedule (restore testing plans take cron expressions), got 'rate(7 days)'",
       "restoreTestingPlanName must be 1–50 letters, digits or '_', got 'dr-plan'",
       "alarmNamePrefix must be 1–100 letters, digits, '-' or '_', got 'has space'",
+      "namePrefix must be 1–200 letters, digits, '-' or '_', got 'a/b'",
     ]);
   });
 
