@@ -24,7 +24,7 @@ import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledge
 import { IBackupBucket } from '../storage/backup-bucket-base';
 import { IBackupVault } from '../storage/backup-vault';
 import { RUNNER_ENV } from '../../runtime/contracts/runner-env';
-import { DR_RESTORE_DENIED_ACTIONS, DR_RESTORE_ENV, DR_RESTORE_PORTS, drRecoveryProblems, drRestoreRunnerProblems, drRestoreTestProblems } from './dr-region-validation';
+import { DR_RESTORE_DENIED_ACTIONS, DR_RESTORE_ENV, DR_RESTORE_TEST_SCHEDULE, DR_RESTORE_PORTS, drRecoveryProblems, drRestoreRunnerProblems, drRestoreTestProblems } from './dr-region-validation';
 
 const CONTAINER_NAME = 'runner';
 const SPOOL_DIR = '/tmp/runner-spool';
@@ -136,8 +136,9 @@ export interface DrRegionRecoveryProps {
    */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
   /**
-   * When restore tests of the DR copies start (a cron schedule, UTC).
-   * @default - every Sunday at 06:00 UTC
+   * When restore tests of the DR copies start (a cron schedule, UTC). Its longest gap plus the start
+   * window and 4 hours must fit in `maxTimeWithoutSuccess`, or the alarm would fire between two passing tests.
+   * @default - Sundays and Wednesdays at 06:00 UTC
    */
   readonly schedule?: events.Schedule;
   /**
@@ -340,7 +341,7 @@ export class DrRegionRecovery extends Construct {
     // --- restore testing plan over the DR vault's copies
     this.restoreTestingPlanName = props.restoreTestingPlanName
       ?? Names.uniqueResourceName(this, { maxLength: 50, separator: '_', allowedSpecialCharacters: '_' }).replace(/[^A-Za-z0-9_]/g, '_');
-    const schedule = props.schedule ?? events.Schedule.cron({ minute: '0', hour: '6', weekDay: 'SUN' });
+    const schedule = props.schedule ?? DR_RESTORE_TEST_SCHEDULE;
     this.restoreTestingPlan = new backup.CfnRestoreTestingPlan(this, 'RestoreTestingPlan', {
       restoreTestingPlanName: this.restoreTestingPlanName,
       scheduleExpression: schedule.expressionString,

@@ -3,7 +3,8 @@
  * allowed, the runner's restore-target variables, the ports restore tasks reach, and the
  * problems of the construct's props (each naming its field and the bad value).
  */
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Token, aws_events as events } from 'aws-cdk-lib';
+import { cronIntervals, parseAwsCron } from '../plan/cron';
 import { RunnerEngine } from '../runner/runner-engine';
 import { findEngine } from '../../runtime/engines';
 import type { DrRegionRecoveryProps, DrRestoreRunner, DrRestoreTest } from './dr-region-recovery';
@@ -22,6 +23,15 @@ export const DR_RESTORE_DENIED_ACTIONS: readonly string[] = [
   'backup:PutBackupVaultAccessPolicy', 'backup:DeleteBackupVaultAccessPolicy',
   'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy',
 ];
+
+/**
+ * When DR restore tests start by default: twice a week, so that the alarm on "no completed restore
+ * within 7 days" (the longest window CloudWatch evaluates) never fires between two passing tests.
+ */
+export const DR_RESTORE_TEST_SCHEDULE = events.Schedule.cron({ minute: '0', hour: '6', weekDay: 'SUN,WED' });
+
+/** Time a restore test may take after it started, on top of its start window, before its completion counts as late. */
+const RESTORE_ALLOWANCE_HOURS = 4;
 
 /** The runner's restore-target variables (runner/src/core/common-options.ts; a test checks each name). */
 export const DR_RESTORE_ENV = {
@@ -66,6 +76,8 @@ export function drRecoveryProblems(props: DrRegionRecoveryProps): string[] {
   days(props.maxTimeWithoutSuccess, 'maxTimeWithoutSuccess', 1, 7);
   if (props.schedule && !props.schedule.expressionString.startsWith('cron(')) {
     problems.push(`schedule must be a cron schedule (restore testing plans take cron expressions), got '${props.schedule.expressionString}'`);
+  } else if (problems.length === 0) {
+    problems.push(...alarmWindowProblems(props));
   }
   if (props.restoreTestingPlanName !== undefined && !/^[A-Za-z0-9_]{1,50}$/.test(props.restoreTestingPlanName)) {
     problems.push(`restoreTestingPlanName must be 1–50 letters, digits or '_', got '${props.restoreTestingPlanName}'`);
@@ -78,6 +90,24 @@ export function drRecoveryProblems(props: DrRegionRecoveryProps): string[] {
   }
   if (props.vpcSubnets && !props.vpc) problems.push('vpcSubnets: given without vpc; give the VPC of the DR Region too');
   return problems;
+}
+
+/** The "no completed restore" alarm must not fire between two scheduled tests that both pass. */
+function alarmWindowProblems(props: DrRegionRecoveryProps): string[] {
+  const expression = (props.schedule ?? DR_RESTORE_TEST_SCHEDULE).expressionString;
+  const window = props.maxTimeWithoutSuccess ?? Duration.days(7);
+  const start = props.startWindow ?? Duration.hours(8);
+  if (Token.isUnresolved(expression) || window.isUnresolved() || start.isUnresolved()) return [];
+  const parsed = parseAwsCron(expression);
+  if (!parsed.schedule) return parsed.problems.map((p) => `schedule '${expression}': ${p}`);
+  const gaps = cronIntervals(parsed.schedule);
+  if (!gaps) return [`schedule '${expression}' starts restore tests fewer than twice in the next 4 years`];
+  const latest = gaps.maxGapMinutes + start.toMinutes() + RESTORE_ALLOWANCE_HOURS * 60;
+  if (latest <= window.toMinutes()) return [];
+  return [`maxTimeWithoutSuccess: ${window.toHumanString()} is shorter than the longest gap between two restore tests of schedule '${expression}' `
+    + `(${Duration.minutes(gaps.maxGapMinutes).toHumanString()}) plus their start window (${start.toHumanString()}) and ${RESTORE_ALLOWANCE_HOURS} hours to restore: `
+    + 'the alarm would fire between two tests that both pass; schedule restore tests more often (the default runs them on Sundays and Wednesdays) '
+    + 'or lengthen the window (CloudWatch evaluates at most 7 days)'];
 }
 
 export function drRestoreRunnerProblems(r: DrRestoreRunner, existing: string[]): string[] {

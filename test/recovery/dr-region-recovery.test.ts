@@ -213,7 +213,7 @@ describe('DR-region recovery with the DR network', () => {
 
   test('the restore testing plan selects the DR vault\'s copies; one selection per database with the DR network', () => {
     template.hasResourceProperties('AWS::Backup::RestoreTestingPlan', {
-      ScheduleExpression: 'cron(0 6 ? * SUN *)',
+      ScheduleExpression: 'cron(0 6 ? * SUN,WED *)',
       RecoveryPointSelection: {
         Algorithm: 'LATEST_WITHIN_WINDOW', RecoveryPointTypes: ['SNAPSHOT'], SelectionWindowDays: 7,
         IncludeVaults: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^DrVault'), 'BackupVaultArn'] }],
@@ -320,6 +320,14 @@ describe('bad props', () => {
       "alarmNamePrefix must be 1–100 letters, digits, '-' or '_', got 'has space'",
       "namePrefix must be 1–200 letters, digits, '-' or '_', got 'a/b'",
     ]);
+  });
+
+  test('a weekly schedule is refused: its alarm (at most 7 days) would fire between two passing tests; a daily one with a 2-day window is accepted', () => {
+    expect(() => drStack(true, { schedule: events.Schedule.cron({ minute: '0', hour: '6', weekDay: 'SUN' }) }))
+      .toThrow(/maxTimeWithoutSuccess: 7 days is shorter than the longest gap between two restore tests of schedule 'cron\(0 6 \? \* SUN \*\)' \(7 days\) plus their start window \(8 hours\) and 4 hours to restore/);
+    expect(() => drStack(true, { schedule: events.Schedule.cron({ minute: '0', hour: '6' }), maxTimeWithoutSuccess: Duration.days(2) })).not.toThrow();
+    expect(() => drStack(true, { schedule: events.Schedule.cron({ minute: '0', hour: '6' }), maxTimeWithoutSuccess: Duration.days(1) }))
+      .toThrow(/maxTimeWithoutSuccess: 1 day is shorter than the longest gap .* \(1 day\)/);
   });
 
   test('a restore runner of a physical engine, a duplicate and a bad storage size are refused by field', () => {
