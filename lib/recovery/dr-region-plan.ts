@@ -30,8 +30,9 @@ export function addDrRecoveryOfPlan(recovery: DrRegionRecovery, databases: DrRec
       if (isDrRestoreTaskEngine(runner.engine)) {
         recovery.addRestoreRunner({ database: runner.database, engine: runner.engine, s3Prefix: db.s3Prefix, targetDatabaseName: db.targetDatabaseName, image });
       } else {
+        const cipher = runner.engine === RunnerEngine.PGBACKREST ? ', with the repository cipher passphrase from its Secrets Manager replica in the DR Region' : '';
         const message = `${db.name}: no DR restore task for its ${runner.engine} backups: a physical restore runs on a database host in the DR Region with the runner CLI, `
-          + 'reading the replica bucket (give that host\'s instance role replicaBucket.grantReadBackups)';
+          + `reading the replica bucket (give that host's instance role replicaBucket.grantReadBackups)${cipher}`;
         recovery.reportUnavailable(`physical-${db.name}-${runner.engine}`, message);
       }
     }

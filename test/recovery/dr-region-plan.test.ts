@@ -92,6 +92,13 @@ describe('the DR app of examples/backup-plan.json can recover in the DR Region',
     expect(formatFeasibilityTable(built.assessment)).toMatch(/Warnings:[\s\S]*ledger: no DR restore task for its pgbackrest backups/);
   });
 
+  test('the pgBackRest repository cipher passphrase is replicated to the DR Region under the replica bucket\'s key (the replica is unreadable without it)', () => {
+    expect(built.dr.recovery.unavailable[0]).toMatch(/cipher passphrase from its Secrets Manager replica in the DR Region/);
+    const secrets = Template.fromStack(built.primary).findResources('AWS::SecretsManager::Secret', { Properties: { Description: Match.stringLikeRegexp('pgBackRest repository cipher passphrase of ledger') } });
+    const [secret] = Object.values(secrets) as any[];
+    expect(secret.Properties.ReplicaRegions).toEqual([{ Region: 'us-west-2', KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^ExportsReader/), expect.stringMatching(/ReplicaBucketKey.*Arn/)] } }]);
+  });
+
   test('the DR stack exposes what a runbook reads, as properties and outputs', () => {
     expect(built.dr.recoveryRoleArn).toBe(built.dr.recovery.recoveryRole.roleArn);
     expect(built.dr.restoreTestingPlanName).toBe(built.dr.recovery.restoreTestingPlanName);
