@@ -1,8 +1,8 @@
 /**
  * What a recovery needs in the DR Region, next to the DR vault and the replica bucket: runner
  * restore tasks that read the replica bucket, the roles that restore (never delete or unlock a
- * backup), the network of restore tasks and restored instances, and a weekly AWS Backup restore
- * test of the DR vault's copies, alarmed on the DR stack's topic.
+ * backup), the network of restore tasks and restored instances, and AWS Backup restore tests
+ * of the DR vault's copies (twice a week by default), alarmed on the DR stack's topic.
  */
 import {
   Annotations, Aws, CfnOutput, Duration, Names, RemovalPolicy, Stack,
