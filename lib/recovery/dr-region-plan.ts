@@ -32,7 +32,7 @@ export function addDrRecoveryOfPlan(recovery: DrRegionRecovery, databases: DrRec
       } else {
         const cipher = runner.engine === RunnerEngine.PGBACKREST ? ', with the repository cipher passphrase from its Secrets Manager replica in the DR Region' : '';
         const message = `${db.name}: no DR restore task for its ${runner.engine} backups: a physical restore runs on a database host in the DR Region with the runner CLI, `
-          + `reading the replica bucket (give that host's instance role replicaBucket.grantReadBackups)${cipher}`;
+          + `reading the replica bucket with the DR stack's database host instance profile (output DatabaseHostInstanceProfileName)${cipher}`;
         recovery.reportUnavailable(`physical-${db.name}-${runner.engine}`, message);
       }
     }

@@ -199,6 +199,13 @@ export class DrRegionRecovery extends Construct {
   /** Role AWS Backup assumes to restore from the DR vault (restore tests and a recovery's restore jobs). */
   public readonly restoreServiceRole: iam.IRole;
   /**
+   * Role of a database host in the DR Region that restores physical backups (pgBackRest,
+   * mariabackup) from the replica bucket with the runner CLI: read and decrypt only, deletes denied.
+   */
+  public readonly databaseHostRole: iam.IRole;
+  /** Instance profile of `databaseHostRole`, for the EC2 instance a physical recovery starts. */
+  public readonly databaseHostInstanceProfile: iam.IInstanceProfile;
+  /**
    * Role of a recovery: starts restore jobs from the DR vault (passing `restoreServiceRole`) and the
    * restore tasks, reads the replica bucket. Never deletes or unlocks backups.
    */
@@ -299,6 +306,14 @@ export class DrRegionRecovery extends Construct {
     this.restoreTaskRole = taskRole;
     this.executionRole = new ManagedPolicyRole(this, 'ExecutionRole', { assumedBy: tasks, description: 'DR restore tasks: pull the runner image, write logs, read the target credentials' });
 
+    const hostRole = new ManagedPolicyRole(this, 'DatabaseHostRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'DR database host: restores physical backups from the replica bucket with the runner CLI; never deletes or unlocks',
+    });
+    props.replicaBucket.grantReadBackups(hostRole);
+    this.databaseHostRole = hostRole;
+    this.databaseHostInstanceProfile = new iam.InstanceProfile(this, 'DatabaseHostInstanceProfile', { role: hostRole });
+
     const serviceRole = new ManagedPolicyRole(this, 'RestoreServiceRole', {
       assumedBy: new iam.ServicePrincipal('backup.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
       description: 'AWS Backup restores recovery points of the DR vault (restore tests and recovery)',
@@ -328,12 +343,12 @@ export class DrRegionRecovery extends Construct {
     this.grantRecovery(props);
 
     // No identity here may delete or unlock a backup, whatever else it is granted (the AWS managed restore policy included).
-    for (const role of [taskRole, serviceRole, recovery]) {
+    for (const role of [taskRole, hostRole, serviceRole, recovery]) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'NeverDeleteOrUnlockBackups', effect: iam.Effect.DENY, actions: [...DR_RESTORE_DENIED_ACTIONS], resources: ['*'],
       }));
     }
-    for (const role of [taskRole, recovery]) {
+    for (const role of [taskRole, hostRole, recovery]) {
       acknowledgeWildcardResource(role.managedPolicy!, props.replicaBucket.bucket.arnForObjects('*'),
         'Backup objects in the replica bucket are named by the runner at backup time (one key per object and manifest); the actions on them are read only, and deletes are denied');
     }
@@ -365,6 +380,8 @@ export class DrRegionRecovery extends Construct {
     const out = (name: string, value: string, description: string) => new CfnOutput(this, name, { value, description });
     out('RecoveryRoleArn', recovery.roleArn, 'Role of a DR recovery: restore jobs from the DR vault, restore tasks');
     out('RestoreServiceRoleArn', serviceRole.roleArn, 'IamRoleArn of StartRestoreJob from the DR vault');
+    out('DatabaseHostInstanceProfileName', this.databaseHostInstanceProfile.instanceProfileName,
+      'Instance profile of a DR database host restoring physical backups from the replica bucket');
     out('RestoreTestingPlanName', this.restoreTestingPlanName, 'Restore testing plan over the DR vault\'s copies');
     if (this.cluster) out('ClusterName', this.cluster.clusterName, 'ECS cluster of the DR restore tasks');
     if (this.restoreTaskSecurityGroup) out('RestoreTaskSecurityGroupId', this.restoreTaskSecurityGroup.securityGroupId, 'Security group of the DR restore tasks');

@@ -103,7 +103,7 @@ describe('the DR app of examples/backup-plan.json can recover in the DR Region',
     expect(built.dr.recoveryRoleArn).toBe(built.dr.recovery.recoveryRole.roleArn);
     expect(built.dr.restoreTestingPlanName).toBe(built.dr.recovery.restoreTestingPlanName);
     const outputs = Object.keys(dr.toJSON().Outputs);
-    for (const name of ['RecoveryRoleArn', 'RestoreServiceRoleArn', 'RestoreTestingPlanName', 'ClusterName', 'ledgerRestoreTaskDefinitionArn', 'billingRestoreTaskDefinitionArn', 'DrVaultName', 'ReplicaBucketName']) {
+    for (const name of ['RecoveryRoleArn', 'RestoreServiceRoleArn', 'DatabaseHostInstanceProfileName', 'RestoreTestingPlanName', 'ClusterName', 'ledgerRestoreTaskDefinitionArn', 'billingRestoreTaskDefinitionArn', 'DrVaultName', 'ReplicaBucketName']) {
       expect(outputs).toEqual(expect.arrayContaining([expect.stringContaining(name)]));
     }
   });

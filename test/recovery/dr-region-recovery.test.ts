@@ -116,8 +116,12 @@ describe('DR-region recovery with the DR network', () => {
     ].sort());
   });
 
-  test('the restore task role reads the replica bucket and decrypts with its key, nothing else', () => {
-    const statements = statementsOf(template, roleId(stack, recovery.restoreTaskRole));
+  test.each([['restore task', 'ecs-tasks.amazonaws.com'], ['database host', 'ec2.amazonaws.com']])('the %s role reads the replica bucket and decrypts with its key, nothing else', (which, service) => {
+    const role = which === 'restore task' ? recovery.restoreTaskRole : recovery.databaseHostRole;
+    expect(template.toJSON().Resources[roleId(stack, role)].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: service } },
+    ]);
+    const statements = statementsOf(template, roleId(stack, role));
     const allowed = statements.filter((s) => s.Effect === 'Allow');
     expect(allowed.flatMap((s) => list(s.Action)).sort()).toEqual([
       'kms:Decrypt', 's3:GetBucketLocation', 's3:GetObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListBucketVersions',
@@ -141,11 +145,11 @@ describe('DR-region recovery with the DR network', () => {
   });
 
   test('no identity of DR recovery may delete or unlock a backup: nothing allowed covers a delete/unlock action, and each denies them all', () => {
-    for (const role of [recovery.recoveryRole, recovery.restoreTaskRole, recovery.restoreServiceRole, recovery.executionRole]) {
+    for (const role of [recovery.recoveryRole, recovery.restoreTaskRole, recovery.databaseHostRole, recovery.restoreServiceRole, recovery.executionRole]) {
       const statements = statementsOf(template, roleId(stack, role));
       expect({ role: role.node.path, grants: deleteOrUnlockGrants(statements) }).toEqual({ role: role.node.path, grants: [] });
     }
-    for (const role of [recovery.recoveryRole, recovery.restoreTaskRole, recovery.restoreServiceRole]) {
+    for (const role of [recovery.recoveryRole, recovery.restoreTaskRole, recovery.databaseHostRole, recovery.restoreServiceRole]) {
       const deny = statementsOf(template, roleId(stack, role)).find((s) => s.Effect === 'Deny');
       expect(deny).toEqual({ Sid: 'NeverDeleteOrUnlockBackups', Effect: 'Deny', Action: [...DrRegionRecovery.DENIED_ACTIONS], Resource: '*' });
     }
@@ -258,7 +262,7 @@ describe('DR-region recovery with the DR network', () => {
   test('what a runbook needs is output', () => {
     const outputs = Object.values(template.toJSON().Outputs as Record<string, { Description: string }>).map((o) => o.Description);
     expect(outputs).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^Role of a DR recovery/), expect.stringMatching(/^IamRoleArn of StartRestoreJob/), expect.stringMatching(/^Restore testing plan/),
+      expect.stringMatching(/^Role of a DR recovery/), expect.stringMatching(/^IamRoleArn of StartRestoreJob/), expect.stringMatching(/^Instance profile of a DR database host/), expect.stringMatching(/^Restore testing plan/),
       expect.stringMatching(/^ECS cluster/), expect.stringMatching(/^Security group of the DR restore tasks/), expect.stringMatching(/^DR restore task of ledger \(pg-dump\)/),
       expect.stringMatching(/^DR restore task of billing \(mysqldump\)/), expect.stringMatching(/^Subnets/),
     ]));
