@@ -144,6 +144,8 @@ function pgBackRestRunner(ctx: AppContext, db: DatabaseConfig, tlsSecretArn: str
     description: `pgBackRest repository cipher passphrase of ${db.name} (rotating it makes older backups unreadable)`,
     encryptionKey: primary.bucket.encryptionKey,
     generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    // The replicated repository is unreadable without it: a recovery in the DR Region reads this replica.
+    replicaRegions: [{ region: ctx.plan.drRegion, encryptionKey: ctx.dr.replicaBucket.encryptionKey }],
   });
   const noRotation = 'The pgBackRest repository cipher passphrase encrypts every backup already in the repository; '
     + 'rotating it would make those backups unreadable (pgBackRest cannot re-key a repository), so it is generated once and never rotated';

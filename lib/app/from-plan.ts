@@ -12,6 +12,7 @@ import { BackupRunner } from '../runner';
 import { BaselineCapture, RestoreVerification, RunnerDrill } from '../verification';
 import { ConfigurationError } from '../errors';
 import { BackupVault } from '../storage';
+import { addDrRecoveryOfPlan } from '../recovery/dr-region-plan';
 import { AppContext, CompiledDatabase, compileDatabase } from './compile-database';
 import { DrRegionStack } from './dr-region-stack';
 import { RUNNER_PREFIX, checkExpectation, runnerImageOf, idOf, importSecret, schedulerCron, vaultLockOf, verifiedEngine } from './plan-values';
@@ -55,7 +56,9 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const assessment = assessPlan(plan);
   const lock = vaultLockOf(plan);
   // Each stack has one alarm topic with the plan's subscriber (a topic of the plan's is in the primary Region).
-  const dr = new DrRegionStack(app, `${prefix}-Dr`, { account: plan.account, region: plan.drRegion, vaultLock: lock, alarmEmail: plan.alarmEmail });
+  const dr = new DrRegionStack(app, `${prefix}-Dr`, {
+    account: plan.account, region: plan.drRegion, vaultLock: lock, alarmEmail: plan.alarmEmail, network: plan.drNetwork, namePrefix: plan.name,
+  });
   const primary = new PrimaryRegionStack(app, `${prefix}-Primary`, {
     account: plan.account, region: plan.primaryRegion, dr, vaultLock: lock, alarmEmail: plan.alarmEmail, alarmTopicArn: plan.snsTopicArn,
   });
@@ -86,6 +89,11 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const verified = compiled.flatMap((c) => (c.verified ? [c.verified] : []));
   const drillsToBuild = compiled.flatMap((c) => (c.drillRunner ? [{ db: c.assessment.database, runner: c.drillRunner }] : []));
   const drills: RunnerDrill[] = [];
+  // The DR Region can recover: a restore task per replicated logical dump, a restore test per DR vault copy.
+  addDrRecoveryOfPlan(dr.recovery, compiled.map((c) => ({
+    name: c.assessment.database.name, protectedDatabase: c.protection?.database, runners: c.runners, s3Prefix: RUNNER_PREFIX,
+    targetDatabaseName: c.assessment.database.host?.databaseNames[0],
+  })), plan.runnerImage ? runnerImageOf(dr, plan.runnerImage) : undefined);
 
   let verification: RestoreVerification | undefined;
   let selfManagedBaselines: BaselineCapture | undefined;
@@ -157,5 +165,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   if (verification) monitoring.addVerification(verification, { maxAge: maxAge(verification.databaseNames[0]) });
   for (const drill of drills) monitoring.addDrill(drill, { maxAge: maxAge(drill.database) });
 
-  return { plan, assessment, primary, dr, protections, runners, verification, drills, audit, monitoring };
+  // What the DR Region could not set up is part of the feasibility warnings the app prints.
+  const withDr = { ...assessment, warnings: [...assessment.warnings, ...dr.recovery.unavailable] };
+  return { plan, assessment: withDr, primary, dr, protections, runners, verification, drills, audit, monitoring };
 }

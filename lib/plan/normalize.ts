@@ -131,6 +131,11 @@ export function normalizePlan(input: PlanFile, sourceName: string): BackupPlanCo
       availabilityZones: [...file.network.availability_zones],
       privateSubnetIds: [...file.network.private_subnet_ids],
     },
+    drNetwork: file.dr_network && {
+      vpcId: file.dr_network.vpc_id,
+      availabilityZones: [...file.dr_network.availability_zones],
+      privateSubnetIds: [...file.dr_network.private_subnet_ids],
+    },
     databases: file.databases.map((d, index) => normalizeDatabase(d, index, planTags)),
   };
 }

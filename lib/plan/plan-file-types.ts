@@ -19,6 +19,7 @@ export interface PlanFile {
   runner_image?: string;
   audit?: { enabled?: boolean };
   network?: { vpc_id: string; availability_zones: string[]; private_subnet_ids: string[] };
+  dr_network?: { vpc_id: string; availability_zones: string[]; private_subnet_ids: string[] };
   databases: DatabaseFile[];
 }
 

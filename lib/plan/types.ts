@@ -214,6 +214,11 @@ export interface BackupPlanConfig {
    */
   readonly network?: NetworkConfig;
   /**
+   * Where a recovery runs in the DR Region: restore tasks and instances restored from the DR vault.
+   * @default - not set in the plan (`dr_network`): no ECS cluster or security group in the DR Region
+   */
+  readonly drNetwork?: NetworkConfig;
+  /**
    * URI of a pre-built runner image (tag or digest) to run instead of building the bundled Dockerfile.
    * @default - the bundled Dockerfile, built at deploy time
    */

@@ -11,6 +11,7 @@ import { continuousBackupSupported } from './continuous-backup';
 import { continuousRetentionVsLock } from './continuous-retention-vs-lock';
 import { cronSchedules } from './cron-schedules';
 import { drAccountDiffers } from './dr-account-differs';
+import { drNetwork } from './dr-network';
 import { drRegionDiffers } from './dr-region-differs';
 import { drVaultArn } from './dr-vault-arn';
 import { engineDeployment } from './engine-deployment';
@@ -50,6 +51,7 @@ export const PLAN_FILE_CHECKS: IPlanFileCheck[] = [
   vaultLockRange,
   vaultLockCoolingOff,
   runnerImagePinned,
+  drNetwork,
 ];
 
 export const DATABASE_FILE_CHECKS: IDatabaseFileCheck[] = [

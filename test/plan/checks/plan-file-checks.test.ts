@@ -12,6 +12,7 @@ import { networkZonesInRegion } from '../../../lib/plan/checks/network-zones-in-
 import { vaultLockCoolingOff } from '../../../lib/plan/checks/vault-lock-cooling-off';
 import { vaultLockRange } from '../../../lib/plan/checks/vault-lock-range';
 import { runnerImagePinned } from '../../../lib/plan/checks/runner-image-pinned';
+import { drNetwork } from '../../../lib/plan/checks/dr-network';
 import { NETWORK, REGISTERED, basePlan, planContext } from './support';
 
 interface Case {
@@ -23,6 +24,7 @@ interface Case {
 }
 
 const VAULT = 'arn:aws:backup:us-west-2:444455556666:backup-vault:dr';
+const DR_NETWORK = { vpc_id: 'vpc-0fedcba9876543210', availability_zones: ['us-west-2a'], private_subnet_ids: ['subnet-0fedcba9876543210'] };
 
 const CASES: Array<[IPlanFileCheck, Case[]]> = [
   [drRegionDiffers, [
@@ -97,6 +99,18 @@ const CASES: Array<[IPlanFileCheck, Case[]]> = [
       problems: ['runner_image: "registry.example.com/dr/runner:latest" is not pinned — "latest" changes under running schedules; give the version tag you tested or a sha256 digest'],
     },
   ]],
+  [drNetwork, [
+    { name: 'zones of dr_region, one subnet each', plan: { network: NETWORK, dr_network: DR_NETWORK }, problems: [] },
+    {
+      name: 'two zones of which one is in the primary Region, one subnet, the primary VPC',
+      plan: { network: NETWORK, dr_network: { ...DR_NETWORK, vpc_id: NETWORK.vpc_id, availability_zones: ['us-west-2a', 'us-east-1b'] } },
+      problems: [
+        'dr_network.private_subnet_ids: 1 subnet(s) for 2 availability zone(s); give one subnet per zone, in the same order',
+        'dr_network.availability_zones: ["us-west-2a","us-east-1b"] must all be in dr_region "us-west-2"',
+        `dr_network.vpc_id: "${NETWORK.vpc_id}" is network.vpc_id, the primary Region's VPC; give the VPC in dr_region "us-west-2"`,
+      ],
+    },
+  ]],
 ];
 
 describe.each(CASES.map(([check, cases]) => ({ id: check.id, check, cases })))('$id', ({ check, cases }) => {
@@ -118,7 +132,7 @@ test('every plan-level check is registered and has a compliant and a non-complia
 
 test('plan-level checks without their subject are not applicable', () => {
   const plain = planContext(basePlan());
-  for (const check of [drAccountDiffers, drVaultArn, networkSubnetPerZone, networkZonesInRegion, vaultLockRange, vaultLockCoolingOff]) {
+  for (const check of [drAccountDiffers, drVaultArn, networkSubnetPerZone, networkZonesInRegion, vaultLockRange, vaultLockCoolingOff, drNetwork]) {
     expect(check.evaluate(plain).outcome).toBe(CheckOutcome.NOT_APPLICABLE);
   }
 });
