@@ -53,11 +53,11 @@ export function tableRestoreProcedure(d: DatabaseRecoveryDescription): RecoveryP
     approvalStep('approve-copy-back', `Approve writing the restored rows back into ${prodDb}`),
     pg ? {
       id: 'copy-back', title: `Copy the tables into production's schema ${RECOVERED_SCHEMA} and merge`, kind: 'manual', touchesProduction: true,
-      description: `Moves the restored tables into schema ${RECOVERED_SCHEMA} of the scratch database, copies that schema into ${prodDb} (one transaction; it fails, changing nothing, if ${prodDb} already has a ${RECOVERED_SCHEMA} schema), then merges each table: the INSERT keeps production's rows and adds the missing ones (after a bad DELETE). To replace a table's contents instead: BEGIN; DELETE FROM schema.table; INSERT INTO schema.table SELECT * FROM ${RECOVERED_SCHEMA}.table; COMMIT (add OVERRIDING SYSTEM VALUE for GENERATED ALWAYS identity columns).`,
+      description: `Moves the restored tables into schema ${RECOVERED_SCHEMA} of the scratch database, copies that schema into ${prodDb} (one transaction; it fails, changing nothing, if ${prodDb} already has a ${RECOVERED_SCHEMA} schema), then merges each table: the INSERT keeps production's rows and adds the missing ones (after a bad DELETE). To replace a table's contents instead: BEGIN; DELETE FROM schema.table; INSERT INTO schema.table OVERRIDING SYSTEM VALUE SELECT * FROM ${RECOVERED_SCHEMA}.table; COMMIT (OVERRIDING SYSTEM VALUE keeps the restored values of GENERATED ALWAYS identity columns).`,
       commands: [
         shellCommand('operator', eachTable(`${psql(scratch)} --command "create schema if not exists ${RECOVERED_SCHEMA}" --command "alter table $t set schema ${RECOVERED_SCHEMA}"`), clientEnv),
         shellCommand('operator', `pg_dump --host ${host} --port ${port} --username ${user} --dbname ${scratch} --schema=${RECOVERED_SCHEMA} --no-owner --no-privileges | ${psql(prodDb)} --single-transaction`, clientEnv),
-        shellCommand('operator', eachTable(`${psql(prodDb)} --command "insert into $t select * from ${RECOVERED_SCHEMA}.\${t#*.} on conflict do nothing"`), clientEnv),
+        shellCommand('operator', eachTable(`${psql(prodDb)} --command "insert into $t overriding system value select * from ${RECOVERED_SCHEMA}.\${t#*.} on conflict do nothing"`), clientEnv),
         shellCommand('operator', `${psql(prodDb)} --command "drop schema ${RECOVERED_SCHEMA} cascade"`, clientEnv),
       ] } : {
       id: 'copy-back', title: 'Merge the restored rows into production', kind: 'manual', touchesProduction: true,
@@ -76,14 +76,14 @@ export function tableRestoreProcedure(d: DatabaseRecoveryDescription): RecoveryP
   const load = pg
     ? [
       shellCommand('operator', `zstd -dc ./${id}/${obj} > ./${id}/dump.pgc`),
-      // The TOC lines of the tables: "<id>; <oid> <oid> TABLE|TABLE DATA|CONSTRAINT <schema> <name> ...".
-      shellCommand('operator', `pg_restore --list ./${id}/dump.pgc | grep -E "^[0-9]+; [0-9]+ [0-9]+ (TABLE|TABLE DATA|CONSTRAINT) ($(printf '%s' "${tables}" | sed 's/\\./ /g; s/,/|/g')) " > ./${id}/tables.toc`),
+      // The TOC lines of the tables and their schemas: "<id>; <oid> <oid> TABLE|TABLE DATA|CONSTRAINT <schema> <name> ...", "... SCHEMA - <schema> ...".
+      shellCommand('operator', `pg_restore --list ./${id}/dump.pgc | grep -E "^[0-9]+; [0-9]+ [0-9]+ ((TABLE|TABLE DATA|CONSTRAINT) ($(printf '%s' "${tables}" | sed 's/\\./ /g; s/,/|/g'))|SCHEMA - ($(printf '%s' "${tables}" | sed 's/\\.[^,]*//g; s/,/|/g'))) " > ./${id}/tables.toc`),
       shellCommand('operator', `createdb --host ${host} --port ${port} --username ${user} ${scratch} && pg_restore --use-list ./${id}/tables.toc --host ${host} --port ${port} --username ${user} --dbname ${scratch} --no-owner --no-privileges --exit-on-error ./${id}/dump.pgc`, clientEnv),
     ]
     : [
       shellCommand('operator', `${mysql} --execute "create database \\\`${scratch}\\\`"`, clientEnv),
-      // Keeps the dump's preamble and SET lines, and the structure and data sections of the named tables.
-      shellCommand('operator', `zstd -dc ./${id}/${obj} | awk -v want=",$(printf '%s' "${tables}" | sed 's/[^,]*\\.//g')," '/^-- (Table structure|Dumping data) for table \`/ { t = $0; sub(/^[^\`]*\`/, "", t); sub(/\`.*$/, "", t); keep = index(want, "," t ",") > 0; inside = 1 } /^-- (Temporary table structure|Final view structure|Dumping routines|Dumping events|Current Database)/ { keep = 0; inside = 1 } !inside || keep || /^\\/\\*![0-9]+ SET / { print }' | ${mysql} ${scratch}`, clientEnv),
+      // Keeps the dump's preamble, its SET and DELIMITER lines, and the structure and data sections of the named tables (without their triggers).
+      shellCommand('operator', `zstd -dc ./${id}/${obj} | awk -v want=",$(printf '%s' "${tables}" | sed 's/[^,]*\\.//g')," '/^-- (Table structure|Dumping data) for table \`/ { t = $0; sub(/^[^\`]*\`/, "", t); sub(/\`.*$/, "", t); keep = index(want, "," t ",") > 0; inside = 1 } /^-- (Temporary table structure|Final view structure|Dumping routines|Dumping events|Current Database)/ { keep = 0; inside = 1 } /^\\/\\*!50003 CREATE\\*\\/ / { trigger = 1 } trigger { if (/;;$/) trigger = 0; next } !inside || keep || /^\\/\\*![0-9]+ SET / || /^DELIMITER / { print }' | ${mysql} ${scratch}`, clientEnv),
     ];
   const byHand: RecoveryStep[] = [
     { id: 'list', title: 'List the complete backups', kind: 'manual', touchesProduction: false,

@@ -1,3 +1,7 @@
+import '../../runner/src/engines';
+import { COMMON_OPTIONS } from '../../runner/src/core/common-options';
+import { Command, collectOptions, splitArgs } from '../../runner/src/core/options';
+import { getEngine } from '../../runner/src/core/registry';
 import { ConfigurationError } from '../../runtime/errors';
 import {
   DatabaseRecoveryDescription, parameterValues, placeholders, PROCEDURE_KINDS, recoveryProcedure, recoveryProcedures, RecoveryProcedure,
@@ -78,6 +82,21 @@ describe.each(Object.entries(ALL))('%s', (_label, d) => {
           if (c.argv) expect(c.line).toBe(renderLine(c.argv));
           if (s.kind === 'runner') expect(c.argv![0] === 'runner' || c.argv![0] === 'aws').toBe(true);
         }
+      }
+    }
+  });
+
+  test('every runner command line parses with the runner\'s own option specs (no unknown flag, no bad value)', () => {
+    for (const p of procedures) {
+      for (const c of [...p.steps, ...p.byHand].flatMap((s) => s.commands)) {
+        if (c.argv?.[0] !== 'runner') continue;
+        const engine = getEngine(c.argv[c.argv.indexOf('--engine') + 1])!;
+        const specs = [...COMMON_OPTIONS, ...(engine.options ?? [])];
+        const { flags, positional, problems } = splitArgs(c.argv.slice(2), new Set(specs.filter((o) => o.kind === 'bool').map((o) => o.name)));
+        // Placeholders stand for values of the right shape.
+        for (const [k, v] of flags) if (v.startsWith('{{')) flags.set(k, /port/.test(k) ? '5432' : 'x');
+        const parsed = collectOptions(specs, c.argv[1] as Command, flags, {});
+        expect({ line: c.line, positional, problems: [...problems, ...parsed.problems.filter((x) => !/is required/.test(x))] }).toEqual({ line: c.line, positional: [], problems: [] });
       }
     }
   });
