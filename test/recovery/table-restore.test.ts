@@ -114,6 +114,16 @@ describe('table restore from pg-dump on PostgreSQL 15, by the procedure', () => 
     expect(pg.psql('select count(*) from pg_database where datname = \'shop_restore\'')).toBe('0');
   });
 
+  it('the dr-region procedure\'s restore step (after its approval) restores the whole dump from the replicated backups', async () => {
+    // The replica is the same posix repository here; on AWS the step reads the replica bucket in the DR region.
+    const p = recoveryProcedure({ ...description(), drRegion: 'eu-west-1' }, 'dr-region');
+    expect(p.steps[0].kind).toBe('approval');
+    expectSucceeded(await runStep(p, step(p, 'restore'), { TargetHost: pg.host, TargetPort: String(pg.port), TargetName: 'shop_dr' }, { runnerEnv: runnerEnv() }));
+    expect(pg.psql(orders, 'shop_dr')).toBe(snapshot.orders);
+    expect(pg.psql(events, 'shop_dr')).toBe(snapshot.events);
+    expect(pg.psql('select count(*) from customers', 'shop_dr')).toBe('500');
+  });
+
   it('by hand with the upstream tools only: copy, sha256sum against the manifest, zstd, pg_restore of the listed tables', async () => {
     const p = recoveryProcedure(description(), 'table-restore');
     const [backupId] = backupIds(dir, 'pg-dump', 'shop');
