@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { AlarmTopic, BackupMonitoring } from '../../lib/monitoring';
+import { AlarmTopic, BackupMonitoring, VerificationMetrics } from '../../lib/monitoring';
 import { BackupRunner } from '../../lib/runner/backup-runner';
 import { BackupBucket } from '../../lib/storage/backup-bucket';
 import { RunnerDrill } from '../../lib/verification';
@@ -72,5 +72,11 @@ describe('drill-rto-exceeded', () => {
   test('objectives below a second or with a fraction of a second are refused, both at once', () => {
     const { drill } = setup({ rto: Duration.millis(1500), rpo: Duration.millis(0) });
     expect(drill).toThrow(/2 problems[\s\S]*rto must be a whole number of seconds, at least 1, got 1\.5 s[\s\S]*rpo must be a whole number of seconds, at least 1, got 0 s/);
+  });
+
+  test('metric factories for the drill\'s objective verdicts (Minimum: one miss in the period shows)', () => {
+    for (const [m, name] of [[VerificationMetrics.rtoObjectiveMet('orders'), 'RtoObjectiveMet'], [VerificationMetrics.rpoObjectiveMet('orders'), 'RpoObjectiveMet']] as const) {
+      expect([m.namespace, m.metricName, m.dimensions, m.statistic]).toEqual(['CdkDatabaseDr/Verification', name, { Database: 'orders' }, 'Minimum']);
+    }
   });
 });
