@@ -8,7 +8,7 @@ import { VERIFICATION_METRICS } from '../../runtime/metrics/names';
 
 /**
  * Factories for the verification metrics of one database. Counts default to the `Sum` over
- * 5 minutes, times to the `Maximum` over 5 minutes.
+ * 5 minutes, times to the `Maximum` over 5 minutes, objective verdicts to the `Minimum` (any miss shows as 0).
  */
 export class VerificationMetrics {
   /** `VerificationSuccess`: 1 per restore that passed its checks. */
@@ -34,6 +34,16 @@ export class VerificationMetrics {
   /** `RestoredDataAgeSeconds`: age of the newest data found in the restored copy. */
   public static restoredDataAge(database: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return verificationMetric(VERIFICATION_METRICS.restoredDataAgeSeconds, database, cloudwatch.Stats.MAXIMUM, options);
+  }
+
+  /** `RtoObjectiveMet`: 1 per drill whose measured RTO was within the objective it was given, 0 per drill that missed it. */
+  public static rtoObjectiveMet(database: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return verificationMetric(VERIFICATION_METRICS.rtoObjectiveMet, database, cloudwatch.Stats.MINIMUM, options);
+  }
+
+  /** `RpoObjectiveMet`: 1 per drill whose restored recovery point was within the RPO objective it was given, 0 otherwise. */
+  public static rpoObjectiveMet(database: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return verificationMetric(VERIFICATION_METRICS.rpoObjectiveMet, database, cloudwatch.Stats.MINIMUM, options);
   }
 
   private constructor() {}
