@@ -8,3 +8,4 @@ export * from './protection';
 export * from './runner';
 export * from './verification';
 export * from './monitoring';
+export * from './recovery';

@@ -7,6 +7,7 @@
 import { Annotations, App, Duration, aws_ec2 as ec2, aws_events as events } from 'aws-cdk-lib';
 import { BackupPlanConfig, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
 import { BackupMonitoring } from '../monitoring';
+import { RecoveryRunbooks, runbookDatabaseFromPlan } from '../recovery';
 import { BackupAuditFramework, DatabaseProtection } from '../protection';
 import { BackupRunner } from '../runner';
 import { BaselineCapture, RestoreVerification, RunnerDrill } from '../verification';
@@ -38,6 +39,8 @@ export interface DrApp {
   readonly drills: RunnerDrill[];
   readonly audit?: BackupAuditFramework;
   readonly monitoring: BackupMonitoring;
+  /** Every database's runbooks and SSM Automation documents; the alarms name them. */
+  readonly runbooks: RecoveryRunbooks;
 }
 
 /**
@@ -157,5 +160,10 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   if (verification) monitoring.addVerification(verification, { maxAge: maxAge(verification.databaseNames[0]) });
   for (const drill of drills) monitoring.addDrill(drill, { maxAge: maxAge(drill.database) });
 
-  return { plan, assessment, primary, dr, protections, runners, verification, drills, audit, monitoring };
+  const runbooks = new RecoveryRunbooks(primary, 'Runbooks', {
+    planName: plan.name, drVault: dr.vault, replicaBucket: dr.replicaBucket, monitoring,
+    databases: compiled.map((c) => runbookDatabaseFromPlan(c.assessment, c.protection, c.runners)),
+  });
+
+  return { plan, assessment, primary, dr, protections, runners, verification, drills, audit, monitoring, runbooks };
 }
