@@ -137,7 +137,8 @@ export function collectOptions(specs: readonly OptionSpec[], command: Command, f
   for (const spec of specs) {
     const envVar = envName(spec);
     let raw: string | undefined; let source: string;
-    if (spec.kind !== 'secret' && flags.has(spec.name)) { raw = flags.get(spec.name); source = `--${spec.name}`; }
+    // An empty flag value means unset, like an empty variable: an SSM document's empty optional parameter (`--backup-id ""`).
+    if (spec.kind !== 'secret' && flags.has(spec.name) && flags.get(spec.name) !== '') { raw = flags.get(spec.name); source = `--${spec.name}`; }
     else if (env[envVar] !== undefined && env[envVar] !== '') { raw = env[envVar]; source = envVar; }
     else { raw = spec.default; source = `default of --${spec.name}`; }
     if (raw === undefined) {

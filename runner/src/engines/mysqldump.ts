@@ -5,7 +5,7 @@
  * binlogs can be replayed from exactly there. Streamed through zstd to storage; restored with the
  * mysql client. The password goes into a 0600 defaults file in the spool, never argv.
  */
-import { Transform, TransformCallback } from 'node:stream';
+import { Readable, Transform, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { connectionFrom, DbConnection } from '../core/connection';
 import type { BackupResult, Engine, JobContext, VerifyResult } from '../core/engine';
@@ -13,6 +13,8 @@ import { VerificationError } from '../core/errors';
 import type { Manifest } from '../../../runtime/manifest';
 import { fromCatalog, registerEngine } from '../core/registry';
 import { probeMariaDbReplica } from '../core/replica-probe';
+import { matchTables, requestedTables, TABLES_OPTION } from '../core/table-selection';
+import { DumpTableLister, TableSectionFilter } from './mysqldump-tables';
 
 export const DUMP_OBJECT = 'dump.sql.zst';
 const DEFAULTS = { port: 3306, user: 'root' };
@@ -87,10 +89,13 @@ const engine: Engine = {
   ...fromCatalog('mysqldump'),
   requiredTools: ['mysqldump', 'mysql', 'zstd'],
   toolsFor: (c) => (c === 'backup' ? ['mysqldump', 'zstd'] : c === 'restore' ? ['mysql', 'zstd'] : c === 'verify' ? ['zstd'] : c === 'check' ? ['mysql'] : []),
+  options: [TABLES_OPTION],
   validate(command, o) {
     const p: string[] = [];
     if ((command === 'backup' || command === 'check') && !o.str('db-host')) p.push(`--db-host (or RUNNER_DB_HOST) is required for ${command}`);
     if (command === 'restore' && !o.str('target-host')) p.push('--target-host (or RUNNER_TARGET_HOST) is required for restore');
+    if (o.has('tables') && command !== 'restore') p.push(`--tables only applies to restore, got it for ${command}`);
+    if (o.has('tables') && command === 'restore' && !o.str('target-db')) p.push('--target-db (or RUNNER_TARGET_DB) is required with --tables: the scratch database the tables are restored into');
     return p;
   },
 
@@ -127,21 +132,36 @@ const engine: Engine = {
   },
 
   async restore(job: JobContext): Promise<void> {
+    const tables = requestedTables(job.options.str('tables'));
     const m = await job.selectManifest();
     const obj = m.objects.find((o) => o.key.endsWith('/' + DUMP_OBJECT));
     if (!obj) throw new VerificationError(`backup ${m.backupId} has no ${DUMP_OBJECT}`);
     const target = connectionFrom(job.options, 'target', DEFAULTS);
     const defaults = job.spool.writeSecretFile('target.cnf', clientDefaultsFile(target));
+    const dumped = Array.isArray(m.details.databases) ? (m.details.databases as string[]) : undefined;
     const single = m.details.databases !== 'all';
     if (single && !target.database) throw new VerificationError(`backup ${m.backupId} holds one database: --target-db is required to restore it`);
-    if (single) {
+    let filter: TableSectionFilter | undefined;
+    if (tables) {
+      // A first pass over the stream lists its tables: a name the dump lacks is refused before anything is written.
+      const lister = new DumpTableLister(dumped?.[0]);
+      await pipeline(await job.download(obj.key, { sha256: obj.sha256 }), lister);
+      const chosen = matchTables(tables, lister.tables, dumped?.[0], m.backupId);
+      filter = new TableSectionFilter(chosen, dumped?.[0]);
+      job.log.info('tables selected', { backupId: m.backupId, tables: chosen.map((t) => `${t.schema}.${t.table}`), tablesInDump: lister.tables.length });
+    }
+    if (single || tables) {
       await job.proc.run({ cmd: job.tool('mysql'), args: [...mysqlClientArgs(defaults), '-e', `CREATE DATABASE IF NOT EXISTS ${quoteIdent(target.database!)}`],
         label: 'mysql (create database)', failureKind: 'database' });
     }
-    const input = await job.download(obj.key, { sha256: obj.sha256 });
-    await job.proc.run({ cmd: job.tool('mysql'), args: mysqlClientArgs(defaults, single ? target.database : undefined), stdin: input,
+    const download = await job.download(obj.key, { sha256: obj.sha256 });
+    // A download error (hash mismatch) fails the filter, which fails the import.
+    if (filter) download.on('error', (e) => filter.destroy(e));
+    const input: Readable = filter ? download.pipe(filter) : download;
+    await job.proc.run({ cmd: job.tool('mysql'), args: mysqlClientArgs(defaults, single || tables ? target.database : undefined), stdin: input,
       label: 'mysql (import)', failureKind: 'database' });
-    job.log.info('import finished', { backupId: m.backupId, target: `${target.host}:${target.port}/${target.database ?? '*'}` });
+    job.log.info('import finished', { backupId: m.backupId, target: `${target.host}:${target.port}/${target.database ?? '*'}`,
+      ...(filter ? { tables: [...filter.seen] } : {}) });
   },
 
   async verify(job: JobContext, m: Manifest): Promise<VerifyResult> {

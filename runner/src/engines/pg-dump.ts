@@ -12,6 +12,7 @@ import { DatabaseError, VerificationError } from '../core/errors';
 import type { Manifest } from '../../../runtime/manifest';
 import { fromCatalog, registerEngine } from '../core/registry';
 import { probePostgresReplica } from '../core/replica-probe';
+import { DumpTable, matchTables, requestedTables, TABLES_OPTION } from '../core/table-selection';
 
 export const DUMP_OBJECT = 'dump.pgc.zst';
 const DEFAULTS = { port: 5432, user: 'postgres', database: 'postgres' };
@@ -65,6 +66,46 @@ export function pgDumpTooOld(pgDumpVersionLine: string, serverVersionNum: number
     + `the runner image needs postgresql-client-${server} or newer (runner/apt-packages.txt)`;
 }
 
+/** One entry of `pg_restore --list` that belongs to a table: the table itself, its rows, its constraints. */
+export interface TocEntry {
+  /** The line as printed (fed back to `pg_restore --use-list`). */
+  readonly line: string;
+  readonly desc: 'TABLE' | 'TABLE DATA' | 'TABLE ATTACH' | 'CONSTRAINT' | 'FK CONSTRAINT';
+  readonly schema: string;
+  /** The tag without the owner: the table name (TABLE, TABLE DATA) or "table constraint" (CONSTRAINT). */
+  readonly tag: string;
+}
+
+// "<dump id>; <catalog oid> <oid> <desc> <schema> <tag> <owner>"
+const TOC_LINE = /^\d+; \d+ \d+ (TABLE DATA|TABLE ATTACH|FK CONSTRAINT|CONSTRAINT|TABLE) (\S+) (.+) (\S+)$/;
+
+/** The table-related entries of a `pg_restore --list` output. */
+export function parseToc(text: string): TocEntry[] {
+  const out: TocEntry[] = [];
+  for (const line of text.split('\n')) {
+    const m = TOC_LINE.exec(line);
+    if (m) out.push({ line, desc: m[1] as TocEntry['desc'], schema: m[2], tag: m[3] });
+  }
+  return out;
+}
+
+/** The tables of a TOC (not views, sequences or partitions' attachments). */
+export function tocTables(entries: readonly TocEntry[]): DumpTable[] {
+  return entries.filter((e) => e.desc === 'TABLE').map((e) => ({ schema: e.schema, table: e.tag }));
+}
+
+/**
+ * The `--use-list` lines restoring the chosen tables: their definition, their rows, and their
+ * primary key / unique / check constraints. Not restored: indexes, triggers, defaults (a serial's
+ * default needs its sequence), foreign keys (they need the other tables) — a scratch copy to read
+ * rows from does not need them, and the copy back goes into production's own table.
+ */
+export function tocLinesFor(entries: readonly TocEntry[], tables: readonly DumpTable[]): string[] {
+  const wanted = (schema: string, name: string) => tables.some((t) => t.schema === schema && t.table === name);
+  return entries.filter((e) => (e.desc === 'TABLE' || e.desc === 'TABLE DATA') ? wanted(e.schema, e.tag)
+    : e.desc === 'CONSTRAINT' && tables.some((t) => t.schema === e.schema && e.tag.startsWith(t.table + ' '))).map((e) => e.line);
+}
+
 function quoteIdent(s: string): string {
   return '"' + s.replace(/"/g, '""') + '"';
 }
@@ -74,6 +115,7 @@ const engine: Engine = {
   requiredTools: ['pg_dump', 'pg_restore', 'zstd'],
   toolsFor: (command) => (command === 'backup' ? ['pg_dump', 'zstd'] : command === 'restore' || command === 'verify' ? ['pg_restore', 'zstd'] : command === 'check' ? ['pg_dump'] : []),
   options: [
+    TABLES_OPTION,
     { name: 'pg-restore-no-owner', kind: 'bool', default: 'true', description: 'pg-dump restore: --no-owner --no-privileges (the target may lack the source roles).' },
     { name: 'pg-restore-clean', kind: 'bool', default: 'false', description: 'pg-dump restore: drop objects before recreating them (--clean --if-exists).' },
   ],
@@ -84,6 +126,7 @@ const engine: Engine = {
       if (!o.str('target-host')) p.push('--target-host (or RUNNER_TARGET_HOST) is required for restore');
       if (!o.str('target-db')) p.push('--target-db (or RUNNER_TARGET_DB) is required for restore');
     }
+    if (o.has('tables') && command !== 'restore') p.push(`--tables only applies to restore, got it for ${command}`);
     return p;
   },
 
@@ -125,11 +168,25 @@ const engine: Engine = {
   },
 
   async restore(job: JobContext): Promise<void> {
+    const tables = requestedTables(job.options.str('tables'));
     const m = await job.selectManifest();
     const obj = m.objects.find((o) => o.key.endsWith('/' + DUMP_OBJECT));
     if (!obj) throw new VerificationError(`backup ${m.backupId} has no ${DUMP_OBJECT}`);
     const target = connectionFrom(job.options, 'target', DEFAULTS);
     const db = target.database!;
+    // pg_restore -j needs a seekable file: spool the verified, decompressed archive.
+    const spooled = job.spool.createWriteStream('restore.pgc');
+    await pipeline(await job.download(obj.key, { sha256: obj.sha256 }), spooled.stream);
+    job.log.info('archive spooled', { backupId: m.backupId, bytes: job.spool.usedBytes });
+    // --tables: the archive's table of contents decides, before anything is written to the target.
+    let useList: string[] = [];
+    if (tables) {
+      const toc = parseToc(await job.proc.run({ cmd: job.tool('pg_restore'), args: ['--list', spooled.path], label: 'pg_restore --list', failureKind: 'verification' }));
+      const chosen = matchTables(tables, tocTables(toc), 'public', m.backupId);
+      const lines = tocLinesFor(toc, chosen);
+      useList = ['--use-list', job.spool.writeSecretFile('tables.toc', lines.join('\n') + '\n')];
+      job.log.info('tables selected', { backupId: m.backupId, tables: chosen.map((t) => `${t.schema}.${t.table}`), tocEntries: lines.length });
+    }
     await withClient(target, 'postgres', async (c) => {
       const exists = await c.query('select 1 from pg_database where datname = $1', [db]);
       if (exists.rowCount === 0) {
@@ -137,14 +194,16 @@ const engine: Engine = {
         job.log.info('target database created', { database: db });
       }
     });
-    // pg_restore -j needs a seekable file: spool the verified, decompressed archive.
-    const spooled = job.spool.createWriteStream('restore.pgc');
-    await pipeline(await job.download(obj.key, { sha256: obj.sha256 }), spooled.stream);
-    job.log.info('archive spooled', { backupId: m.backupId, bytes: job.spool.usedBytes });
-    await job.proc.run({ cmd: job.tool('pg_restore'),
-      args: pgRestoreArgs(target, spooled.path, job.options.int('jobs')!, job.options.bool('pg-restore-no-owner'), job.options.bool('pg-restore-clean')),
-      env: pgEnv(target), label: 'pg_restore', failureKind: 'database' });
-    job.log.info('pg_restore finished', { backupId: m.backupId, target: `${target.host}:${target.port}/${db}` });
+    if (tables) {
+      // The tables' schemas (their TOC entries would fail on a scratch database that has them already).
+      const schemas = [...new Set(tables.map((t) => t.schema ?? 'public'))];
+      await withClient(target, db, async (c) => {
+        for (const s of schemas) await c.query(`create schema if not exists ${quoteIdent(s)}`);
+      });
+    }
+    const args = pgRestoreArgs(target, spooled.path, job.options.int('jobs')!, job.options.bool('pg-restore-no-owner'), job.options.bool('pg-restore-clean'));
+    await job.proc.run({ cmd: job.tool('pg_restore'), args: [...useList, ...args], env: pgEnv(target), label: 'pg_restore', failureKind: 'database' });
+    job.log.info('pg_restore finished', { backupId: m.backupId, target: `${target.host}:${target.port}/${db}`, ...(tables ? { tables: tables.map((t) => t.given) } : {}) });
   },
 
   async verify(job: JobContext, m: Manifest): Promise<VerifyResult> {

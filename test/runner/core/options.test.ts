@@ -21,6 +21,14 @@ describe('runner option parsing', () => {
     expect(o.secretValues()).toEqual(['sekret-pw']);
   });
 
+  it('treats an empty flag value as unset, like an empty variable (an SSM document\'s empty optional parameter)', () => {
+    const { flags, problems } = splitArgs(['--database', 'shop', '--backup-id', '', '--zstd-level='], bools);
+    expect(problems).toEqual([]);
+    const o = parseOptions(COMMON_OPTIONS, 'restore', flags, {});
+    expect(o.has('backup-id')).toBe(false);
+    expect(o.int('zstd-level')).toBe(3);
+  });
+
   it('reports every problem at once, each naming the flag or variable and the bad value', () => {
     const { flags, problems } = splitArgs(['--zstd-level', 'fast', '--jobs', '0', '--log-level', 'loud', '--bogus', 'x', '--db-password', 'oops', '--type'], bools);
     expect(problems).toEqual(['--type needs a value']);
