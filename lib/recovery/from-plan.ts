@@ -27,6 +27,10 @@ export function runbookDatabaseFromPlan(assessment: DatabaseAssessment, protecti
       maxDataLoss: Duration.minutes(t.rpoMinutes),
     })),
     sqlDatabaseName: db.verification?.databaseName ?? db.host?.databaseNames[0] ?? db.name,
+    host: db.host && {
+      address: db.host.address, port: db.host.port, user: db.host.user,
+      databaseName: db.host.databaseNames[0], dataDirectory: db.engine === 'postgres' ? db.host.pgDataPath : undefined,
+    },
     checks: (db.verification?.checks ?? []).map((c) => ({ name: c.name, sql: c.sql })),
   };
 }

@@ -23,9 +23,12 @@ import { renderDatabaseRunbooks, renderIndex } from './markdown';
 import { RenderedRunbook } from './rendered-runbook';
 import { PointInTimeDocumentSpec, pointInTimeContent, pointInTimeStatements, restoreSuffixRoom } from './point-in-time-document';
 import { RecoveryDocument } from './recovery-document';
-import { DocumentFact, RunbookFacts, RunnerFact, documentNameOf, runbookFolder } from './runbook-facts';
+import { DocumentFact, RunbookFacts, documentNameOf, runbookFolder } from './runbook-facts';
 import { RunbookKind } from './runbook-kind';
-import { stackValue } from './stack-value';
+import { StackValue, stackValue } from './stack-value';
+import { recoveryDescriptionOf } from './recovery-description';
+import { recoveryProcedures, type RecoveryProcedure } from '../../runtime/recovery';
+import type { DatabaseType } from '../../runtime/engines/record';
 
 /** One estimate of the feasibility model for one backup source of a database. */
 export interface RecoveryEstimate {
@@ -48,6 +51,26 @@ export interface RunbookCheck {
   readonly name: string;
   /** Its SQL. */
   readonly sql: string;
+}
+
+/** A self-managed database's host. */
+export interface RunbookHost {
+  /** Address of the database server. */
+  readonly address: string;
+  /** Its port. */
+  readonly port: number;
+  /** The database user the procedures connect as. */
+  readonly user: string;
+  /**
+   * The SQL database the application uses.
+   * @default - the database's sqlDatabaseName
+   */
+  readonly databaseName?: string;
+  /**
+   * PostgreSQL data directory on the host.
+   * @default - not stated
+   */
+  readonly dataDirectory?: string;
 }
 
 /** One database of the runbooks. */
@@ -90,6 +113,11 @@ export interface RunbookDatabaseProps {
    * @default - the database's name
    */
   readonly sqlDatabaseName?: string;
+  /**
+   * The self-managed database's host, for the procedures' commands (checks, copy-back, data directory).
+   * @default - none: those commands name no host
+   */
+  readonly host?: RunbookHost;
   /**
    * Checks to run on a restored copy before redirecting production.
    * @default - none (the runbooks say to compare row counts)
@@ -265,18 +293,47 @@ export class RecoveryRunbooks extends Construct {
     const cluster = source?.kind === DatabaseResourceKind.AURORA_CLUSTER;
     const runners = db.runners ?? [];
     const bucket = runners[0]?.backupBucket;
+    const primaryRegion = Stack.of(protection ?? runners[0] ?? this).region;
+    const drRegion = this.props.drVault ? Stack.of(this.props.drVault).region : this.props.replicaBucket ? Stack.of(this.props.replicaBucket).region : undefined;
     const documents: DocumentFact[] = e.documents.map((d) => ({
       kind: d.kind, name: d.document.documentName, region: Stack.of(d.document).region, content: d.document.content,
     }));
-    const runnerFacts: RunnerFact[] = runners.map((r) => ({
-      engine: r.engine,
-      kind: findEngine(r.engine)?.kind ?? 'unknown',
-      backupPrefix: r.backupPrefix,
-      walArchivePrefix: r.walArchivePrefix,
-      cluster: stackValue('CLUSTER', r.cluster.clusterName, r.cluster),
-      taskDefinition: r.taskDefinitions[0] && stackValue('TASK_DEFINITION', r.taskDefinitions[0].taskDefinitionArn, r.taskDefinitions[0]),
-      logGroup: stackValue('LOG_GROUP', r.logGroup.logGroupName, r.logGroup),
+    const sourceFact = protection && source && {
+      cluster,
+      identifier: stackValue('SOURCE', source.identifier, protection),
+      arn: stackValue('SOURCE_ARN', source.arn, protection, {
+        display: 'read from RDS by `$SOURCE`',
+        shell: cluster
+          ? `$(aws rds describe-db-clusters --region ${primaryRegion} --db-cluster-identifier "$SOURCE" --query 'DBClusters[0].DBClusterArn' --output text)`
+          : `$(aws rds describe-db-instances --region ${primaryRegion} --db-instance-identifier "$SOURCE" --query 'DBInstances[0].DBInstanceArn' --output text)`,
+      }),
+    };
+    const vault = protection && stackValue('VAULT', protection.vault.backupVaultName, protection.vault);
+    const drVault = this.props.drVault && sourceFact ? stackValue('DR_VAULT', this.props.drVault.backupVaultName, this.props.drVault) : undefined;
+    const bucketValue = bucket && stackValue('BUCKET', bucket.bucket.bucketName, bucket.bucket);
+    const replica = this.props.replicaBucket && bucket ? stackValue('REPLICA_BUCKET', this.props.replicaBucket.bucket.bucketName, this.props.replicaBucket.bucket) : undefined;
+    const restoreRole = this.restoreRole && e.documents.some((d) => d.kind === RunbookKind.DR_REGION)
+      ? stackValue('RESTORE_ROLE', this.restoreRole.roleName, this.restoreRole) : undefined;
+    const estimates = (db.estimates ?? []).map((x) => ({
+      source: x.source, restoreMinutes: x.estimatedRestoreTime.toMinutes(), basis: x.basis,
+      recoveryPointMinutes: x.maxDataLoss?.toMinutes(),
     }));
+    let procedures: RecoveryProcedure[] = [];
+    let values: StackValue[] = [];
+    let noProcedures: string | undefined;
+    if (db.engine) {
+      const built = recoveryDescriptionOf({
+        name: db.name, databaseType: db.engine as DatabaseType, primaryRegion, drRegion,
+        source: sourceFact && source && { kind: source.kind, identifier: sourceFact.identifier, arn: sourceFact.arn },
+        vault, drVault, restoreRole, bucket: bucketValue, replicaBucket: replica, runners,
+        host: db.host && { ...db.host, databaseName: db.host.databaseName ?? db.sqlDatabaseName },
+        estimateMinutes: estimates[0]?.restoreMinutes,
+      });
+      procedures = recoveryProcedures(built.description);
+      values = built.values;
+    } else {
+      noProcedures = `The step-by-step procedure needs the database's engine (\`engine\` of ${db.name}'s RunbookDatabaseProps).`;
+    }
     return {
       plan: this.planName,
       database: db.name,
@@ -285,29 +342,20 @@ export class RecoveryRunbooks extends Construct {
       deployment: !source ? 'self-managed' : cluster ? 'aurora' : 'rds',
       rpoMinutes: db.rpo && !db.rpo.isUnresolved() ? db.rpo.toMinutes() : undefined,
       rtoMinutes: db.rto && !db.rto.isUnresolved() ? db.rto.toMinutes() : undefined,
-      estimates: (db.estimates ?? []).map((x) => ({
-        source: x.source, restoreMinutes: x.estimatedRestoreTime.toMinutes(), basis: x.basis,
-        recoveryPointMinutes: x.maxDataLoss?.toMinutes(),
-      })),
-      primaryRegion: Stack.of(protection ?? runners[0] ?? this).region,
-      drRegion: this.props.drVault ? Stack.of(this.props.drVault).region : this.props.replicaBucket ? Stack.of(this.props.replicaBucket).region : undefined,
-      source: source && {
-        cluster,
-        identifier: stackValue('SOURCE', source.identifier, protection!),
-        arn: stackValue('SOURCE_ARN', source.arn, protection!, {
-          display: `read from RDS by \`$SOURCE\``,
-          shell: cluster
-            ? `$(aws rds describe-db-clusters --region ${Stack.of(protection!).region} --db-cluster-identifier $SOURCE --query 'DBClusters[0].DBClusterArn' --output text)`
-            : `$(aws rds describe-db-instances --region ${Stack.of(protection!).region} --db-instance-identifier $SOURCE --query 'DBInstances[0].DBInstanceArn' --output text)`,
-        }),
-      },
-      vault: protection && stackValue('VAULT', protection.vault.backupVaultName, protection.vault),
-      drVault: this.props.drVault && stackValue('DR_VAULT', this.props.drVault.backupVaultName, this.props.drVault),
-      restoreRole: this.restoreRole && stackValue('RESTORE_ROLE', this.restoreRole.roleName, this.restoreRole),
-      bucket: bucket && stackValue('BUCKET', bucket.bucket.bucketName, bucket.bucket),
-      replicaBucket: this.props.replicaBucket && stackValue('REPLICA_BUCKET', this.props.replicaBucket.bucket.bucketName, this.props.replicaBucket.bucket),
-      runners: runnerFacts,
+      estimates,
+      primaryRegion,
+      drRegion,
+      source: sourceFact,
+      vault,
+      drVault,
+      restoreRole,
+      bucket: bucketValue,
+      replicaBucket: replica,
+      runners: runners.map((r) => ({ engine: r.engine, kind: findEngine(r.engine)?.kind ?? 'unknown', backupPrefix: r.backupPrefix, walArchivePrefix: r.walArchivePrefix })),
       documents,
+      procedures,
+      noProcedures,
+      values,
       checks: (db.checks ?? []).map((c) => ({ name: c.name, sql: c.sql })),
     };
   }

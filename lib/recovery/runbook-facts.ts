@@ -3,6 +3,7 @@
  * ARNs, Regions, buckets, the documents and the feasibility model's estimates. Pure data: the
  * Markdown renderer reads only this.
  */
+import type { RecoveryProcedure } from '../../runtime/recovery';
 import { AutomationContent } from './automation-content';
 import { RunbookKind } from './runbook-kind';
 import { StackValue } from './stack-value';
@@ -56,6 +57,12 @@ export interface RunbookFacts {
   readonly replicaBucket?: StackValue;
   readonly runners: RunnerFact[];
   readonly documents: DocumentFact[];
+  /** The procedures of runtime/recovery, one per kind (none when the engine is not known). */
+  readonly procedures: RecoveryProcedure[];
+  /** Why there are no procedures. */
+  readonly noProcedures?: string;
+  /** The Set up block's values, in order. */
+  readonly values: StackValue[];
   /** The checks restore verification runs, by name and SQL. */
   readonly checks: Array<{ readonly name: string; readonly sql: string }>;
 }

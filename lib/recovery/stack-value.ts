@@ -50,7 +50,7 @@ export function stackValue(variable: string, value: string, owner: IConstruct, d
 }
 
 /** Attributes that equal the resource's physical id (what describe-stack-resource returns). */
-const PHYSICAL_ID_ATTRIBUTES = new Set(['BackupVaultName']);
+const PHYSICAL_ID_ATTRIBUTES = new Set(['BackupVaultName', 'GroupId']);
 
 /** The logical id of a `Ref` (or an attribute equal to the physical id) of one resource of the stack. */
 function physicalIdReference(resolved: { Ref?: unknown; 'Fn::GetAtt'?: unknown } | undefined): string | undefined {
@@ -59,4 +59,14 @@ function physicalIdReference(resolved: { Ref?: unknown; 'Fn::GetAtt'?: unknown }
   const att = resolved['Fn::GetAtt'];
   if (Array.isArray(att) && typeof att[0] === 'string' && PHYSICAL_ID_ATTRIBUTES.has(att[1])) return att[0];
   return undefined;
+}
+
+/** A value the runbook computes in the shell from values set before it. */
+export function derivedValue(variable: string, shell: string, display: string): StackValue {
+  return { variable, display, shell: `${variable}=${shell}` };
+}
+
+/** A value only the operator knows (a subnet group of the DR network, ...): a line to fill in. */
+export function operatorValue(variable: string, what: string): StackValue {
+  return { variable, display: `yours to fill in: ${what}`, shell: `${variable}='<${what}>'` };
 }

@@ -13,7 +13,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { buildDrApp, DrApp } from '../../lib/app';
 import { AlarmTopic, BackupMonitoring } from '../../lib/monitoring';
 import { renderAlarmDescription } from '../../lib/monitoring/alarms/render';
-import { loadPlanFile } from '../../lib/plan';
+import { DatabaseEngine, loadPlanFile } from '../../lib/plan';
 import { DatabaseProtection, ProtectedDatabase } from '../../lib/protection';
 import { RecoveryRunbooks, RunbookKind } from '../../lib/recovery';
 import { AutomationContent, automationContentProblems } from '../../lib/recovery/automation-content';
@@ -42,7 +42,7 @@ describe('the example plan\'s runbooks', () => {
     for (const db of ['orders', 'billing', 'ledger']) {
       for (const kind of Object.values(RunbookKind)) {
         const text = page(db, kind);
-        expect(text).not.toMatch(/\$\{Token|\[object Object\]|undefined/);
+        expect(text).not.toMatch(/\$\{Token|\[object Object\]|undefined|__RB_|\{\{/);
         expect(text).toContain(`# ${db}: `);
       }
     }
@@ -52,33 +52,49 @@ describe('the example plan\'s runbooks', () => {
     expect(built.runbooks.renderRunbooks().map((f) => f.path)).toHaveLength(10);
   });
 
-  test('point in time (RDS): real names, ARNs, Region, the model\'s estimate, the document and the same by hand', () => {
+  test('point in time (RDS): real names, the model\'s estimate, the document, and the procedure\'s steps with their command lines', () => {
     const text = page('orders', 'point-in-time');
     expect(text).toContain("SOURCE='orders-prod'");
-    expect(text).toContain("SOURCE_ARN='arn:aws:rds:us-east-1:111122223333:db:orders-prod'");
     expect(text).toContain('| RPO (objective) | 15 min |');
     expect(text).toContain('34 min estimated (rds-pitr: 30 min + 200 GB at 50 GB/min)');
     expect(text).toContain('--document-name database-dr-orders-point-in-time');
-    expect(text).toContain('aws rds restore-db-instance-to-point-in-time --region $REGION --source-db-instance-identifier $SOURCE');
+    expect(text).toContain("TargetName='orders-prod-restore-1'");
+    // runtime/recovery's command line, its parameters as shell variables, the subnet group read from RDS
+    expect(text).toContain('aws rds restore-db-instance-to-point-in-time --region us-east-1 --source-db-instance-identifier orders-prod '
+      + '--target-db-instance-identifier "${TargetName}" --restore-time "${TargetTime}" --db-subnet-group-name "${SUBNET_GROUP}"');
+    expect(text).toContain('SUBNET_GROUP=$(aws rds describe-db-instances --region us-east-1 --db-instance-identifier "$SOURCE"');
+    expect(text).toMatch(/### 5\. Approve redirecting the application from orders-prod to `\$TargetName` \(approval\)/);
     expect(text).toContain('select string_agg(code, \',\' order by code) from currencies');
-    // The vault's generated name is read from the deployed stack, by its logical id.
-    const vaultId = Object.keys(primary.findResources('AWS::Backup::BackupVault'))[0];
-    expect(text).toContain(`--stack-name CdkDatabaseDr-Primary --logical-resource-id ${vaultId}`);
   });
 
-  test('DR Region (Aurora): the DR vault, the restore role, the engine and the writer, in us-west-2', () => {
+  test('point in time (self-managed pgBackRest): the runner on the restore host, the bucket read from the stack, pgBackRest by hand', () => {
+    const text = page('ledger', 'point-in-time');
+    const bucketId = Object.keys(primary.findResources('AWS::S3::Bucket', { Properties: { ObjectLockEnabled: true } }))[0];
+    expect(text).toContain(`BUCKET=$(aws cloudformation describe-stack-resource --region us-east-1 --stack-name CdkDatabaseDr-Primary --logical-resource-id ${bucketId} `);
+    expect(text).toContain('runner restore --engine pgbackrest --database ledger --s3-bucket "${BUCKET}" --s3-prefix runner --s3-region us-east-1 --target-dir "${TargetName}" --target-time "${TargetTime}"');
+    expect(text).toContain('## By hand with the upstream tools (no lock-in)');
+    expect(text).toContain('pgbackrest --config=/etc/pgbackrest/pgbackrest.conf --stanza=ledger --pg1-path="${TargetName}" --set="${BackupId}" --type=time');
+    expect(text).toContain('50 min estimated (pgbackrest: ');
+  });
+
+  test('DR Region (Aurora): the DR vault, the restore role, the document in us-west-2 and the restore job by hand', () => {
     const text = page('billing', 'dr-region');
-    expect(text).toContain('DR_REGION=us-west-2');
     const drVaultId = Object.keys(dr.findResources('AWS::Backup::BackupVault'))[0];
-    expect(text).toContain(`--region us-west-2 --stack-name CdkDatabaseDr-Dr --logical-resource-id ${drVaultId}`);
-    expect(text).toContain('--resource-type Aurora --metadata DBClusterIdentifier=$TARGET,DBSubnetGroupName=$DR_SUBNET_GROUP,Engine=aurora-mysql');
+    expect(text).toContain(`DR_VAULT=$(aws cloudformation describe-stack-resource --region us-west-2 --stack-name CdkDatabaseDr-Dr --logical-resource-id ${drVaultId} `);
+    expect(text).toContain('RESTORE_ROLE_ARN=$(aws iam get-role --role-name "$RESTORE_ROLE" --query Role.Arn --output text)');
     expect(text).toContain('--document-name database-dr-billing-dr-region');
+    expect(text).toContain('aws backup start-restore-job --region us-west-2 --recovery-point-arn "${RecoveryPointArn}" --iam-role-arn "${RESTORE_ROLE_ARN}" --resource-type Aurora');
   });
 
-  test('table restore: the logical backup\'s bucket and prefix, or the way through a point-in-time copy when there is none', () => {
-    expect(page('billing', 'table-restore')).toContain('`runner/billing/mysqldump`');
-    expect(page('orders', 'table-restore')).toContain('has no logical backup in this configuration');
-    expect(page('ledger', 'table-restore')).toContain('`runner/ledger/pg-dump`');
+  test('table restore: from the mysqldump backup into a scratch database and back; not available without a logical backup', () => {
+    const billing = page('billing', 'table-restore');
+    expect(billing).toContain('runner restore --engine mysqldump --database billing --s3-bucket "${BUCKET}"');
+    expect(billing).toContain('--tables "${Tables}"');
+    expect(billing).toContain('aws ecs run-task --region us-east-1 --cluster "${CLUSTER}" --task-definition "${TASK_DEFINITION_MYSQLDUMP}"');
+    expect(billing).toContain('**This step changes production.**');
+    const orders = page('orders', 'table-restore');
+    expect(orders).toContain('**Not available for orders:** orders has no pg-dump or mysqldump backup');
+    expect(orders).toContain('[point-in-time.md](point-in-time.md)');
   });
 
   test('SSM Automation documents: one per AWS-side procedure, schema 0.3, sound shape, updated in place under a fixed name', () => {
@@ -192,7 +208,7 @@ describe('composing the constructs', () => {
     const stack = new Stack(app, 'App', { env, crossRegionReferences: true });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
     const db = new rds.DatabaseInstance(stack, 'Orders', {
-      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }), vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }), vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, storageEncrypted: true,
     });
     const vault = new BackupVault(stack, 'Vault');
     const protection = new DatabaseProtection(stack, 'Protect', { database: ProtectedDatabase.fromDatabaseInstance(db), vault, rpo: Duration.minutes(15) });
@@ -205,11 +221,12 @@ describe('composing the constructs', () => {
   test('an instance defined in the app: its generated identifier is read from the stack; the documents name it by reference', () => {
     const { app, stack, drStack, drVault, protection, monitoring } = composed();
     const runbooks = new RecoveryRunbooks(stack, 'Runbooks', { planName: 'shop', drVault, monitoring, approvers: ['arn:aws:iam::111111111111:role/oncall'] });
-    runbooks.addDatabase({ name: 'orders', protection, rpo: Duration.minutes(15), rto: Duration.hours(1) });
+    runbooks.addDatabase({ name: 'orders', engine: DatabaseEngine.POSTGRES, protection, rpo: Duration.minutes(15), rto: Duration.hours(1) });
     const files = runbooks.renderRunbooks();
     const pitr = files.find((f) => f.path === 'runbooks/shop/orders/point-in-time.md')!.content;
     expect(pitr).toMatch(/SOURCE=\$\(aws cloudformation describe-stack-resource --region eu-west-1 --stack-name App --logical-resource-id Orders[0-9A-F]{8} /);
-    for (const f of files) expect(f.content).not.toMatch(/\$\{Token/);
+    expect(pitr).toContain('--source-db-instance-identifier "${SOURCE}" --target-db-instance-identifier "${TargetName}"');
+    for (const f of files) expect(f.content).not.toMatch(/\$\{Token|__RB_/);
     expect(runbooks.documentNames).toEqual(['shop-orders-point-in-time', 'shop-orders-dr-region']);
     const content = Template.fromStack(drStack).findResources('AWS::SSM::Document');
     const drContent = Object.values(content)[0].Properties.Content as AutomationContent;
