@@ -3,9 +3,9 @@
  * synthesis for the example plan, the SSM Automation documents (shape, roles, cdk-nag), the alarm
  * descriptions that name them (within 1024 characters), a composing app's runbooks, bad input.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -50,6 +50,19 @@ describe('the example plan\'s runbooks', () => {
     expect(index).toContain('[point-in-time](orders/point-in-time.md)');
     expect(index).toContain('`database-dr-billing-dr-region` (us-west-2)');
     expect(built.runbooks.renderRunbooks().map((f) => f.path)).toHaveLength(10);
+  });
+
+  test('docs/runbooks/example/ holds the example plan\'s runbooks as rendered now', () => {
+    // Regenerate: UPDATE_RUNBOOK_EXAMPLES=1 npx jest test/recovery/runbooks.test.ts
+    const dir = join(__dirname, '..', '..', 'docs', 'runbooks', 'example');
+    const files = built.runbooks.renderRunbooks().map((f) => ({ ...f, path: f.path.replace(/^runbooks\/database-dr\//, '') }));
+    if (process.env.UPDATE_RUNBOOK_EXAMPLES) {
+      for (const f of files) {
+        mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+        writeFileSync(join(dir, f.path), f.content);
+      }
+    }
+    for (const f of files) expect(`${f.path}:\n${readFileSync(join(dir, f.path), 'utf8')}`).toBe(`${f.path}:\n${f.content}`);
   });
 
   test('point in time (RDS): real names, the model\'s estimate, the document, and the procedure\'s steps with their command lines', () => {
