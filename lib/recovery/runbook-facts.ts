@@ -24,15 +24,12 @@ export interface DocumentFact {
   readonly content: AutomationContent;
 }
 
-/** A runner of the database (its backups in the bucket, its task definitions on the cluster). */
+/** A runner of the database: its engine and where its backups are in the bucket. */
 export interface RunnerFact {
   readonly engine: string;
   readonly kind: 'logical' | 'physical' | 'unknown';
   readonly backupPrefix: string;
   readonly walArchivePrefix?: string;
-  readonly cluster?: StackValue;
-  readonly taskDefinition?: StackValue;
-  readonly logGroup?: StackValue;
 }
 
 /** The facts of one database's runbooks. */
