@@ -32,6 +32,10 @@ export const VERIFICATION_METRICS = {
   measuredRtoSeconds: 'MeasuredRtoSeconds',
   /** Measured RPO of the restore: age of the newest data found in the restored copy. */
   restoredDataAgeSeconds: 'RestoredDataAgeSeconds',
+  /** Drills given an RTO objective: 1 when MeasuredRtoSeconds was within it, 0 when not (a failed drill did not meet it). */
+  rtoObjectiveMet: 'RtoObjectiveMet',
+  /** Drills given an RPO objective: 1 when the restored recovery point was within it of the drill's start, 0 when not. */
+  rpoObjectiveMet: 'RpoObjectiveMet',
 } as const;
 
 /** Emitted by the measured-RPO Lambda. */

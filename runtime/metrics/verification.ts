@@ -15,6 +15,10 @@ export interface VerificationOutcome {
   readonly measuredRtoSeconds?: number;
   /** Now minus the restored recovery point's time. */
   readonly restoredDataAgeSeconds?: number;
+  /** Whether the measured RTO was within the objective (only when an objective was given). */
+  readonly rtoObjectiveMet?: boolean;
+  /** Whether the achieved recovery point was within the RPO objective (only when an objective was given). */
+  readonly rpoObjectiveMet?: boolean;
   /** Extra non-metric properties on the line (restore job id, summary). */
   readonly properties?: Record<string, string | number>;
 }
@@ -28,6 +32,8 @@ export function verificationEmf(o: VerificationOutcome, timestamp = Date.now()):
   ];
   if (o.passed && o.measuredRtoSeconds !== undefined) values.push({ name: m.measuredRtoSeconds, value: round(o.measuredRtoSeconds), unit: 'Seconds' });
   if (o.restoredDataAgeSeconds !== undefined) values.push({ name: m.restoredDataAgeSeconds, value: round(o.restoredDataAgeSeconds), unit: 'Seconds' });
+  if (o.rtoObjectiveMet !== undefined) values.push({ name: m.rtoObjectiveMet, value: o.rtoObjectiveMet ? 1 : 0, unit: 'Count' });
+  if (o.rpoObjectiveMet !== undefined) values.push({ name: m.rpoObjectiveMet, value: o.rpoObjectiveMet ? 1 : 0, unit: 'Count' });
   return emfRecord(m.namespace, { [m.dimensions.database]: o.database }, values, o.properties ?? {}, timestamp);
 }
 

@@ -4,7 +4,7 @@
  * the verification metrics. A backup of a damaged database fails the drill, naming each damage.
  */
 import '../../runner/src/engines';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureBaseline, connect } from '../../runtime/integrity';
@@ -82,10 +82,49 @@ describe('runner drill on PostgreSQL (pg-dump)', () => {
     expect(c.metrics[0]).toMatchObject({ Database: 'shop', [m.success]: 1, [m.failure]: 0, command: 'drill', engine: 'pg-dump' });
     expect(c.metrics[0][m.measuredRtoSeconds]).toBeGreaterThan(0);
     expect(c.metrics[0][m.restoredDataAgeSeconds]).toBeGreaterThanOrEqual(0);
+    process.stdout.write(`drill pg-dump: MeasuredRtoSeconds ${c.metrics[0][m.measuredRtoSeconds]}\n`);
     // The runner's own restore ran and logged as a restore job.
     expect(c.lines.some((l) => l.includes('"restore complete"'))).toBe(true);
     // The scratch server is gone.
     expect(readdirSync(join(dir, 'drill'))).toEqual([]);
+  });
+
+  it('measures RTO from the drill\'s start and the recovery point of the dump (its start), and judges both against the objectives', async () => {
+    const manifestDir = join(dir, 'repo', 'runner', 'shop', 'pg-dump');
+    const [backupId] = readdirSync(manifestDir);
+    const manifest = JSON.parse(readFileSync(join(manifestDir, backupId, 'manifest.json'), 'utf8'));
+    const c = collect();
+    const t0 = Date.now();
+    const result = await drill([...args(), '--rto-objective-seconds', '3600', '--rpo-objective-seconds', '1'], c.io);
+    const wall = (Date.now() - t0) / 1000;
+    expect(result.exitCode).toBe(0);
+    const metric = c.metrics[0];
+    // A dump restores to its start: the recovery point is the manifest's startedAt, not its stoppedAt.
+    expect(metric.recoveryPoint).toBe(new Date(manifest.startedAt).toISOString());
+    // Start to verified: more than the restore job alone (the scratch server and the checks count too), at most the call's wall time.
+    const restoreJob = c.lines.map((l) => JSON.parse(l)).find((l) => l.Job === 'restore' && 'JobDurationSeconds' in l);
+    expect(metric[m.measuredRtoSeconds]).toBeGreaterThan(restoreJob.JobDurationSeconds);
+    expect(metric[m.measuredRtoSeconds]).toBeLessThanOrEqual(wall);
+    // The backup is older than a second: the RPO objective of 1 s is missed; the RTO objective of an hour is met.
+    expect(metric).toMatchObject({ [m.rtoObjectiveMet]: 1, [m.rpoObjectiveMet]: 0 });
+    const judged = c.lines.map((l) => JSON.parse(l)).find((l) => String(l.msg).startsWith('recovery objectives:'));
+    expect(judged).toMatchObject({ level: 'warn', rtoMet: true, rpoMet: false, rtoObjectiveSeconds: 3600, rpoObjectiveSeconds: 1 });
+    expect(judged.msg).toMatch(/^recovery objectives: RTO objective met \(measured [\d.]+ s vs 3600 s\), RPO objective MISSED \(recovery point [\d.]+ s before the drill started vs 1 s\)$/);
+    expect(judged.recoveryPointLagSeconds).toBeGreaterThan(1);
+    // The verdict follows the measurement whatever the machine's speed: an objective of 1 s is met only by a drill of at most 1 s.
+    const quick = collect();
+    await drill([...args(), '--rto-objective-seconds', '1'], quick.io);
+    expect(quick.metrics[0][m.rtoObjectiveMet]).toBe((quick.metrics[0][m.measuredRtoSeconds] as number) <= 1 ? 1 : 0);
+    expect(quick.metrics[0][m.rpoObjectiveMet]).toBeUndefined();
+  });
+
+  it('refuses objectives that are not whole seconds, before restoring', async () => {
+    const c = collect();
+    const result = await drill([...args(), '--rto-objective-seconds', '0', '--rpo-objective-seconds', '1h'], c.io);
+    expect(result.exitCode).toBe(2);
+    expect(result.message).toContain('--rto-objective-seconds must be a whole number of seconds ≥ 1, got "0"');
+    expect(result.message).toContain('--rpo-objective-seconds must be a whole number of seconds ≥ 1, got "1h"');
+    expect(c.lines.some((l) => l.includes('"restore'))).toBe(false);
   });
 
   it('fails the drill of a backup taken after damage, naming each damage', async () => {
@@ -162,6 +201,7 @@ describe('runner drill on MariaDB (mysqldump)', () => {
       .toEqual({ message: 'PASSED 7/7 checks on shop', log: '' });
     expect(result.exitCode).toBe(0);
     expect(c.metrics[0]).toMatchObject({ Database: 'shop', VerificationSuccess: 1 });
+    process.stdout.write(`drill mysqldump: MeasuredRtoSeconds ${c.metrics[0].MeasuredRtoSeconds}\n`);
   });
 });
 
@@ -199,6 +239,7 @@ describe('runner drill on MariaDB (mariabackup, physical)', () => {
     expect(result.message).toBe('PASSED 7/7 checks on shop');
     expect(result.exitCode).toBe(0);
     expect(c.metrics[0]).toMatchObject({ Database: 'shop', VerificationSuccess: 1, engine: 'mariabackup' });
+    process.stdout.write(`drill mariabackup: MeasuredRtoSeconds ${c.metrics[0].MeasuredRtoSeconds}\n`);
     expect(readdirSync(join(dir, 'drill'))).toEqual([]);
   });
 });

@@ -8,11 +8,18 @@
  *   --baseline-uri s3://bucket/key (RUNNER_BASELINE_URI) or --baseline-file PATH (RUNNER_BASELINE_FILE)
  *   --drill-dir DIR (RUNNER_DRILL_DIR, default /tmp/runner-drill): scratch server and restored data
  *   --row-count-absolute-tolerance N (default 0), --row-count-growth-rate-per-day F (default 0.05)
+ *   --rto-objective-seconds N (RUNNER_RTO_OBJECTIVE_SECONDS), --rpo-objective-seconds N (RUNNER_RPO_OBJECTIVE_SECONDS):
+ *     the database's objectives; the drill logs whether each was met and emits RtoObjectiveMet / RpoObjectiveMet
+ * Measured RTO (MeasuredRtoSeconds): drill start to a verified copy. Achieved recovery point: the
+ * restored backup's recovery point (its start for a dump, its end for a physical backup, as the
+ * engine catalog says); RestoredDataAgeSeconds is its age at verification, and the RPO objective is
+ * met when it is at most the objective before the drill's start (the simulated disaster).
  * The target of the restore (--target-*, --target-dir, --restore-datadir) is set by the drill.
  *
  * Exit codes: 0 all checks passed; 5 a check failed; the restore's own code when it failed;
  * 2 bad flags or a missing tool; 3 the scratch server or the connection failed.
  */
+import { findEngine } from '../../../runtime/engines';
 import { ConfigurationError } from '../../../runtime/errors';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -52,7 +59,14 @@ export const DRILL_ENGINES: Record<string, EngineShape> = {
   'mariabackup': { sql: 'mysql', kind: 'physical', dataDirFlag: 'restore-datadir' },
 };
 
-const DRILL_FLAGS = ['baseline-uri', 'baseline-file', 'drill-dir', 'row-count-absolute-tolerance', 'row-count-growth-rate-per-day'];
+const DRILL_FLAGS = ['baseline-uri', 'baseline-file', 'drill-dir', 'row-count-absolute-tolerance', 'row-count-growth-rate-per-day',
+  'rto-objective-seconds', 'rpo-objective-seconds'];
+
+/** The database's recovery objectives, seconds (each optional). */
+interface Objectives {
+  readonly rtoSeconds?: number;
+  readonly rpoSeconds?: number;
+}
 
 export interface DrillIo {
   readonly env?: NodeJS.ProcessEnv;
@@ -87,9 +101,15 @@ export async function drill(argv: string[], io: DrillIo = {}): Promise<DrillResu
   const { flags, positional, problems } = splitArgs(argv, boolFlags);
   const database = flags.get('database') ?? env.RUNNER_DATABASE ?? 'unknown';
   const log = new JsonLogger(redactor, 'info', { command: 'drill', database }, sink);
+  const objectives: Objectives = {
+    ...optionalSeconds(flags.get('rto-objective-seconds') ?? env.RUNNER_RTO_OBJECTIVE_SECONDS, 'rto-objective-seconds', 'rtoSeconds', problems),
+    ...optionalSeconds(flags.get('rpo-objective-seconds') ?? env.RUNNER_RPO_OBJECTIVE_SECONDS, 'rpo-objective-seconds', 'rpoSeconds', problems),
+  };
   const fail = (exitCode: number, message: string, report?: VerificationReport): DrillResult => {
     log.error(`drill failed: ${message}`, { exitCode });
-    emitVerificationMetrics({ database, passed: false, durationSeconds: (Date.now() - started) / 1000, properties: { command: 'drill', exitCode } }, io.metrics);
+    // A drill that did not produce a verified copy did not meet the RTO.
+    emitVerificationMetrics({ database, passed: false, durationSeconds: (Date.now() - started) / 1000, properties: { command: 'drill', exitCode },
+      ...(objectives.rtoSeconds !== undefined ? { rtoObjectiveMet: false } : {}) }, io.metrics);
     return { exitCode, message, ...(report ? { report } : {}) };
   };
 
@@ -124,7 +144,7 @@ export async function drill(argv: string[], io: DrillIo = {}): Promise<DrillResu
 
   const restoreFlags = new Map([...flags].filter(([k]) => !DRILL_FLAGS.includes(k) && k !== 'engine'));
   restoreFlags.set('engine', engineName!);
-  const backupTime = await latestBackupTime(engine, restoreFlags, env, signal, sink);
+  const backupTime = await latestRecoveryPoint(engine, restoreFlags, env, signal, sink);
   const drillDir = flags.get('drill-dir') ?? env.RUNNER_DRILL_DIR ?? '/tmp/runner-drill';
   const runDir = join(drillDir, `drill-${process.pid}-${Date.now()}`);
   const targetDb = flags.get('target-db') ?? flags.get('db-name') ?? env.RUNNER_TARGET_DB ?? env.RUNNER_DB_NAME ?? (shape.sql === 'postgres' ? 'postgres' : undefined);
@@ -165,13 +185,28 @@ export async function drill(argv: string[], io: DrillIo = {}): Promise<DrillResu
     const report = await verifyRestoredCopy(client, baseline, { ...(backupTime ? { restorePointTime: backupTime } : {}), tolerance });
     const message = summarize(report, 4000);
     const durationSeconds = (Date.now() - started) / 1000;
+    // Drill start (the simulated disaster) to a verified, usable copy.
+    const measuredRtoSeconds = durationSeconds;
+    const recoveryPointLagSeconds = backupTime ? (started - backupTime.getTime()) / 1000 : undefined;
+    const rtoMet = objectives.rtoSeconds !== undefined ? report.passed && measuredRtoSeconds <= objectives.rtoSeconds : undefined;
+    const rpoMet = objectives.rpoSeconds !== undefined && recoveryPointLagSeconds !== undefined ? recoveryPointLagSeconds <= objectives.rpoSeconds : undefined;
     emitVerificationMetrics({
-      database, passed: report.passed, durationSeconds,
-      // Restore start to a verified, usable copy.
-      measuredRtoSeconds: (Date.now() - restoreStarted) / 1000,
+      database, passed: report.passed, durationSeconds, measuredRtoSeconds,
       ...(backupTime ? { restoredDataAgeSeconds: (Date.now() - backupTime.getTime()) / 1000 } : {}),
-      properties: { command: 'drill', engine: engineName!, exitCode: report.passed ? EXIT.ok : EXIT.verification },
+      ...(rtoMet !== undefined ? { rtoObjectiveMet: rtoMet } : {}),
+      ...(rpoMet !== undefined ? { rpoObjectiveMet: rpoMet } : {}),
+      properties: { command: 'drill', engine: engineName!, exitCode: report.passed ? EXIT.ok : EXIT.verification,
+        ...(backupTime ? { recoveryPoint: backupTime.toISOString() } : {}) },
     }, io.metrics);
+    const judged = {
+      measuredRtoSeconds: round3(measuredRtoSeconds), rtoObjectiveSeconds: objectives.rtoSeconds, rtoMet,
+      recoveryPoint: backupTime?.toISOString(), recoveryPointLagSeconds: recoveryPointLagSeconds !== undefined ? round3(recoveryPointLagSeconds) : undefined,
+      rpoObjectiveSeconds: objectives.rpoSeconds, rpoMet,
+    };
+    const missed = rtoMet === false || rpoMet === false;
+    const verdict = (met: boolean | undefined, what: string) => (met === undefined ? `${what} objective not given` : met ? `${what} objective met` : `${what} objective MISSED`);
+    log[missed ? 'warn' : 'info'](`recovery objectives: ${verdict(rtoMet, 'RTO')} (measured ${round3(measuredRtoSeconds)} s${objectives.rtoSeconds !== undefined ? ` vs ${objectives.rtoSeconds} s` : ''}), `
+      + `${verdict(rpoMet, 'RPO')} (recovery point ${recoveryPointLagSeconds !== undefined ? `${round3(recoveryPointLagSeconds)} s before the drill started` : 'unknown'}${objectives.rpoSeconds !== undefined ? ` vs ${objectives.rpoSeconds} s` : ''})`, judged);
     if (report.passed) log.info(message, { checks: report.checks, restoreSeconds });
     else log.error(message, { checks: report.checks, restoreSeconds, exitCode: EXIT.verification });
     return { exitCode: report.passed ? EXIT.ok : EXIT.verification, report, message };
@@ -184,6 +219,20 @@ export async function drill(argv: string[], io: DrillIo = {}): Promise<DrillResu
     // Restored data must not outlive the drill, whatever happened.
     rmSync(runDir, { recursive: true, force: true });
   }
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+/** An objective in whole seconds (≥ 1), as `{ [key]: n }`, or nothing when not given. */
+function optionalSeconds(raw: string | undefined, name: string, key: keyof Objectives, problems: string[]): Objectives {
+  if (raw === undefined || raw === '') return {};
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {
+    problems.push(`--${name} must be a whole number of seconds ≥ 1, got ${JSON.stringify(raw)}`);
+    return {};
+  }
+  return { [key]: Number(raw) };
 }
 
 function numberFlag(raw: string | undefined, fallback: number, name: string, problems: string[]): number {
@@ -219,23 +268,26 @@ async function loadBaseline(uri: string | undefined, file: string | undefined, s
 }
 
 /**
- * When the backup the restore will pick was taken: the `info` job lists complete backups with
- * their stop times (the restore point of a logical dump). Unknown for engines whose info differs.
+ * The recovery point of the backup the restore will pick: the `info` job lists complete backups
+ * with their start and stop times; a dump restores to its start, a physical backup to its end
+ * (the catalog's recoveryPointAt). Unknown when the engine's info lists neither.
  */
-async function latestBackupTime(engine: NonNullable<ReturnType<typeof getEngine>>, flags: Map<string, string>, env: NodeJS.ProcessEnv,
+async function latestRecoveryPoint(engine: NonNullable<ReturnType<typeof getEngine>>, flags: Map<string, string>, env: NodeJS.ProcessEnv,
   signal: AbortSignal, sink: LineSink): Promise<Date | undefined> {
   const lines: string[] = [];
   const infoFlags = new Map([...flags].filter(([k]) => ['engine', 'database', 's3-bucket', 's3-prefix', 's3-region', 's3-endpoint', 's3-ca-file', 'posix-repo', 'log-level'].includes(k)));
   const code = await runJob({ engine, command: 'info', flags: infoFlags, env, signal, sink: (l) => { lines.push(l); sink(l); } });
   if (code !== EXIT.ok) return undefined;
+  const atStart = findEngine(engine.name)?.recoveryPointAt === 'start';
   for (const line of lines) {
-    let rec: { msg?: string; info?: { backups?: Array<{ backupId?: string; stoppedAt?: string }> } };
+    let rec: { msg?: string; info?: { backups?: Array<{ backupId?: string; startedAt?: string; stoppedAt?: string }> } };
     try { rec = JSON.parse(line); } catch { continue; }
     const backups = rec.msg === 'info' ? rec.info?.backups : undefined;
     if (!Array.isArray(backups) || backups.length === 0) continue;
     const wanted = flags.get('backup-id');
     const pick = wanted ? backups.find((b) => b.backupId === wanted) : [...backups].sort((a, b) => String(a.stoppedAt).localeCompare(String(b.stoppedAt))).pop();
-    const t = pick?.stoppedAt ? new Date(pick.stoppedAt) : undefined;
+    const at = atStart ? pick?.startedAt ?? pick?.stoppedAt : pick?.stoppedAt;
+    const t = at ? new Date(at) : undefined;
     return t && !Number.isNaN(t.getTime()) ? t : undefined;
   }
   return undefined;
