@@ -8,14 +8,17 @@ import { ArnFormat, Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
 import { DatabaseResourceKind } from '../protection/protected-database';
 import { AutomationContent, AutomationStep } from './automation-content';
 import { approvalStep, approversParameter, assumeRoleParameter, targetNameParameter, targetTimeParameter } from './document-parts';
-import { restorePrefix } from './point-in-time-document';
 
 /** What the DR-region document restores. */
 export interface DrRestoreDocumentSpec {
   readonly database: string;
   readonly kind: DatabaseResourceKind;
-  /** Production's identifier (the restored one is `<source>-restore-<suffix>`). */
-  readonly sourceIdentifier: string;
+  /**
+   * What every restored identifier starts with: `<source>-restore-` when production's identifier
+   * is known at synthesis, else `<database>-restore-` (the DR stack never refers to the primary
+   * stack, which already refers to the DR vault).
+   */
+  readonly targetPrefix: string;
   /** Production's ARN: the copies in the DR vault keep it as their resource ARN. */
   readonly sourceArn: string;
   /** The DR vault's name and ARN (in the document's stack). */
@@ -49,8 +52,8 @@ const FIND_RECOVERY_POINT = [
 
 export function drRestoreContent(spec: DrRestoreDocumentSpec, roleArn: string): AutomationContent {
   const cluster = spec.kind === DatabaseResourceKind.AURORA_CLUSTER;
-  const prefix = restorePrefix(spec.sourceIdentifier);
-  const room = Token.isUnresolved(spec.sourceIdentifier) ? 20 : Math.min(40, 63 - prefix.length - (cluster ? 2 : 0));
+  const prefix = spec.targetPrefix;
+  const room = Math.min(40, 63 - prefix.length - (cluster ? 2 : 0));
   const sourceArnIsLocal = !Token.isUnresolved(spec.sourceArn);
   const steps: AutomationStep[] = [
     {
@@ -100,7 +103,7 @@ export function drRestoreContent(spec: DrRestoreDocumentSpec, roleArn: string): 
         inputs: {
           Service: 'rds', Api: 'CreateDBInstance', DBInstanceIdentifier: '{{ TargetName }}-1', DBClusterIdentifier: '{{ TargetName }}',
           Engine: '{{ Engine }}', DBInstanceClass: '{{ InstanceClass }}',
-          Tags: [{ Key: 'cdk-database-dr:restored-from', Value: spec.sourceIdentifier }],
+          Tags: [{ Key: 'cdk-database-dr:restored-from', Value: spec.database }],
         },
       },
       {
@@ -149,7 +152,7 @@ export function drRestoreContent(spec: DrRestoreDocumentSpec, roleArn: string): 
 /** Read the DR vault's list, restore its copies with the restore role, create the writer: nothing in production, no delete. */
 export function drRestoreStatements(scope: Stack, spec: DrRestoreDocumentSpec): iam.PolicyStatement[] {
   const rds = (resource: string, resourceName: string) => scope.formatArn({ service: 'rds', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-  const prefix = `${restorePrefix(spec.sourceIdentifier)}*`;
+  const prefix = `${spec.targetPrefix}*`;
   const statements = [
     new iam.PolicyStatement({ sid: 'ListCopies', actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [spec.drVaultArn] }),
     new iam.PolicyStatement({

@@ -6,6 +6,7 @@
  * steps (runtime/recovery) with their exact command lines; the same by hand with upstream tools;
  * the plan's checks.
  */
+import { Token } from 'aws-cdk-lib';
 import type { RecoveryCommand, RecoveryProcedure, RecoveryStep } from '../../runtime/recovery';
 import { AutomationContent } from './automation-content';
 import { RenderedRunbook } from './rendered-runbook';
@@ -108,8 +109,9 @@ function header(kind: RunbookKind, f: RunbookFacts): string[] {
 
 function setUp(f: RunbookFacts, procedure: RecoveryProcedure, doc: DocumentFact | undefined): string[] {
   const exampleOf = (name: string, example: string) => {
-    if (doc && name === 'TargetName' && f.source) return `${f.source.identifier.literal ?? `$${f.source.identifier.variable}`}-restore-1`;
-    return example;
+    if (!doc?.targetPrefix || name !== 'TargetName') return example;
+    // production's generated identifier is a token here: the runbook reads it into $SOURCE
+    return Token.isUnresolved(doc.targetPrefix) ? `$${f.source?.identifier.variable ?? 'SOURCE'}-restore-1` : `${doc.targetPrefix}1`;
   };
   const values = usedValues(f.values, JSON.stringify(procedure), doc);
   const quote = (v: string) => (v.startsWith('$') ? `"${v}"` : `'${v.replace(/'/g, `'\\''`)}'`);

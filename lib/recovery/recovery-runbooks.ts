@@ -21,7 +21,7 @@ import { findEngine } from '../../runtime/engines';
 import { drRestoreContent, drRestoreStatements, DrRestoreDocumentSpec } from './dr-restore-document';
 import { renderDatabaseRunbooks, renderIndex } from './markdown';
 import { RenderedRunbook } from './rendered-runbook';
-import { PointInTimeDocumentSpec, pointInTimeContent, pointInTimeStatements, restoreSuffixRoom } from './point-in-time-document';
+import { PointInTimeDocumentSpec, pointInTimeContent, pointInTimeStatements, restorePrefix, restoreSuffixRoom } from './point-in-time-document';
 import { RecoveryDocument } from './recovery-document';
 import { DocumentFact, RunbookFacts, documentNameOf, runbookFolder } from './runbook-facts';
 import { RunbookKind } from './runbook-kind';
@@ -163,7 +163,7 @@ export interface RecoveryRunbooksProps {
 
 interface Entry {
   readonly props: RunbookDatabaseProps;
-  readonly documents: Array<{ kind: RunbookKind; document: RecoveryDocument }>;
+  readonly documents: Array<{ kind: RunbookKind; document: RecoveryDocument; targetPrefix: string }>;
 }
 
 const RESTORE_POLICY = 'AWSBackupServiceRolePolicyForRestores';
@@ -220,6 +220,7 @@ export class RecoveryRunbooks extends Construct {
       const spec: PointInTimeDocumentSpec = { database: id, kind: source.kind, sourceIdentifier: source.identifier, waitSeconds, approvers };
       documents.push({
         kind: RunbookKind.POINT_IN_TIME,
+        targetPrefix: restorePrefix(source.identifier),
         document: new RecoveryDocument(Stack.of(database.protection), `${this.node.id}-${id}-PointInTime`, {
           documentName: documentNameOf(this.planName, id, RunbookKind.POINT_IN_TIME),
           content: (roleArn) => pointInTimeContent(spec, roleArn),
@@ -233,12 +234,14 @@ export class RecoveryRunbooks extends Construct {
         const drStack = Stack.of(drVault);
         const role = this.drRestoreRole(drStack);
         const drSpec: DrRestoreDocumentSpec = {
-          database: id, kind: source.kind, sourceIdentifier: source.identifier, sourceArn: source.arn,
+          database: id, kind: source.kind, sourceArn: source.arn,
+          targetPrefix: Token.isUnresolved(source.identifier) ? restorePrefix(id) : restorePrefix(source.identifier),
           drVaultName: drVault.backupVaultName, drVaultArn: drVault.backupVaultArn, restoreRoleArn: role.roleArn,
           auroraEngine: auroraEngineOf(database.engine), waitSeconds, approvers,
         };
         documents.push({
           kind: RunbookKind.DR_REGION,
+          targetPrefix: drSpec.targetPrefix,
           document: new RecoveryDocument(drStack, `${this.node.id}-${id}-DrRegion`, {
             documentName: documentNameOf(this.planName, id, RunbookKind.DR_REGION),
             content: (roleArn) => drRestoreContent(drSpec, roleArn),
@@ -296,7 +299,7 @@ export class RecoveryRunbooks extends Construct {
     const primaryRegion = Stack.of(protection ?? runners[0] ?? this).region;
     const drRegion = this.props.drVault ? Stack.of(this.props.drVault).region : this.props.replicaBucket ? Stack.of(this.props.replicaBucket).region : undefined;
     const documents: DocumentFact[] = e.documents.map((d) => ({
-      kind: d.kind, name: d.document.documentName, region: Stack.of(d.document).region, content: d.document.content,
+      kind: d.kind, name: d.document.documentName, region: Stack.of(d.document).region, content: d.document.content, targetPrefix: d.targetPrefix,
     }));
     const sourceFact = protection && source && {
       cluster,

@@ -22,6 +22,8 @@ export interface DocumentFact {
   readonly name: string;
   readonly region: string;
   readonly content: AutomationContent;
+  /** What the document's TargetName must start with (a token: production's generated identifier + `-restore-`). */
+  readonly targetPrefix?: string;
 }
 
 /** A runner of the database: its engine and where its backups are in the bucket. */

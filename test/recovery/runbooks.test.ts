@@ -224,7 +224,8 @@ describe('composing the constructs', () => {
       engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }), vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, storageEncrypted: true,
     });
     const vault = new BackupVault(stack, 'Vault');
-    const protection = new DatabaseProtection(stack, 'Protect', { database: ProtectedDatabase.fromDatabaseInstance(db), vault, rpo: Duration.minutes(15) });
+    // The copy rule makes the app's stack refer to the DR vault: the DR stack must never refer back.
+    const protection = new DatabaseProtection(stack, 'Protect', { database: ProtectedDatabase.fromDatabaseInstance(db), vault, drVault, rpo: Duration.minutes(15) });
     const monitoring = new BackupMonitoring(stack, 'Monitoring', { planName: 'shop', alarmTopic: new AlarmTopic(stack, 'Alarms', { email: 'oncall@example.com' }) });
     monitoring.addDatabase({ name: 'orders', rpo: Duration.minutes(15), rto: Duration.hours(1) });
     monitoring.addProtection(protection, { database: 'orders' });
@@ -243,8 +244,11 @@ describe('composing the constructs', () => {
     expect(runbooks.documentNames).toEqual(['shop-orders-point-in-time', 'shop-orders-dr-region']);
     const content = Template.fromStack(drStack).findResources('AWS::SSM::Document');
     const drContent = Object.values(content)[0].Properties.Content as AutomationContent;
-    // The source ARN lives in another stack: the DR document asks for it instead of a cross-stack reference.
+    // The source lives in another stack: the DR document asks for its ARN and names restored copies after the database.
     expect(drContent.parameters.SourceArn.default).toBeUndefined();
+    expect(drContent.parameters.TargetName.allowedPattern).toMatch(/^\^orders-restore-/);
+    expect(JSON.stringify(Template.fromStack(drStack).toJSON())).not.toMatch(/ExportsReader|Fn::ImportValue/);
+    expect(pitr).toContain('TargetName="$SOURCE-restore-1"');
     expect(drContent.parameters.Approvers.default).toEqual(['arn:aws:iam::111111111111:role/oncall']);
     const descriptions = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((a) => flatten(a.Properties.AlarmDescription));
     expect(descriptions.length).toBeGreaterThan(0);
