@@ -125,6 +125,8 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
         databaseName: db.verification?.databaseName ?? db.host?.databaseNames[0] ?? db.name,
         schedule: db.verification ? schedulerCron(db.verification.scheduleCron) : undefined,
         maxTimeWithoutSuccess: Duration.days(Math.min(7, db.verification?.maxAgeDays ?? 7)),
+        rto: Duration.minutes(db.rtoMinutes),
+        rpo: Duration.minutes(db.rpoMinutes),
         s3Prefix: RUNNER_PREFIX,
         image: runnerImage,
       }));

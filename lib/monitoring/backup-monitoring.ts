@@ -241,10 +241,13 @@ export class BackupMonitoring extends Construct {
     }
   }
 
-  /** Watches a runner restore drill: failures and silence of its database's verification metrics. */
+  /**
+   * Watches a runner restore drill: failures and silence of its database's verification metrics,
+   * and a measured RTO above the database's RTO (`drill-rto-exceeded`).
+   */
   public addDrill(drill: RunnerDrill, options: VerificationMonitoringOptions = {}): void {
     this.checkOpen('addDrill');
-    this._verificationEntries.push({ database: drill.database, maxAge: options.maxAge ?? drill.maxTimeWithoutSuccess, source: `drill ${drill.node.path}` });
+    this._verificationEntries.push({ database: drill.database, maxAge: options.maxAge ?? drill.maxTimeWithoutSuccess, source: `drill ${drill.node.path}`, drill: true });
   }
 
   /** Watches a baseline capture's function: errors and dead letters. */

@@ -13,6 +13,7 @@ import { BACKUP_JOB_FAILED } from './alarms/backup-job-failed';
 import { BASELINE_CAPTURE_FAILED } from './alarms/baseline-capture-failed';
 import { COPY_JOB_FAILED } from './alarms/copy-job-failed';
 import { DEAD_LETTERS } from './alarms/dead-letters';
+import { DRILL_RTO_EXCEEDED } from './alarms/drill-rto-exceeded';
 import { GLOBAL_RPO_LAG } from './alarms/global-rpo-lag';
 import { MEASURED_RPO } from './alarms/measured-rpo';
 import { NO_SUCCESSFUL_BACKUP } from './alarms/no-successful-backup';
@@ -191,6 +192,16 @@ export class DrAlarms {
     return this.silence(VERIFICATION_MISSING, database, AlarmSeverity.WARNING, [database],
       `no restore verification of ${database} succeeded within ${window.toHumanString()}`,
       (period) => VerificationMetrics.success(database, { period }), window, 'verifications', o);
+  }
+
+  /** `drill-rto-exceeded`: a verified restore of one database took longer than its RTO (drill start, or restore job start, to verified). */
+  public drillRtoExceeded(database: string, rto: Duration, o: AlarmOverrides = {}): cloudwatch.Alarm {
+    return this.factory.createAlarm({
+      kind: DRILL_RTO_EXCEEDED, subject: database, severity: AlarmSeverity.WARNING, databases: [database],
+      meaning: `a recovery drill of ${database} took longer than its RTO of ${rto.toHumanString()} to a verified copy`,
+      // One datapoint per drill: an hour-long period keeps the breach visible after the drill ends.
+      metric: VerificationMetrics.measuredRto(database, { period: Duration.hours(1) }), threshold: rto.toSeconds(), thresholdUnit: 'seconds', ...o,
+    });
   }
 
   /** `validator-failed`: errors of a restore validator function. */

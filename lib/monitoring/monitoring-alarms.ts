@@ -65,6 +65,7 @@ export function buildMonitoringAlarms(scope: Construct & MonitoringSources, mode
       const window = db.verifications.map((v) => v.maxAge).reduce((a, b) => (b.toSeconds() < a.toSeconds() ? b : a));
       alarms.verificationFailed(name);
       alarms.verificationMissing(name, window);
+      if (db.verifications.some((v) => v.drill) && !db.objectives.rto.isUnresolved()) alarms.drillRtoExceeded(name, db.objectives.rto);
     }
   }
   for (const v of scope._verifications) {

@@ -87,6 +87,18 @@ export interface RunnerDrillProps {
    * @default 0.05
    */
   readonly rowCountGrowthRatePerDay?: number;
+  /**
+   * The database's RTO: the drill judges its measured RTO (start to verified) against it
+   * (`--rto-objective-seconds`, metric `RtoObjectiveMet`). Whole seconds, at least 1.
+   * @default - no objective passed to the drill
+   */
+  readonly rto?: Duration;
+  /**
+   * The database's RPO: the drill judges the restored recovery point against it
+   * (`--rpo-objective-seconds`, metric `RpoObjectiveMet`). Whole seconds, at least 1.
+   * @default - no objective passed to the drill
+   */
+  readonly rpo?: Duration;
 }
 
 const CONTAINER = 'drill';
@@ -120,6 +132,7 @@ export class RunnerDrill extends Construct {
     if (!(DRILLED_ENGINES as readonly string[]).includes(props.runner.engine)) {
       problems.push(`runner: engine ${props.runner.engine} has no restore drill (supported: ${DRILLED_ENGINES.join(', ')})`);
     }
+    const objectives = [...objectiveArgs('rto', props.rto, problems), ...objectiveArgs('rpo', props.rpo, problems)];
     if (problems.length) throw new ConfigurationError(`RunnerDrill ${this.node.path}`, problems);
 
     const runner = props.runner;
@@ -170,6 +183,7 @@ export class RunnerDrill extends Construct {
         '--baseline-uri', `s3://${props.baselineBucket.bucketName}/${objectKey}`,
         '--row-count-absolute-tolerance', String(props.rowCountAbsoluteTolerance ?? 0),
         '--row-count-growth-rate-per-day', String(props.rowCountGrowthRatePerDay ?? 0.05),
+        ...objectives,
       ],
       environment: {
         [RUNNER_ENV.engine]: runner.engine,
@@ -249,4 +263,19 @@ function defaultImage(arch: ecs.CpuArchitecture): ecs.ContainerImage {
     throw new ConfigurationError('RunnerDrill image', [`the runner image bundle is missing at ${dir} (Dockerfile and runner.js): run npm run bundle`]);
   }
   return ecs.ContainerImage.fromAsset(dir, { platform: arch === ecs.CpuArchitecture.X86_64 ? ecrAssets.Platform.LINUX_AMD64 : ecrAssets.Platform.LINUX_ARM64 });
+}
+
+/** `--<kind>-objective-seconds N` of a resolved objective of at least 1 s; a problem otherwise. */
+function objectiveArgs(kind: 'rto' | 'rpo', d: Duration | undefined, problems: string[]): string[] {
+  if (d === undefined) return [];
+  if (d.isUnresolved()) {
+    problems.push(`${kind} must be a resolved duration (the drill task's command line carries it), got a token`);
+    return [];
+  }
+  const seconds = d.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds) || seconds < 1) {
+    problems.push(`${kind} must be a whole number of seconds, at least 1, got ${seconds} s`);
+    return [];
+  }
+  return [`--${kind}-objective-seconds`, String(seconds)];
 }

@@ -105,7 +105,7 @@ function pgbackrest(d: DatabaseRecoveryDescription): RecoveryProcedure {
       commands: [{ ...runnerCommand(d, 'restore', 'pgbackrest', 'primary', ['--target-dir', dir, '--target-time', ref('TargetTime'), '--backup-id', ref('BackupId'),
         '--pgbackrest-archive-mode', 'off'], ['RUNNER_PGBACKREST_CIPHER_PASS', 'RUNNER_PGBACKREST_SETTINGS']), runsOn: 'restore-host' }] },
     { id: 'start', title: 'Start the restored cluster', kind: 'manual', touchesProduction: false,
-      description: 'PostgreSQL replays the archived WAL up to the target, then promotes; wait until pg_is_in_recovery() is false.',
+      description: 'PostgreSQL replays the archived WAL up to the target, then promotes; wait until pg_is_in_recovery() is false. pg_ctl is the one of the cluster\'s major version (Debian: /usr/lib/postgresql/<major>/bin/pg_ctl, not on PATH).',
       commands: [
         shellCommand('restore-host', `chown -R postgres:postgres ${dir} && su postgres -c 'pg_ctl --pgdata ${dir} --options "-p ${ref('TargetPort')}" --wait --timeout 600 start'`),
         shellCommand('restore-host', `psql --host localhost --port ${ref('TargetPort')} --username postgres --tuples-only --command 'select pg_is_in_recovery()'`),

@@ -29,7 +29,7 @@ describe('the DR app built from examples/backup-plan.json', () => {
   test('one alarm topic per stack, subscribed by the plan\'s alarm_email', () => {
     const counts = { primary: routingCounts(primary), dr: routingCounts(dr) };
     process.stdout.write(`alarm routing of the example DR app: ${JSON.stringify(counts)}\n`);
-    expect(counts.primary).toEqual({ alarms: 33, topics: 1, subscriptions: 1 });
+    expect(counts.primary).toEqual({ alarms: 34, topics: 1, subscriptions: 1 });
     expect(counts.dr).toEqual({ alarms: 0, topics: 1, subscriptions: 1 });
     for (const t of [primary, dr]) {
       t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'dr-oncall@example.com' });

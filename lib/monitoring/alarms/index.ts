@@ -19,6 +19,7 @@ import { RUNNER_JOB_FAILED } from './runner-job-failed';
 import { RUNNER_SILENT } from './runner-silent';
 import { VERIFICATION_FAILED } from './verification-failed';
 import { VERIFICATION_MISSING } from './verification-missing';
+import { DRILL_RTO_EXCEEDED } from './drill-rto-exceeded';
 import { VALIDATOR_FAILED } from './validator-failed';
 import { BASELINE_CAPTURE_FAILED } from './baseline-capture-failed';
 import { DEAD_LETTERS } from './dead-letters';
@@ -41,6 +42,7 @@ const ALARM_KINDS: AlarmKind[] = [
   RUNNER_SILENT,
   VERIFICATION_FAILED,
   VERIFICATION_MISSING,
+  DRILL_RTO_EXCEEDED,
   VALIDATOR_FAILED,
   BASELINE_CAPTURE_FAILED,
   DEAD_LETTERS,
