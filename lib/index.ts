@@ -8,4 +8,4 @@ export * from './protection';
 export * from './runner';
 export * from './verification';
 export * from './monitoring';
-export * from './recovery/dr-region-recovery';
+export * from './recovery';

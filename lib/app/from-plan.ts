@@ -7,6 +7,7 @@
 import { Annotations, App, Duration, aws_ec2 as ec2, aws_events as events } from 'aws-cdk-lib';
 import { BackupPlanConfig, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
 import { BackupMonitoring } from '../monitoring';
+import { RecoveryRunbooks, runbookDatabaseFromPlan } from '../recovery';
 import { BackupAuditFramework, DatabaseProtection } from '../protection';
 import { BackupRunner } from '../runner';
 import { BaselineCapture, RestoreVerification, RunnerDrill } from '../verification';
@@ -39,6 +40,8 @@ export interface DrApp {
   readonly drills: RunnerDrill[];
   readonly audit?: BackupAuditFramework;
   readonly monitoring: BackupMonitoring;
+  /** Every database's runbooks and SSM Automation documents; the alarms name them. */
+  readonly runbooks: RecoveryRunbooks;
 }
 
 /**
@@ -167,7 +170,12 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   if (verification) monitoring.addVerification(verification, { maxAge: maxAge(verification.databaseNames[0]) });
   for (const drill of drills) monitoring.addDrill(drill, { maxAge: maxAge(drill.database) });
 
+  const runbooks = new RecoveryRunbooks(primary, 'Runbooks', {
+    planName: plan.name, drVault: dr.vault, replicaBucket: dr.replicaBucket, monitoring,
+    databases: compiled.map((c) => runbookDatabaseFromPlan(c.assessment, c.protection, c.runners)),
+  });
+
   // What the DR Region could not set up is part of the feasibility warnings the app prints.
   const withDr = { ...assessment, warnings: [...assessment.warnings, ...dr.recovery.unavailable] };
-  return { plan, assessment: withDr, primary, dr, protections, runners, verification, drills, audit, monitoring };
+  return { plan, assessment: withDr, primary, dr, protections, runners, verification, drills, audit, monitoring, runbooks };
 }

@@ -9,12 +9,13 @@
  * Typed methods, one per alarm kind, live in dr-alarms.ts; they spread the kind's defaults
  * first and the caller's overrides after.
  */
-import { Stack, Token } from 'aws-cdk-lib';
+import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AlarmKind, AlarmSeverity } from './alarms/alarm-kind';
+import { renderAlarmDescription } from './alarms/render';
 
 /** Properties of an AlarmFactory. */
 export interface AlarmFactoryProps {
@@ -81,6 +82,18 @@ export interface DrAlarmProps extends AlarmOverrides {
   readonly thresholdUnit: string;
 }
 
+/** Where one database's runbooks are: named by the descriptions of the alarms that watch it. */
+export interface RunbookLink {
+  /** The database. */
+  readonly database: string;
+  /** Folder of its runbooks, relative to the cloud assembly directory (e.g. `runbooks/<plan>/<database>`). */
+  readonly folder: string;
+  /** The index of every database's runbooks, relative to the cloud assembly directory. */
+  readonly index: string;
+  /** Its SSM Automation documents, each as `<name> (<region>)`. */
+  readonly documents: string[];
+}
+
 /** One alarm, for reports and for the docs. */
 export interface AlarmDescription {
   /** The alarm's name. */
@@ -131,6 +144,7 @@ export class AlarmFactory {
   private readonly byCondition = new Map<string, { alarm: cloudwatch.Alarm; index: number }>();
   private readonly byDatabase = new Map<string, cloudwatch.Alarm[]>();
   private readonly action: cloudwatch.IAlarmAction;
+  private readonly runbooks = new Map<string, RunbookLink>();
 
   /**
    * @param scope the construct the alarms are created in
@@ -170,16 +184,20 @@ export class AlarmFactory {
     const alarmName = `${this.props.alarmNamePrefix}-${props.subject}-${props.kind.id}-${severityTag}`;
     const docsPage = this.props.docsBaseUrl ? `${this.props.docsBaseUrl}${props.kind.id}.md` : props.kind.docsPage;
     const periodSeconds = props.metric.period.toSeconds();
-    const description = [
-      `[${props.severity}] ${props.kind.id}: ${props.meaning}.`,
-      `Databases: ${props.databases.join(', ')}.`,
-      `Fires when ${props.metric.metricName} (${props.metric.statistic}) ${COMPARISON_TEXT[spec.comparison] ?? spec.comparison} ${threshold} ${props.thresholdUnit}`
-        + ` in ${datapointsToAlarm} of ${spec.evaluationPeriods} period(s) of ${periodSeconds} s; missing data: ${spec.treatMissingData}.`,
-      `First response: ${docsPage} (cdk-database-dr).`,
-    ].join(' ');
+    const firesWhen = `Fires when ${props.metric.metricName} (${props.metric.statistic}) ${COMPARISON_TEXT[spec.comparison] ?? spec.comparison} ${threshold} ${props.thresholdUnit}`
+      + ` in ${datapointsToAlarm} of ${spec.evaluationPeriods} period(s) of ${periodSeconds} s; missing data: ${spec.treatMissingData}.`;
+    const index = this.descriptions.length;
+    // Rendered at synthesis: the databases a deduplicated alarm watches and the runbooks linked later are known then.
+    const describe = () => {
+      const databases = this.descriptions[index].databases;
+      return renderAlarmDescription({
+        severity: props.severity, kindId: props.kind.id, meaning: props.meaning, databases, condition: firesWhen, docsPage,
+        runbooks: databases.flatMap((db) => (this.runbooks.has(db) ? [this.runbooks.get(db)!] : [])),
+      });
+    };
     const alarm = new cloudwatch.Alarm(this.scope, `${props.subject}-${props.kind.id}-${severityTag}`.replace(/[^A-Za-z0-9-]/g, '_'), {
       alarmName,
-      alarmDescription: description.length > 1024 ? `${description.slice(0, 1021 - docsPage.length)}… ${docsPage}` : description,
+      alarmDescription: Lazy.string({ produce: describe }),
       metric: props.metric,
       threshold,
       comparisonOperator: spec.comparison,
@@ -202,6 +220,14 @@ export class AlarmFactory {
     });
     this.byCondition.set(condition, { alarm, index: this.descriptions.length - 1 });
     return alarm;
+  }
+
+  /**
+   * Names a database's runbooks in the description of every alarm that watches it (alarms
+   * created before and after this call alike: descriptions are rendered at synthesis).
+   */
+  public linkRunbook(link: RunbookLink): void {
+    this.runbooks.set(link.database, link);
   }
 
   /** Name, metric, threshold, period, missing-data treatment and docs page of every alarm. */

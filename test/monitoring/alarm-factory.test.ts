@@ -31,7 +31,7 @@ test('the kind\'s comparison and missing-data treatment apply unless the caller 
   t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'plan-orders-expire-runner-silent-critical', TreatMissingData: 'ignore' });
 });
 
-test('a second alarm on the same condition is the first one, watching both databases', () => {
+test('a second alarm on the same condition is the first one, watching both databases (its description names both)', () => {
   const { stack, factory } = setup('https://wiki.example.com/dr/');
   const failed = AlarmCatalog.kind('verification-failed');
   const a = factory.createAlarm({ kind: failed, subject: 'orders', severity: AlarmSeverity.CRITICAL, databases: ['orders'], meaning: 'restore test failed',
@@ -45,6 +45,6 @@ test('a second alarm on the same condition is the first one, watching both datab
   Template.fromStack(stack).resourceCountIs('AWS::CloudWatch::Alarm', 1);
   expect(factory.describeAlarms()[0].docsPage).toBe('https://wiki.example.com/dr/verification-failed.md');
   Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
-    AlarmDescription: '[Critical] verification-failed: restore test failed. Databases: orders. Fires when VerificationFailure (Sum) >= 1 verifications in 1 of 1 period(s) of 300 s; missing data: notBreaching. First response: https://wiki.example.com/dr/verification-failed.md (cdk-database-dr).',
+    AlarmDescription: '[Critical] verification-failed: restore test failed. Databases: orders, orders-copy. Fires when VerificationFailure (Sum) >= 1 verifications in 1 of 1 period(s) of 300 s; missing data: notBreaching. First response: https://wiki.example.com/dr/verification-failed.md (cdk-database-dr).',
   });
 });

@@ -1,0 +1,405 @@
+/**
+ * The runbooks of a plan's databases, generated from the configuration: Markdown pages written
+ * into the cloud assembly at synthesis (`runbooks/<plan>/<database>/<kind>.md` and an index
+ * `runbooks/<plan>/README.md`), and SSM Automation documents for the AWS-side steps, each with its
+ * own least-privilege role. The alarms of a linked BackupMonitoring name each database's runbooks.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Duration, ISynthesisSession, Stack, Token, attachCustomSynthesis, aws_iam as iam } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ConfigurationError } from '../errors';
+import { BackupMonitoring } from '../monitoring/backup-monitoring';
+import { DatabaseEngine } from '../plan/types';
+import { DatabaseProtection } from '../protection/database-protection';
+import { DatabaseResourceKind } from '../protection/protected-database';
+import { BackupRunner } from '../runner/backup-runner';
+import { IBackupBucket } from '../storage/backup-bucket';
+import { IBackupVault } from '../storage/backup-vault';
+import { acknowledge } from '../storage/acknowledgements';
+import { findEngine } from '../../runtime/engines';
+import { drRestoreContent, drRestoreStatements, DrRestoreDocumentSpec } from './dr-restore-document';
+import { renderDatabaseRunbooks, renderIndex } from './markdown';
+import { RenderedRunbook } from './rendered-runbook';
+import { PointInTimeDocumentSpec, pointInTimeContent, pointInTimeStatements, restorePrefix, restoreSuffixRoom } from './point-in-time-document';
+import { RecoveryDocument } from './recovery-document';
+import { DocumentFact, RunbookFacts, documentNameOf, runbookFolder } from './runbook-facts';
+import { RunbookKind } from './runbook-kind';
+import { StackValue, stackValue } from './stack-value';
+import { recoveryDescriptionOf } from './recovery-description';
+import { recoveryProcedures, type RecoveryProcedure } from '../../runtime/recovery';
+import type { DatabaseType } from '../../runtime/engines/record';
+
+/** One estimate of the feasibility model for one backup source of a database. */
+export interface RecoveryEstimate {
+  /** The backup source the restore starts from, e.g. `AWS Backup continuous (PITR)`. */
+  readonly source: string;
+  /** The estimated restore time. */
+  readonly estimatedRestoreTime: Duration;
+  /** How it was estimated, e.g. `rds-pitr: 30 min + 200 GB at 50 GB/min`. */
+  readonly basis: string;
+  /**
+   * The worst-case data loss of this source.
+   * @default - not stated
+   */
+  readonly maxDataLoss?: Duration;
+}
+
+/** A check the runbook asks the operator to run on the restored copy. */
+export interface RunbookCheck {
+  /** The check's name. */
+  readonly name: string;
+  /** Its SQL. */
+  readonly sql: string;
+}
+
+/** A self-managed database's host. */
+export interface RunbookHost {
+  /** Address of the database server. */
+  readonly address: string;
+  /** Its port. */
+  readonly port: number;
+  /** The database user the procedures connect as. */
+  readonly user: string;
+  /**
+   * The SQL database the application uses.
+   * @default - the database's sqlDatabaseName
+   */
+  readonly databaseName?: string;
+  /**
+   * PostgreSQL data directory on the host.
+   * @default - not stated
+   */
+  readonly dataDirectory?: string;
+}
+
+/** One database of the runbooks. */
+export interface RunbookDatabaseProps {
+  /** The database's name in the plan (letters, digits and hyphens): its folder and its documents' names. */
+  readonly name: string;
+  /**
+   * The database engine.
+   * @default - not stated in the runbooks
+   */
+  readonly engine?: DatabaseEngine;
+  /**
+   * The recovery point objective.
+   * @default - not stated
+   */
+  readonly rpo?: Duration;
+  /**
+   * The recovery time objective.
+   * @default - not stated
+   */
+  readonly rto?: Duration;
+  /**
+   * The AWS Backup protection of the RDS instance or Aurora cluster: point-in-time and DR-Region documents.
+   * @default - no AWS Backup protection (a self-managed database)
+   */
+  readonly protection?: DatabaseProtection;
+  /**
+   * The database's backup runners: where their backups are, which task definitions restore them.
+   * @default - none
+   */
+  readonly runners?: BackupRunner[];
+  /**
+   * The feasibility model's restore estimates (lib/plan: `assessDatabase(...).tiers`), the one
+   * counted against the RTO first.
+   * @default - none stated
+   */
+  readonly estimates?: RecoveryEstimate[];
+  /**
+   * The SQL database restored and checked.
+   * @default - the database's name
+   */
+  readonly sqlDatabaseName?: string;
+  /**
+   * The self-managed database's host, for the procedures' commands (checks, copy-back, data directory).
+   * @default - none: those commands name no host
+   */
+  readonly host?: RunbookHost;
+  /**
+   * Checks to run on a restored copy before redirecting production.
+   * @default - none (the runbooks say to compare row counts)
+   */
+  readonly checks?: RunbookCheck[];
+}
+
+/** Properties of {@link RecoveryRunbooks}. */
+export interface RecoveryRunbooksProps {
+  /** The plan's name: the runbooks' folder (`runbooks/<planName>/`) and the prefix of the documents' names. */
+  readonly planName: string;
+  /**
+   * The DR vault, as the construct in the DR Region's stack: the DR-Region documents are created in its stack.
+   * @default - no DR-Region documents
+   */
+  readonly drVault?: IBackupVault;
+  /**
+   * The replica of the runners' backup bucket in the DR Region.
+   * @default - none
+   */
+  readonly replicaBucket?: IBackupBucket;
+  /**
+   * The role AWS Backup restores the DR vault's copies with.
+   * @default - a new AWS Backup restore role in the DR vault's stack
+   */
+  readonly drRestoreRole?: iam.IRole;
+  /**
+   * Default approvers of every document's approval step (IAM user, role or assumed-role ARNs).
+   * @default - none: each execution names its approvers
+   */
+  readonly approvers?: string[];
+  /**
+   * Monitoring whose alarms name the runbooks of the databases they watch.
+   * @default - no alarm links
+   */
+  readonly monitoring?: BackupMonitoring;
+  /**
+   * Databases, also addable with `addDatabase`.
+   * @default - none
+   */
+  readonly databases?: RunbookDatabaseProps[];
+}
+
+interface Entry {
+  readonly props: RunbookDatabaseProps;
+  readonly documents: Array<{ kind: RunbookKind; document: RecoveryDocument; targetPrefix: string }>;
+}
+
+const RESTORE_POLICY = 'AWSBackupServiceRolePolicyForRestores';
+
+/** Runbooks (Markdown) and SSM Automation documents for every database added. */
+export class RecoveryRunbooks extends Construct {
+  /** The assembly folder every plan's runbooks are under. */
+  public static readonly ROOT_FOLDER = 'runbooks';
+
+  /** The plan's name. */
+  public readonly planName: string;
+  private readonly props: RecoveryRunbooksProps;
+  private readonly entries: Entry[] = [];
+  private restoreRole?: iam.IRole;
+
+  constructor(scope: Construct, id: string, props: RecoveryRunbooksProps) {
+    super(scope, id);
+    const problems: string[] = [];
+    if (!/^[A-Za-z0-9_-]{1,60}$/.test(props.planName) || /^(aws|amazon)/i.test(props.planName)) {
+      problems.push(`planName: 1 to 60 letters, digits, _ and -, not starting with aws or amazon (it prefixes SSM document names), got '${props.planName}'`);
+    }
+    if (props.drVault && !Token.isUnresolved(props.drVault.env.region) && !Token.isUnresolved(Stack.of(props.drVault).region)
+      && props.drVault.env.region !== Stack.of(props.drVault).region) {
+      problems.push(`drVault: must be the vault construct in the DR Region's stack (the DR-Region documents are created there), got a vault of ${props.drVault.env.region} imported into a stack of ${Stack.of(props.drVault).region}`);
+    }
+    for (const [i, a] of (props.approvers ?? []).entries()) {
+      if (!Token.isUnresolved(a) && !/^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:.+$/.test(a)) problems.push(`approvers[${i}]: an IAM user, role or assumed-role ARN, got '${a}'`);
+    }
+    if (problems.length > 0) throw new ConfigurationError(`RecoveryRunbooks ${this.node.path}`, problems);
+    this.props = props;
+    this.planName = props.planName;
+    for (const d of props.databases ?? []) this.addDatabase(d);
+    // The Markdown is written with the templates, into the same cloud assembly (also for apps
+    // that compose the constructs): aws-cdk-lib's hook for constructs that add files there.
+    attachCustomSynthesis(this, { onSynthesize: (session: ISynthesisSession) => this.writeRunbooks(session.outdir) });
+  }
+
+  /** Adds a database: its documents now, its Markdown at synthesis. */
+  public addDatabase(database: RunbookDatabaseProps): void {
+    const problems: string[] = [];
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(database.name)) problems.push(`name: lowercase letters, digits and hyphens (at most 63), got '${database.name}'`);
+    if (this.entries.some((e) => e.props.name === database.name)) problems.push(`name: '${database.name}' is added twice`);
+    const source = database.protection?.database;
+    if (source && !Token.isUnresolved(source.identifier) && restoreSuffixRoom(source.identifier, source.kind) < 1) {
+      problems.push(`protection: the identifier '${source.identifier}' leaves no room for '-restore-<suffix>' in 63 characters`);
+    }
+    if (problems.length > 0) throw new ConfigurationError(`RecoveryRunbooks ${this.node.path}: database ${database.name}`, problems);
+
+    const documents: Entry['documents'] = [];
+    const waitSeconds = waitSecondsOf(database.estimates);
+    const approvers = this.props.approvers ?? [];
+    const id = database.name;
+    if (database.protection && source) {
+      const spec: PointInTimeDocumentSpec = { database: id, kind: source.kind, sourceIdentifier: source.identifier, waitSeconds, approvers };
+      documents.push({
+        kind: RunbookKind.POINT_IN_TIME,
+        targetPrefix: restorePrefix(source.identifier),
+        document: new RecoveryDocument(Stack.of(database.protection), `${this.node.id}-${id}-PointInTime`, {
+          documentName: documentNameOf(this.planName, id, RunbookKind.POINT_IN_TIME),
+          content: (roleArn) => pointInTimeContent(spec, roleArn),
+          statements: pointInTimeStatements(Stack.of(database.protection), spec),
+          purpose: `point-in-time recovery of ${id} into a new ${source.kind === DatabaseResourceKind.AURORA_CLUSTER ? 'cluster' : 'instance'}`,
+          wildcardReasons: RDS_WILDCARDS,
+        }),
+      });
+      const drVault = this.props.drVault;
+      if (drVault) {
+        const drStack = Stack.of(drVault);
+        const role = this.drRestoreRole(drStack);
+        const drSpec: DrRestoreDocumentSpec = {
+          database: id, kind: source.kind, sourceArn: source.arn,
+          targetPrefix: Token.isUnresolved(source.identifier) ? restorePrefix(id) : restorePrefix(source.identifier),
+          drVaultName: drVault.backupVaultName, drVaultArn: drVault.backupVaultArn, restoreRoleArn: role.roleArn,
+          auroraEngine: auroraEngineOf(database.engine), waitSeconds, approvers,
+        };
+        documents.push({
+          kind: RunbookKind.DR_REGION,
+          targetPrefix: drSpec.targetPrefix,
+          document: new RecoveryDocument(drStack, `${this.node.id}-${id}-DrRegion`, {
+            documentName: documentNameOf(this.planName, id, RunbookKind.DR_REGION),
+            content: (roleArn) => drRestoreContent(drSpec, roleArn),
+            statements: drRestoreStatements(drStack, drSpec),
+            purpose: `recovery of ${id} in the DR Region from the DR vault's copies`,
+            wildcardReasons: RDS_WILDCARDS,
+          }),
+        });
+      }
+    }
+    this.entries.push({ props: database, documents });
+    this.props.monitoring?.alarmFactory.linkRunbook({
+      database: database.name,
+      folder: this.folderOf(database.name),
+      index: `${RecoveryRunbooks.ROOT_FOLDER}/${this.planName}/README.md`,
+      documents: documents.map((d) => `${d.document.documentName} (${Stack.of(d.document).region})`),
+    });
+  }
+
+  /** The folder of a database's runbooks, relative to the cloud assembly directory. */
+  public folderOf(database: string): string {
+    return runbookFolder(this.planName, database);
+  }
+
+  /** The names of every SSM Automation document created. */
+  public get documentNames(): string[] {
+    return this.entries.flatMap((e) => e.documents.map((d) => d.document.documentName));
+  }
+
+  /** Every Markdown file, with its path relative to the cloud assembly directory (what synthesis writes). */
+  public renderRunbooks(): RenderedRunbook[] {
+    const databases = this.entries.map((e) => ({ folder: this.folderOf(e.props.name), facts: this.factsOf(e) }));
+    const indexFolder = `${RecoveryRunbooks.ROOT_FOLDER}/${this.planName}`;
+    return [
+      ...databases.flatMap((d) => renderDatabaseRunbooks(d.folder, d.facts)),
+      { path: `${indexFolder}/README.md`, content: renderIndex(this.planName, databases, indexFolder) },
+    ];
+  }
+
+  private writeRunbooks(outdir: string): void {
+    for (const file of this.renderRunbooks()) {
+      const path = join(outdir, file.path);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, file.content);
+    }
+  }
+
+  private factsOf(e: Entry): RunbookFacts {
+    const db = e.props;
+    const protection = db.protection;
+    const source = protection?.database;
+    const cluster = source?.kind === DatabaseResourceKind.AURORA_CLUSTER;
+    const runners = db.runners ?? [];
+    const bucket = runners[0]?.backupBucket;
+    const primaryRegion = Stack.of(protection ?? runners[0] ?? this).region;
+    const drRegion = this.props.drVault ? Stack.of(this.props.drVault).region : this.props.replicaBucket ? Stack.of(this.props.replicaBucket).region : undefined;
+    const documents: DocumentFact[] = e.documents.map((d) => ({
+      kind: d.kind, name: d.document.documentName, region: Stack.of(d.document).region, content: d.document.content, targetPrefix: d.targetPrefix,
+    }));
+    const sourceFact = protection && source && {
+      cluster,
+      identifier: stackValue('SOURCE', source.identifier, protection),
+      arn: stackValue('SOURCE_ARN', source.arn, protection, {
+        display: 'read from RDS by `$SOURCE`',
+        shell: cluster
+          ? `$(aws rds describe-db-clusters --region ${primaryRegion} --db-cluster-identifier "$SOURCE" --query 'DBClusters[0].DBClusterArn' --output text)`
+          : `$(aws rds describe-db-instances --region ${primaryRegion} --db-instance-identifier "$SOURCE" --query 'DBInstances[0].DBInstanceArn' --output text)`,
+      }),
+    };
+    const vault = protection && stackValue('VAULT', protection.vault.backupVaultName, protection.vault);
+    const drVault = this.props.drVault && sourceFact ? stackValue('DR_VAULT', this.props.drVault.backupVaultName, this.props.drVault) : undefined;
+    const bucketValue = bucket && stackValue('BUCKET', bucket.bucket.bucketName, bucket.bucket);
+    const replica = this.props.replicaBucket && bucket ? stackValue('REPLICA_BUCKET', this.props.replicaBucket.bucket.bucketName, this.props.replicaBucket.bucket) : undefined;
+    const restoreRole = this.restoreRole && e.documents.some((d) => d.kind === RunbookKind.DR_REGION)
+      ? stackValue('RESTORE_ROLE', this.restoreRole.roleName, this.restoreRole) : undefined;
+    const estimates = (db.estimates ?? []).map((x) => ({
+      source: x.source, restoreMinutes: x.estimatedRestoreTime.toMinutes(), basis: x.basis,
+      recoveryPointMinutes: x.maxDataLoss?.toMinutes(),
+    }));
+    let procedures: RecoveryProcedure[] = [];
+    let values: StackValue[] = [];
+    let noProcedures: string | undefined;
+    if (db.engine) {
+      const built = recoveryDescriptionOf({
+        name: db.name, databaseType: db.engine as DatabaseType, primaryRegion, drRegion,
+        source: sourceFact && source && { kind: source.kind, identifier: sourceFact.identifier, arn: sourceFact.arn },
+        vault, drVault, restoreRole, bucket: bucketValue, replicaBucket: replica, runners,
+        host: db.host && { ...db.host, databaseName: db.host.databaseName ?? db.sqlDatabaseName },
+        estimateMinutes: estimates[0]?.restoreMinutes,
+      });
+      procedures = recoveryProcedures(built.description);
+      values = built.values;
+    } else {
+      noProcedures = `The step-by-step procedure needs the database's engine (\`engine\` of ${db.name}'s RunbookDatabaseProps).`;
+    }
+    return {
+      plan: this.planName,
+      database: db.name,
+      sqlDatabase: db.sqlDatabaseName ?? db.name,
+      engine: db.engine,
+      deployment: !source ? 'self-managed' : cluster ? 'aurora' : 'rds',
+      rpoMinutes: db.rpo && !db.rpo.isUnresolved() ? db.rpo.toMinutes() : undefined,
+      rtoMinutes: db.rto && !db.rto.isUnresolved() ? db.rto.toMinutes() : undefined,
+      estimates,
+      primaryRegion,
+      drRegion,
+      source: sourceFact,
+      vault,
+      drVault,
+      restoreRole,
+      bucket: bucketValue,
+      replicaBucket: replica,
+      runners: runners.map((r) => ({ engine: r.engine, kind: findEngine(r.engine)?.kind ?? 'unknown', backupPrefix: r.backupPrefix, walArchivePrefix: r.walArchivePrefix })),
+      documents,
+      procedures,
+      noProcedures,
+      values,
+      checks: (db.checks ?? []).map((c) => ({ name: c.name, sql: c.sql })),
+    };
+  }
+
+  /** The role AWS Backup restores with in the DR Region: the given one, or one created there once. */
+  private drRestoreRole(drStack: Stack): iam.IRole {
+    if (this.restoreRole) return this.restoreRole;
+    if (this.props.drRestoreRole) return (this.restoreRole = this.props.drRestoreRole);
+    const role = new iam.Role(drStack, `${this.node.id}-DrRestoreRole`, {
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
+      description: `AWS Backup restores the DR vault's copies of plan ${this.planName} with this role (SSM recovery documents pass it)`,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(`service-role/${RESTORE_POLICY}`)],
+    });
+    acknowledge(role, [[
+      `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${RESTORE_POLICY}]`,
+      `${RESTORE_POLICY} is the AWS-maintained policy for AWS Backup restores; it tracks every resource type and permission AWS Backup needs, which a copied inline policy would silently miss.`,
+    ]]);
+    return (this.restoreRole = role);
+  }
+}
+
+/** Why each wildcard resource of the RDS documents' roles cannot be narrower. */
+const RDS_WILDCARDS: { [suffix: string]: string } = {
+  '-restore-*': 'Restored instances and clusters are named by the operator at run time; the role may only create and read names under <source>-restore-, never production',
+  ':subgrp:*': 'The restore reuses the subnet group production (or the DR network) uses, named only at run time; a subnet group grants no data access',
+  ':og:*': 'RDS evaluates the option group the restored instance inherits from production, named only at run time; it grants no data access',
+  ':pg:*': 'RDS evaluates the parameter group the restored instance inherits, named only at run time; it grants no data access',
+  ':cluster-pg:*': 'RDS evaluates the cluster parameter group the restored cluster inherits, named only at run time; it grants no data access',
+  ':db:*': 'Listing the instances of production\'s cluster (to copy the writer\'s class) filters by cluster id, which IAM cannot scope; describe only',
+  'awsbackup:*': 'The DR vault\'s copies are named by AWS Backup at copy time; only StartRestoreJob with the restore role is allowed on them, never delete',
+  '*': 'kms:CreateGrant/DescribeKey only through RDS (kms:ViaService), for the key production is encrypted with, which the configuration does not name; backup:DescribeRestoreJob has no resource-level permissions',
+};
+
+function auroraEngineOf(engine: DatabaseEngine | undefined): string | undefined {
+  if (engine === DatabaseEngine.POSTGRES) return 'aurora-postgresql';
+  if (engine === DatabaseEngine.MYSQL) return 'aurora-mysql';
+  return undefined;
+}
+
+/** Each wait: three times the best estimate, at least an hour, at most a day. */
+function waitSecondsOf(estimates: RecoveryEstimate[] | undefined): number {
+  const best = Math.min(...(estimates ?? []).map((e) => e.estimatedRestoreTime.toSeconds()));
+  return Number.isFinite(best) ? Math.min(86400, Math.max(3600, best * 3)) : 3600 * 4;
+}
