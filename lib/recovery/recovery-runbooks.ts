@@ -12,7 +12,7 @@ import { ConfigurationError } from '../errors';
 import { BackupMonitoring } from '../monitoring/backup-monitoring';
 import { DatabaseEngine } from '../plan/types';
 import { DatabaseProtection } from '../protection/database-protection';
-import { DatabaseResourceKind } from '../protection/protected-database';
+import { DatabaseResourceKind, ProtectedDatabase } from '../protection/protected-database';
 import { BackupRunner } from '../runner/backup-runner';
 import { IBackupBucket } from '../storage/backup-bucket';
 import { IBackupVault } from '../storage/backup-vault';
@@ -206,7 +206,8 @@ export class RecoveryRunbooks extends Construct {
     const problems: string[] = [];
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(database.name)) problems.push(`name: lowercase letters, digits and hyphens (at most 63), got '${database.name}'`);
     if (this.entries.some((e) => e.props.name === database.name)) problems.push(`name: '${database.name}' is added twice`);
-    const source = database.protection?.database;
+    // A database selected by tags names no instance: no point-in-time or DR document can target it.
+    const source = namedSource(database.protection?.database);
     if (source && !Token.isUnresolved(source.identifier) && restoreSuffixRoom(source.identifier, source.kind) < 1) {
       problems.push(`protection: the identifier '${source.identifier}' leaves no room for '-restore-<suffix>' in 63 characters`);
     }
@@ -301,10 +302,11 @@ export class RecoveryRunbooks extends Construct {
     const documents: DocumentFact[] = e.documents.map((d) => ({
       kind: d.kind, name: d.document.documentName, region: Stack.of(d.document).region, content: d.document.content, targetPrefix: d.targetPrefix,
     }));
-    const sourceFact = protection && source && {
+    const named = namedSource(source);
+    const sourceFact = protection && named && {
       cluster,
-      identifier: stackValue('SOURCE', source.identifier, protection),
-      arn: stackValue('SOURCE_ARN', source.arn, protection, {
+      identifier: stackValue('SOURCE', named.identifier, protection),
+      arn: stackValue('SOURCE_ARN', named.arn, protection, {
         display: 'read from RDS by `$SOURCE`',
         shell: cluster
           ? `$(aws rds describe-db-clusters --region ${primaryRegion} --db-cluster-identifier "$SOURCE" --query 'DBClusters[0].DBClusterArn' --output text)`
@@ -378,6 +380,11 @@ export class RecoveryRunbooks extends Construct {
     ]]);
     return (this.restoreRole = role);
   }
+}
+
+/** The protected database when it is named by an identifier (not selected by tags). */
+function namedSource(db: ProtectedDatabase | undefined): (ProtectedDatabase & { readonly identifier: string }) | undefined {
+  return db && db.identifier !== undefined ? db as ProtectedDatabase & { readonly identifier: string } : undefined;
 }
 
 /** Why each wildcard resource of the RDS documents' roles cannot be narrower. */
