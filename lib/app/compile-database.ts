@@ -8,7 +8,7 @@ import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secr
 import { ConfigurationError } from '../errors';
 import { BackupPlanConfig, DatabaseAssessment, DatabaseConfig, DeploymentKind, TierDecision, TierKind, databasePath } from '../plan';
 import { DatabaseProtection, protectedDatabaseFromPlan, protectionOptionsFromPlan } from '../protection';
-import { BackupRunner, DatabaseConnectionProps, RunnerEngine } from '../runner';
+import { BackupRunner, DatabaseConnectionProps, RunnerEngine, RunnerInfrastructure } from '../runner';
 import { IBackupVault } from '../storage';
 import { acknowledge } from '../storage/acknowledgements';
 import { VerifiedDatabase } from '../verification';
@@ -27,6 +27,20 @@ export interface AppContext {
   readonly crossAccountVault?: IBackupVault;
   /** The plan's pre-built runner image; undefined: the bundled Dockerfile. */
   readonly runnerImage?: ecs.ContainerImage;
+  /** What every runner of the app shares (cluster, key, logs, dead-letter queue, security group). */
+  readonly runnerInfrastructure?: RunnerInfrastructure;
+}
+
+/** The shared runner pieces as BackupRunner props. */
+function sharedRunnerProps(ctx: AppContext) {
+  const infra = ctx.runnerInfrastructure;
+  return infra ? {
+    cluster: infra.cluster,
+    encryptionKey: infra.encryptionKey,
+    logGroup: infra.logGroup,
+    deadLetterQueue: infra.deadLetterQueue,
+    securityGroups: [infra.securityGroup],
+  } : {};
 }
 
 /** What one database compiled into. */
@@ -102,6 +116,7 @@ function buildRunner(ctx: AppContext, db: DatabaseConfig, engine: EngineRecord):
   }
   if (engine.kind === 'logical') {
     const connection: DatabaseConnectionProps = {
+      ...sharedRunnerProps(ctx),
       database: db.name,
       backupBucket: primary.bucket,
       vpc,
@@ -154,6 +169,7 @@ function pgBackRestRunner(ctx: AppContext, db: DatabaseConfig, tlsSecretArn: str
     ['PCI.DSS.321-SecretsManagerRotationEnabled', noRotation],
   ]);
   return BackupRunner.pgBackRest(primary, `${id}-PgBackRest`, {
+    ...sharedRunnerProps(ctx),
     database: db.name,
     backupBucket: primary.bucket,
     vpc: vpc!,

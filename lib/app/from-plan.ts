@@ -8,7 +8,7 @@ import { Annotations, App, Duration, aws_ec2 as ec2, aws_events as events } from
 import { BackupPlanConfig, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
 import { BackupMonitoring } from '../monitoring';
 import { BackupAuditFramework, DatabaseProtection } from '../protection';
-import { BackupRunner } from '../runner';
+import { BackupRunner, RunnerInfrastructure } from '../runner';
 import { BaselineCapture, RestoreVerification, RunnerDrill } from '../verification';
 import { ConfigurationError } from '../errors';
 import { BackupVault } from '../storage';
@@ -79,7 +79,9 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const crossAccountVault = plan.drVaultArn ? BackupVault.fromBackupVaultArn(primary, 'CrossAccountDrVault', plan.drVaultArn) : undefined;
 
   const runnerImage = plan.runnerImage ? runnerImageOf(primary, plan.runnerImage) : undefined;
-  const ctx: AppContext = { plan, primary, dr, vpc, drVault, crossAccountVault, runnerImage };
+  // One cluster, key, log group, dead-letter queue and security group for every runner and drill.
+  const runnerInfrastructure = vpc && plan.databases.some((d) => d.host) ? new RunnerInfrastructure(primary, 'Runners', { vpc }) : undefined;
+  const ctx: AppContext = { plan, primary, dr, vpc, drVault, crossAccountVault, runnerImage, runnerInfrastructure };
   const compiled: CompiledDatabase[] = assessment.databases.map((a) => compileDatabase(ctx, a));
   const protections = compiled.flatMap((c) => (c.protection ? [c.protection] : []));
   const runners = compiled.flatMap((c) => c.runners);

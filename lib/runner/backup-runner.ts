@@ -142,6 +142,8 @@ export class BackupRunner extends BackupRunnerBase {
   public readonly backupInterval?: Duration;
   /** The ECS cluster the tasks run in. */
   public readonly cluster: ecs.ICluster;
+  /** The bucket folders the runner's roles may read, write and expire (no other database's). */
+  public readonly keyPrefixes: string[];
   /** Identity of backup, verify and check tasks: write + read, no delete. */
   public readonly backupRole: iam.IRole;
   /** Identity of the expire task: read, and delete markers only. */
@@ -197,19 +199,32 @@ export class BackupRunner extends BackupRunnerBase {
     this.backupBucket = props.backupBucket;
     this.backupPrefix = backupPrefixOf(props.s3Prefix, props.database, props.engine);
     this.walArchivePrefix = settings ? repositoryPrefixes(settings).archive : undefined;
-    const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
-      description: `BackupRunner ${props.database}: runner logs and scheduler dead-letter queue`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // CloudWatch Logs encrypts with the key only when its service principal may use it.
-    key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`));
+    // The shared pieces (key, log group, queue, cluster, security groups) are created only when
+    // not given: the DR app gives every runner of a stack the same ones (RunnerInfrastructure).
+    let key = props.encryptionKey;
+    const ownKey = () => {
+      if (!key) {
+        key = new kms.Key(this, 'Key', {
+          description: `BackupRunner ${props.database}: runner logs and scheduler dead-letter queue`,
+          enableKeyRotation: true,
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+      }
+      return key;
+    };
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: key,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    if (props.logGroup) {
+      this.logGroup = props.logGroup;
+    } else {
+      const logKey = ownKey();
+      // CloudWatch Logs encrypts with the key only when its service principal may use it.
+      logKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`));
+      this.logGroup = new logs.LogGroup(this, 'Logs', {
+        encryptionKey: logKey,
+        retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
 
     this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
@@ -227,12 +242,15 @@ export class BackupRunner extends BackupRunnerBase {
     const executionRole = new ManagedPolicyRole(this, 'ExecutionRole', { assumedBy, description: 'Pulls the runner image, writes its logs, reads its secrets' });
     this.executionRole = executionRole;
     const backupRole = new ManagedPolicyRole(this, 'BackupRole', { assumedBy, description: `BackupRunner ${props.database}: writes and reads backups, never deletes` });
-    props.backupBucket.grantWriteBackups(backupRole);
-    props.backupBucket.grantReadBackups(backupRole);
+    // Least privilege per database: the roles reach this runner's own folders only (its backups,
+    // and pgBackRest's repository folders of its stanza), never another database's.
+    this.keyPrefixes = [this.backupPrefix, ...(settings ? [repositoryPrefixes(settings).backup, repositoryPrefixes(settings).archive] : [])];
+    props.backupBucket.grantWriteBackups(backupRole, this.keyPrefixes);
+    props.backupBucket.grantReadBackups(backupRole, this.keyPrefixes);
     const expireRole = new ManagedPolicyRole(this, 'ExpireRole', { assumedBy, description: `BackupRunner ${props.database}: expires backups with delete markers only` });
-    props.backupBucket.grantExpireBackups(expireRole);
+    props.backupBucket.grantExpireBackups(expireRole, this.keyPrefixes);
     // Expire must read the manifests (and pgBackRest its info files) to know what to keep.
-    props.backupBucket.grantReadBackups(expireRole);
+    props.backupBucket.grantReadBackups(expireRole, this.keyPrefixes);
     if (settings) grantPgBackRestExpire(expireRole, props.backupBucket, settings);
     this.backupRole = backupRole;
     this.expireRole = expireRole;
@@ -252,9 +270,9 @@ export class BackupRunner extends BackupRunnerBase {
     const secrets: Record<string, ecs.Secret> = {};
     for (const s of props.secrets ?? []) secrets[s.environmentVariable] = ecs.Secret.fromSecretsManager(s.secret, s.field);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+    this.deadLetterQueue = props.deadLetterQueue ?? new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
+      encryptionMasterKey: ownKey(),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
@@ -323,8 +341,9 @@ export class BackupRunner extends BackupRunnerBase {
     acknowledgeRunnerFindings({
       bucket: props.backupBucket,
       taskDefinitions: this.taskDefinitions,
-      deadLetterQueue: this.deadLetterQueue,
+      deadLetterQueue: props.deadLetterQueue ? undefined : this.deadLetterQueue,
       dataRoles: [backupRole, expireRole],
+      keyPrefixes: this.keyPrefixes,
       executionRole,
       databaseHostPolicy: this.databaseHostPolicy,
       pgBackRest: settings,
