@@ -8,7 +8,7 @@ import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secr
 import { ConfigurationError } from '../errors';
 import { BackupPlanConfig, DatabaseAssessment, DatabaseConfig, DeploymentKind, TierDecision, TierKind, databasePath } from '../plan';
 import { DatabaseProtection, protectedDatabaseFromPlan, protectionOptionsFromPlan } from '../protection';
-import { BackupRunner, DatabaseConnectionProps, RunnerEngine, RunnerInfrastructure } from '../runner';
+import { BackupRunner, DatabaseConnectionProps, RunnerEngine, RunnerInfrastructure, RunnerRoles } from '../runner';
 import { IBackupVault } from '../storage';
 import { acknowledge } from '../storage/acknowledgements';
 import { VerifiedDatabase } from '../verification';
@@ -31,16 +31,26 @@ export interface AppContext {
   readonly runnerInfrastructure?: RunnerInfrastructure;
 }
 
-/** The shared runner pieces as BackupRunner props. */
-function sharedRunnerProps(ctx: AppContext) {
+/**
+ * The shared runner pieces as BackupRunner props: the stack's (cluster, key, logs, queue, security
+ * group, execution role) and the database's own roles, shared by its runners only.
+ */
+function sharedRunnerProps(ctx: AppContext, db: DatabaseConfig) {
   const infra = ctx.runnerInfrastructure;
-  return infra ? {
+  if (!infra) return {};
+  const id = `${idOf(db.name)}-RunnerRoles`;
+  const roles = (ctx.primary.node.tryFindChild(id) as RunnerRoles | undefined) ?? new RunnerRoles(ctx.primary, id, { database: db.name });
+  return {
     cluster: infra.cluster,
     encryptionKey: infra.encryptionKey,
     logGroup: infra.logGroup,
     deadLetterQueue: infra.deadLetterQueue,
     securityGroups: [infra.securityGroup],
-  } : {};
+    executionRole: infra.executionRole,
+    backupRole: roles.backupRole,
+    expireRole: roles.expireRole,
+    schedulerRole: roles.schedulerRole,
+  };
 }
 
 /** What one database compiled into. */
@@ -116,7 +126,7 @@ function buildRunner(ctx: AppContext, db: DatabaseConfig, engine: EngineRecord):
   }
   if (engine.kind === 'logical') {
     const connection: DatabaseConnectionProps = {
-      ...sharedRunnerProps(ctx),
+      ...sharedRunnerProps(ctx, db),
       database: db.name,
       backupBucket: primary.bucket,
       vpc,
@@ -169,7 +179,7 @@ function pgBackRestRunner(ctx: AppContext, db: DatabaseConfig, tlsSecretArn: str
     ['PCI.DSS.321-SecretsManagerRotationEnabled', noRotation],
   ]);
   return BackupRunner.pgBackRest(primary, `${id}-PgBackRest`, {
-    ...sharedRunnerProps(ctx),
+    ...sharedRunnerProps(ctx, db),
     database: db.name,
     backupBucket: primary.bucket,
     vpc: vpc!,

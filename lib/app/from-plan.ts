@@ -126,6 +126,8 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
         maxTimeWithoutSuccess: Duration.days(Math.min(7, db.verification?.maxAgeDays ?? 7)),
         s3Prefix: RUNNER_PREFIX,
         image: runnerImage,
+        // The database's runners' scheduler role starts its drill too.
+        schedulerRole: runnerInfrastructure ? runner.schedulerRole : undefined,
       }));
     }
   }

@@ -239,15 +239,18 @@ export class BackupRunner extends BackupRunnerBase {
     this.connections = new ec2.Connections({ securityGroups });
 
     const assumedBy = new iam.ServicePrincipal('ecs-tasks.amazonaws.com');
-    const executionRole = new ManagedPolicyRole(this, 'ExecutionRole', { assumedBy, description: 'Pulls the runner image, writes its logs, reads its secrets' });
+    const executionRole = props.executionRole
+      ?? new ManagedPolicyRole(this, 'ExecutionRole', { assumedBy, description: 'Pulls the runner image, writes its logs, reads its secrets' });
     this.executionRole = executionRole;
-    const backupRole = new ManagedPolicyRole(this, 'BackupRole', { assumedBy, description: `BackupRunner ${props.database}: writes and reads backups, never deletes` });
+    const backupRole = props.backupRole
+      ?? new ManagedPolicyRole(this, 'BackupRole', { assumedBy, description: `BackupRunner ${props.database}: writes and reads backups, never deletes` });
     // Least privilege per database: the roles reach this runner's own folders only (its backups,
     // and pgBackRest's repository folders of its stanza), never another database's.
     this.keyPrefixes = [this.backupPrefix, ...(settings ? [repositoryPrefixes(settings).backup, repositoryPrefixes(settings).archive] : [])];
     props.backupBucket.grantWriteBackups(backupRole, this.keyPrefixes);
     props.backupBucket.grantReadBackups(backupRole, this.keyPrefixes);
-    const expireRole = new ManagedPolicyRole(this, 'ExpireRole', { assumedBy, description: `BackupRunner ${props.database}: expires backups with delete markers only` });
+    const expireRole = props.expireRole
+      ?? new ManagedPolicyRole(this, 'ExpireRole', { assumedBy, description: `BackupRunner ${props.database}: expires backups with delete markers only` });
     props.backupBucket.grantExpireBackups(expireRole, this.keyPrefixes);
     // Expire must read the manifests (and pgBackRest its info files) to know what to keep.
     props.backupBucket.grantReadBackups(expireRole, this.keyPrefixes);
@@ -279,7 +282,7 @@ export class BackupRunner extends BackupRunnerBase {
 
     // The scheduler's own identity, so its permissions (RunTask on these task definitions, PassRole
     // of their roles, SendMessage to the DLQ) land in a managed policy of this construct.
-    const schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
+    const schedulerRole = props.schedulerRole ?? new ManagedPolicyRole(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
       description: `BackupRunner ${props.database}: EventBridge Scheduler starts the runner tasks`,
     });
@@ -342,9 +345,10 @@ export class BackupRunner extends BackupRunnerBase {
       bucket: props.backupBucket,
       taskDefinitions: this.taskDefinitions,
       deadLetterQueue: props.deadLetterQueue ? undefined : this.deadLetterQueue,
-      dataRoles: [backupRole, expireRole],
+      dataRoles: [backupRole, expireRole].filter((r): r is ManagedPolicyRole => r instanceof ManagedPolicyRole),
       keyPrefixes: this.keyPrefixes,
-      executionRole,
+      // A shared execution role is acknowledged once, by its owner.
+      executionRole: !props.executionRole && executionRole instanceof ManagedPolicyRole ? executionRole : undefined,
       databaseHostPolicy: this.databaseHostPolicy,
       pgBackRest: settings,
     });

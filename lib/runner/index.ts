@@ -8,3 +8,4 @@ export type { DatabaseConnectionProps, PgBackRestRunnerProps } from './preset-pr
 // The settings types of the pgBackRest preset; the renderers stay internal (the construct publishes their output).
 export type { PgBackRestDatabaseHost, PgBackRestPosixRepository, PgBackRestS3Repository, PgBackRestSettings } from '../../runtime/pgbackrest/config';
 export * from './runner-infrastructure';
+export * from './runner-roles';

@@ -22,8 +22,11 @@ export interface RunnerFindingScope {
   readonly dataRoles: ManagedPolicyRole[];
   /** The bucket folders the data roles reach. */
   readonly keyPrefixes: string[];
-  /** The tasks' execution role. */
-  readonly executionRole: ManagedPolicyRole;
+  /**
+   * The tasks' execution role, when the runner created it.
+   * @default - a shared role: acknowledged by its owner
+   */
+  readonly executionRole?: ManagedPolicyRole;
   /**
    * The database host's policy.
    * @default - none (not pgBackRest)
@@ -51,10 +54,7 @@ export function acknowledgeRunnerFindings(s: RunnerFindingScope): void {
         'Backup objects are named by the runner and the backup tool at run time (one key per object, WAL segment or manifest) inside this database\'s own folder; the actions on them are fixed: no delete for the backup role, only DeleteObject (delete markers) for the expire role.');
     }
   }
-  if (s.executionRole.managedPolicy) {
-    acknowledge(s.executionRole.managedPolicy, [['AwsSolutions-IAM5[Resource::*]',
-      'ecr:GetAuthorizationToken, which the execution role needs to pull the image, has no resource-level permissions; every other statement names its repository, log group or secret.']]);
-  }
+  if (s.executionRole) acknowledgeExecutionRole(s.executionRole);
   if (s.databaseHostPolicy && s.pgBackRest) {
     const { archive } = repositoryPrefixes(s.pgBackRest);
     acknowledgeWildcardResource(s.databaseHostPolicy, s.bucket.bucket.arnForObjects(`${archive}/*`),
@@ -67,4 +67,11 @@ export function acknowledgeDeadLetterQueue(queue: sqs.IQueue): void {
   acknowledge(queue, [
     ['AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the runner schedules.'],
   ]);
+}
+
+/** ecr:GetAuthorizationToken has no resource-level permissions. */
+export function acknowledgeExecutionRole(role: ManagedPolicyRole): void {
+  if (!role.managedPolicy) return;
+  acknowledge(role.managedPolicy, [['AwsSolutions-IAM5[Resource::*]',
+    'ecr:GetAuthorizationToken, which the execution role needs to pull the image, has no resource-level permissions; every other statement names its repository, log group or secret.']]);
 }

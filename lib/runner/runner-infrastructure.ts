@@ -6,7 +6,8 @@
  */
 import { Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { acknowledgeDeadLetterQueue } from './runner-acknowledgements';
+import { ManagedPolicyRole } from './managed-policy-role';
+import { acknowledgeDeadLetterQueue, acknowledgeExecutionRole } from './runner-acknowledgements';
 
 /** Properties of {@link RunnerInfrastructure}. */
 export interface RunnerInfrastructureProps {
@@ -45,6 +46,11 @@ export class RunnerInfrastructure extends Construct {
   public readonly deadLetterQueue: sqs.IQueue;
   /** The security group of the runner tasks: outbound only. */
   public readonly securityGroup: ec2.ISecurityGroup;
+  /**
+   * The execution role of every runner task: pulls the image, writes the logs, reads each
+   * runner's secrets at task start (the task itself never has this role).
+   */
+  public readonly executionRole: iam.IRole;
 
   constructor(scope: Construct, id: string, props: RunnerInfrastructureProps) {
     super(scope, id);
@@ -77,5 +83,12 @@ export class RunnerInfrastructure extends Construct {
       description: 'Backup runners: outbound to the databases, S3 and AWS APIs; no inbound',
       allowAllOutbound: true,
     });
+    const executionRole = new ManagedPolicyRole(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Backup runners: pulls the runner image, writes the runner logs, reads each runner\'s secrets at task start',
+    });
+    this.logGroup.grantWrite(executionRole);
+    acknowledgeExecutionRole(executionRole);
+    this.executionRole = executionRole;
   }
 }

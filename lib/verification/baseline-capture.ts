@@ -118,7 +118,7 @@ export class BaselineCapture extends Construct {
   public readonly function: lambda.Function;
   /** Security group of the function: allow it into production databases not given `productionSecurityGroups`. */
   public readonly securityGroup: ec2.SecurityGroup;
-  /** One scheduled rule per database. */
+  /** The scheduled rules: one target per database, up to 5 databases per rule. */
   public readonly scheduleRules: events.Rule[];
   /** Dead-letter queue of the capture function (events that failed every retry). */
   public readonly deadLetterQueue: sqs.IQueue;
@@ -198,14 +198,23 @@ export class BaselineCapture extends Construct {
     );
     props.databases.forEach((d, i) => allowSecretRead(built.policy, d.readOnlySecret, `ReadOnlySecret${i}`));
 
-    // --- schedule: one rule per database, so one unreachable database does not hold up the others.
+    // --- schedule: one target per database, so one unreachable database does not hold up the
+    // others; EventBridge takes up to 5 targets per rule, so databases fill rules of 5 in order
+    // (adding a database adds a target to the last rule, or a new rule: no existing one moves).
     const schedule = props.schedule ?? events.Schedule.cron({ minute: '0', hour: '1' });
-    this.scheduleRules = props.databases.map((d) => {
-      const rule = new events.Rule(this, `Schedule${d.name}`, { schedule, description: `Baseline capture of ${d.name}` });
+    this.scheduleRules = [];
+    props.databases.forEach((d, i) => {
+      const group = Math.floor(i / TARGETS_PER_RULE);
+      let rule = this.scheduleRules[group];
+      if (!rule) {
+        const names = props.databases.slice(group * TARGETS_PER_RULE, (group + 1) * TARGETS_PER_RULE).map((x) => x.name);
+        // The first rule keeps the id of the first database's rule, so a construct of one database is unchanged.
+        rule = new events.Rule(this, `Schedule${group === 0 ? d.name : group}`, { schedule, description: `Baseline capture of ${names.join(', ')}`.slice(0, 512) });
+        this.scheduleRules.push(rule);
+      }
       rule.addTarget(new targets.LambdaFunction(this.function, {
         event: events.RuleTargetInput.fromObject({ database: d.name }), retryAttempts: 2, maxEventAge: Duration.hours(1),
       }));
-      return rule;
     });
 
   }
@@ -239,6 +248,9 @@ const IPV6 = /^(?=[^:]*:[^:]*:)[0-9A-Fa-f:.]+$/;
 
 /** @internal Key prefix of the baselines in the bucket. */
 export const BASELINE_PREFIX = 'baselines/';
+
+/** EventBridge's limit of targets per rule. */
+const TARGETS_PER_RULE = 5;
 
 /** Lambda's limit on all environment variables of a function together. */
 const LAMBDA_ENV_LIMIT = 4096;
