@@ -3,7 +3,7 @@
  */
 import {
   Duration, RemovalPolicy, Stack,
-  aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms,
+  aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms, aws_secretsmanager as secretsmanager,
   aws_logs as logs, aws_scheduler as scheduler, aws_scheduler_targets as targets, aws_sqs as sqs, aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -271,7 +271,7 @@ export class BackupRunner extends BackupRunnerBase {
       ...(settings ? { [PGBACKREST_RUNNER_ENV.settings]: stack.toJsonString(settings) } : {}),
     };
     const secrets: Record<string, ecs.Secret> = {};
-    for (const s of props.secrets ?? []) secrets[s.environmentVariable] = ecs.Secret.fromSecretsManager(s.secret, s.field);
+    for (const s of props.secrets ?? []) secrets[s.environmentVariable] = taskSecret(s.secret, s.field, stack.region);
 
     this.deadLetterQueue = props.deadLetterQueue ?? new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
@@ -355,6 +355,35 @@ export class BackupRunner extends BackupRunnerBase {
   }
 }
 
+
+/**
+ * A task secret (as `ecs.Secret.fromSecretsManager`) whose read is granted on the execution role's
+ * side only: the secret's key may be another stack's (the shared backup bucket key of the primary
+ * stack, for a database stack's generated secret), and a statement naming this stack's role in
+ * that key's policy would make the two stacks depend on each other. The key's default policy lets
+ * IAM policies of the account grant its use.
+ */
+function taskSecret(secret: secretsmanager.ISecret, field: string | undefined, region: string): ecs.Secret {
+  return {
+    arn: field ? `${secret.secretArn}:${field}::` : secret.secretArn,
+    hasField: !!field,
+    grantRead: (grantee: iam.IGrantable) => {
+      const read = iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        // A partial ARN (imported without its suffix) matches the six characters AWS appends.
+        resourceArns: [secret.secretFullArn ? secret.secretArn : `${secret.secretArn}-??????`],
+      });
+      const key = secret.encryptionKey;
+      return key ? read.combine(iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['kms:Decrypt'],
+        resourceArns: [key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+      })) : read;
+    },
+  };
+}
 
 /** The path a construct `id` under `scope` will have, for errors raised before it exists. */
 function childPath(scope: Construct, id: string): string {

@@ -28,6 +28,21 @@ export interface RunnerInfrastructureProps {
    * @default - a new cluster with Container Insights
    */
   readonly cluster?: ecs.ICluster;
+  /**
+   * Log group of the runner tasks, e.g. the one of another stack's RunnerInfrastructure.
+   * @default - a new log group encrypted with `encryptionKey`
+   */
+  readonly logGroup?: logs.ILogGroup;
+  /**
+   * Dead-letter queue of the schedules, e.g. the one of another stack's RunnerInfrastructure.
+   * @default - a new queue encrypted with `encryptionKey`, SSL only
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * Security group of the runner tasks.
+   * @default - a new group without inbound rules
+   */
+  readonly securityGroup?: ec2.ISecurityGroup;
 }
 
 /**
@@ -60,25 +75,33 @@ export class RunnerInfrastructure extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // CloudWatch Logs encrypts with the key only when its service principal may use it.
-    this.encryptionKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${region}.amazonaws.com`));
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: this.encryptionKey,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    if (props.logGroup) {
+      this.logGroup = props.logGroup;
+    } else {
+      // CloudWatch Logs encrypts with the key only when its service principal may use it.
+      this.encryptionKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${region}.amazonaws.com`));
+      this.logGroup = new logs.LogGroup(this, 'Logs', {
+        encryptionKey: this.encryptionKey,
+        retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
     this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledgeDeadLetterQueue(this.deadLetterQueue);
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+    if (props.deadLetterQueue) {
+      this.deadLetterQueue = props.deadLetterQueue;
+    } else {
+      this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: this.encryptionKey,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      acknowledgeDeadLetterQueue(this.deadLetterQueue);
+    }
+    this.securityGroup = props.securityGroup ?? new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'Backup runners: outbound to the databases, S3 and AWS APIs; no inbound',
       allowAllOutbound: true,
