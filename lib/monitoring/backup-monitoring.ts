@@ -27,6 +27,7 @@ import {
 import { monitoringProblems } from './monitoring-validation';
 import { RecoveryMetrics } from './recovery-metrics';
 import { ConfigurationError } from '../errors';
+import { guardStackLimits } from '../stack-limits';
 import { DatabaseProtection } from '../protection/database-protection';
 import { IBackupRunner } from '../runner/backup-runner';
 import { IBackupBucket } from '../storage/backup-bucket';
@@ -236,6 +237,8 @@ export class BackupMonitoring extends Construct {
     for (const b of props.replications ?? []) this.addReplication(b);
 
     this.node.addValidation({ validate: () => this.validateMonitoring() });
+    // Many databases' alarms in one stack: refuse a template over CloudFormation's limits by name, at synth.
+    guardStackLimits(this);
     const self = this;
     const build: IAspect = { visit: (node: IConstruct) => { if (node === self) self.build(); } };
     Aspects.of(this).add(build, { priority: AspectPriority.MUTATING });

@@ -8,6 +8,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { throwIfProblems } from '../errors';
+import { guardStackLimits } from '../stack-limits';
 import { IBackupBucket } from '../storage/backup-bucket';
 import { PGBACKREST_RUNNER_ENV, PgBackRestSettings, repositoryPrefixes } from '../../runtime/pgbackrest/config';
 import { RUNNER_ENV } from '../../runtime/contracts/runner-env';
@@ -182,6 +183,8 @@ export class BackupRunner extends BackupRunnerBase {
   constructor(scope: Construct, id: string, props: BackupRunnerProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    // Many runners in one stack: refuse a template over CloudFormation's limits by name, at synth.
+    guardStackLimits(this);
     const problems = runnerProblems(props);
     let settings: PgBackRestSettings | undefined;
     if (props.engine === RunnerEngine.PGBACKREST) {
