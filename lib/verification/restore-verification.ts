@@ -16,7 +16,7 @@ import { VerificationMetrics } from '../monitoring/verification-metrics';
 import { DatabaseResourceKind } from '../protection/protected-database';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
 import {
-  allowSecretRead, BASELINE_PREFIX, BaselineCapture, BaselineDatabase, baselineDatabaseProblems, configJson, defaultPort,
+  allowSecretRead, BASELINE_PREFIX, BaselineCapture, BaselineDatabase, allowConfigObjectRead, baselineDatabaseProblems, configEnvironment, defaultPort,
 } from './baseline-capture';
 import { VALIDATOR_ENV, ValidatorConfig } from '../../runtime/contracts/verification';
 import { verificationFunction, verificationKey } from './lambda-support';
@@ -264,11 +264,12 @@ export class RestoreVerification extends Construct {
         name: d.name, engine: d.engine, sourceArn: d.database.arn, secretArn: d.masterSecret.secretArn, databaseName: d.databaseName,
       })),
     };
+    const validatorEnv = configEnvironment(this, `RestoreVerification ${this.node.path}`, VALIDATOR_ENV.config, validatorConfig as unknown as Record<string, unknown>, 'databases');
     const validator = verificationFunction(this, 'Validator', {
       handler: 'restore-validator',
       description: `Verifies restore tests of ${this.restoreTestingPlanName} against production baselines`,
       securityGroup: this.validatorSecurityGroup,
-      env: { [VALIDATOR_ENV.config]: configJson(this, `RestoreVerification ${this.node.path}`, VALIDATOR_ENV.config, validatorConfig) },
+      env: validatorEnv.env,
       timeout: Duration.minutes(10),
       reservedConcurrency: props.validatorConcurrency ?? 2,
       vpc: props.vpc, subnets, key,
@@ -281,6 +282,7 @@ export class RestoreVerification extends Construct {
     const restoredDb = `arn:${Aws.PARTITION}:rds:${Aws.REGION}:${Aws.ACCOUNT_ID}:db:awsbackup-restore-test-*`;
     const restoredCluster = `arn:${Aws.PARTITION}:rds:${Aws.REGION}:${Aws.ACCOUNT_ID}:cluster:awsbackup-restore-test-*`;
     const baselineObjects = this.baselineBucket.arnForObjects(`${BASELINE_PREFIX}*`);
+    allowConfigObjectRead(validator.policy, validatorEnv);
     validator.policy.addStatements(
       new iam.PolicyStatement({ sid: 'RestoreJobs', actions: ['backup:DescribeRestoreJob', 'backup:PutRestoreValidationResult'], resources: [restoreJobs] }),
       new iam.PolicyStatement({ sid: 'RestoredInstances', actions: ['rds:DescribeDBInstances'], resources: [restoredDb] }),

@@ -345,12 +345,13 @@ describe('BaselineCapture refuses bad input, naming each field and value', () =>
     })).toThrow(/baselineEncryptionKey: required when baselineBucket has no known encryption key/);
   });
 
-  it('a check configuration over the Lambda environment limit', () => {
-    const { stack, vpc, reader } = baseStack();
+  it('a check configuration over the Lambda environment limit that holds deploy-time references (it cannot go to a configuration object)', () => {
+    const { stack, vpc } = baseStack();
+    const made = new secretsmanager.Secret(stack, 'Made');
     expect(() => new BaselineCapture(stack, 'Capture', {
       vpc,
-      databases: [{ name: 'big', engine: VerifiedEngine.POSTGRESQL, databaseName: 'big', readOnlySecret: reader,
+      databases: [{ name: 'big', engine: VerifiedEngine.POSTGRESQL, databaseName: 'big', readOnlySecret: made,
         checks: Array.from({ length: 40 }, (_, i) => ({ name: `c${i}`, sql: `select count(*) from some_rather_long_table_name_${i} where created_at > now() - interval '1 day'`, expect: CheckExpectation.NOT_EMPTY })) }],
-    })).toThrow(/BaselineCapture Baselines\/Capture[\s\S]*checks: the configuration of BASELINE_CONFIG takes about \d+ bytes, over Lambda's 4096-byte environment limit/);
+    })).toThrow(/BaselineCapture Baselines\/Capture[\s\S]*checks: the configuration of BASELINE_CONFIG takes about \d+ bytes, over Lambda's 4096-byte environment limit, and its databases hold references resolved only at deploy time/);
   });
 });
