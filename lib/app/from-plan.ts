@@ -7,6 +7,7 @@
  * plan order. `bin/app.ts` is a thin CLI around this; tests and users' apps call it directly.
  */
 import { Annotations, App, Duration, aws_ec2 as ec2, aws_events as events } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { BackupPlanConfig, DatabaseAssessment, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
 import { BackupMonitoring, MonitoringCoverage } from '../monitoring/backup-monitoring';
 import { BackupAuditFramework, DatabaseProtection } from '../protection';
@@ -108,6 +109,9 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   // One key for the functions of every database stack (restore validator, baseline captures,
   // measured RPO): their logs, queues and environments. Keys cost a month each; they do not grow with databases.
   const functionsKey = RestoreVerification.createKey(primary, 'FunctionsKey');
+  // One baseline bucket for every database stack's baseline captures, validators and drills.
+  const verifies = vpc && plan.databases.some((d) => d.verification);
+  const baselineBucket = verifies ? BaselineCapture.createBaselineBucket(new Construct(primary, 'Baselines'), functionsKey) : undefined;
 
   const perStack = options.databasesPerStack ?? DEFAULT_DATABASES_PER_STACK;
   if (!Number.isInteger(perStack) || perStack < 1) {
@@ -155,6 +159,8 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
         databases: verified,
         vpc,
         encryptionKey: functionsKey,
+        baselineBucket,
+        baselineEncryptionKey: functionsKey,
         schedule: verificationSchedule ? events.Schedule.expression(verificationSchedule.scheduleCron) : undefined,
         maxTimeWithoutSuccess: Duration.days(Math.min(7, verificationSchedule?.maxAgeDays ?? 7)),
       });
@@ -165,6 +171,8 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
       const baselines = selfManagedBaselines = new BaselineCapture(scope, `SelfManagedBaselines${suffix}`, {
         vpc,
         encryptionKey: functionsKey,
+        baselineBucket,
+        baselineEncryptionKey: functionsKey,
         databases: drillsToBuild.map(({ db }) => ({
           name: db.name,
           engine: verifiedEngine(db)!,

@@ -129,6 +129,16 @@ export class BaselineCapture extends Construct {
   /** The names of the databases whose baselines are captured. */
   public readonly databaseNames: string[];
 
+  /**
+   * A baseline bucket (SSE-KMS with `key`, versioned, SSL only, access-logged into a bucket of its
+   * own) to give as `baselineBucket` to the baseline captures and restore verifications of several
+   * stacks, so that they share one. Its two buckets are created as `BaselineBucket` and
+   * `BaselineAccessLogs` under `scope`.
+   */
+  public static createBaselineBucket(scope: Construct, key: kms.IKey): s3.Bucket {
+    return newBaselineBucket(scope, key);
+  }
+
   constructor(scope: Construct, id: string, props: BaselineCaptureProps) {
     super(scope, id);
     const subject = `BaselineCapture ${this.node.path}`;
