@@ -13,7 +13,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { BASELINE_ENV, BaselineCaptureConfig, BaselineDatabaseConfig } from '../../runtime/contracts/verification';
 import { writeBaseline } from '../../runtime/aws/baseline-store';
 import { readCredentials } from '../../runtime/aws/credentials';
-import { requireJsonEnv } from '../../runtime/aws/env';
+import { loadJsonConfig } from '../../runtime/aws/config-object';
 import { captureBaseline, connect, DatabaseClient, UserCheck, validateUserChecks } from '../../runtime/integrity';
 
 const s3 = new S3Client({});
@@ -37,7 +37,8 @@ function log(level: 'info' | 'error', message: string, fields: Record<string, un
 }
 
 export async function handler(event: BaselineCaptureEvent = {}): Promise<CapturedBaseline[]> {
-  const config = requireJsonEnv<BaselineCaptureConfig>(BASELINE_ENV.config);
+  // The per-database part may be in an S3 object when it does not fit the 4 KB environment.
+  const config = await loadJsonConfig<BaselineCaptureConfig>(BASELINE_ENV.config, s3);
   const targets = event?.database ? config.databases.filter((d) => d.name === event.database) : config.databases;
   if (targets.length === 0) {
     throw new Error(`no database named '${event?.database}' is configured for baselines (known: ${config.databases.map((d) => d.name).join(', ')})`);

@@ -15,7 +15,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ValidatorConfig, VALIDATOR_ENV } from '../../runtime/contracts/verification';
 import { BaselineMissingError, readBaseline } from '../../runtime/aws/baseline-store';
 import { CredentialsError, readCredentials } from '../../runtime/aws/credentials';
-import { requireJsonEnv } from '../../runtime/aws/env';
+import { loadJsonConfig } from '../../runtime/aws/config-object';
 import { connect, ConnectionFailure, DatabaseClient, failureReport, summarize, verifyRestoredCopy, VerificationReport } from '../../runtime/integrity';
 import { emitVerificationMetrics } from '../../runtime/metrics/verification';
 import { EndpointError, findEndpoint } from './endpoint';
@@ -51,7 +51,8 @@ function log(level: 'info' | 'error', message: string, fields: Record<string, un
 
 export async function handler(event: RestoreJobEvent): Promise<ValidationOutcome> {
   const started = Date.now();
-  const config = requireJsonEnv<ValidatorConfig>(VALIDATOR_ENV.config);
+  // The per-database part may be in an S3 object when it does not fit the 4 KB environment.
+  const config = await loadJsonConfig<ValidatorConfig>(VALIDATOR_ENV.config, s3);
   const restoreJobId = event?.detail?.restoreJobId;
   if (event?.source !== 'aws.backup' || event['detail-type'] !== 'Restore Job State Change' || !restoreJobId) {
     return ignore(restoreJobId, 'not a restore job state change event');

@@ -4,11 +4,11 @@
  * tier a BackupRunner of that engine (the engine catalog says where it runs), and restore
  * verification records what the shared RestoreVerification and drills need.
  */
-import { Annotations, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Annotations, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { ConfigurationError } from '../errors';
 import { BackupPlanConfig, DatabaseAssessment, DatabaseConfig, DeploymentKind, TierDecision, TierKind, databasePath } from '../plan';
 import { DatabaseProtection, protectedDatabaseFromPlan, protectionOptionsFromPlan } from '../protection';
-import { BackupRunner, DatabaseConnectionProps, RunnerEngine } from '../runner';
+import { BackupRunner, DatabaseConnectionProps, RunnerEngine, RunnerInfrastructure, RunnerRoles } from '../runner';
 import { IBackupVault } from '../storage';
 import { acknowledge } from '../storage/acknowledgements';
 import { VerifiedDatabase } from '../verification';
@@ -21,12 +21,38 @@ import { PrimaryRegionStack } from './primary-region-stack';
 export interface AppContext {
   readonly plan: BackupPlanConfig;
   readonly primary: PrimaryRegionStack;
+  /** Where the database's constructs go: its database stack (nested in the primary stack). */
+  readonly scope: Stack;
   readonly dr: DrRegionStack;
   readonly vpc?: ec2.IVpc;
   readonly drVault: IBackupVault;
   readonly crossAccountVault?: IBackupVault;
   /** The plan's pre-built runner image; undefined: the bundled Dockerfile. */
   readonly runnerImage?: ecs.ContainerImage;
+  /** What every runner of the app shares (cluster, key, logs, dead-letter queue, security group). */
+  readonly runnerInfrastructure?: RunnerInfrastructure;
+}
+
+/**
+ * The shared runner pieces as BackupRunner props: the stack's (cluster, key, logs, queue, security
+ * group, execution role) and the database's own roles, shared by its runners only.
+ */
+function sharedRunnerProps(ctx: AppContext, db: DatabaseConfig) {
+  const infra = ctx.runnerInfrastructure;
+  if (!infra) return {};
+  const id = `${idOf(db.name)}-RunnerRoles`;
+  const roles = (ctx.scope.node.tryFindChild(id) as RunnerRoles | undefined) ?? new RunnerRoles(ctx.scope, id, { database: db.name });
+  return {
+    cluster: infra.cluster,
+    encryptionKey: infra.encryptionKey,
+    logGroup: infra.logGroup,
+    deadLetterQueue: infra.deadLetterQueue,
+    securityGroups: [infra.securityGroup],
+    executionRole: infra.executionRole,
+    backupRole: roles.backupRole,
+    expireRole: roles.expireRole,
+    schedulerRole: roles.schedulerRole,
+  };
 }
 
 /** What one database compiled into. */
@@ -80,7 +106,7 @@ function protect(ctx: AppContext, db: DatabaseConfig): DatabaseProtection {
       `${databasePath(db)}.existing_resource_arn: "${db.name}" (${db.deployment}) has neither an ARN nor selection tags to find it by, got nothing`,
     ]);
   }
-  return new DatabaseProtection(ctx.primary, `Protect-${idOf(db.name)}`, {
+  return new DatabaseProtection(ctx.scope, `Protect-${idOf(db.name)}`, {
     ...protectionOptionsFromPlan(db),
     database,
     vault: ctx.primary.vault,
@@ -92,7 +118,7 @@ function protect(ctx: AppContext, db: DatabaseConfig): DatabaseProtection {
 
 /** The runner of one engine tier, or undefined (with a warning) when this app cannot deploy it. */
 function buildRunner(ctx: AppContext, db: DatabaseConfig, engine: EngineRecord): BackupRunner | undefined {
-  const { primary, vpc } = ctx;
+  const { primary, vpc, scope } = ctx;
   if (!vpc || !db.host) return undefined;
   const id = idOf(db.name);
   if (engine.placement === 'database-host') {
@@ -102,6 +128,7 @@ function buildRunner(ctx: AppContext, db: DatabaseConfig, engine: EngineRecord):
   }
   if (engine.kind === 'logical') {
     const connection: DatabaseConnectionProps = {
+      ...sharedRunnerProps(ctx, db),
       database: db.name,
       backupBucket: primary.bucket,
       vpc,
@@ -110,7 +137,7 @@ function buildRunner(ctx: AppContext, db: DatabaseConfig, engine: EngineRecord):
       port: db.host.port,
       user: db.host.user,
       databaseName: db.host.databaseNames[0],
-      passwordSecret: importSecret(primary, `${id}-BackupUserSecret`, db.host.secretArn),
+      passwordSecret: importSecret(scope, `${id}-BackupUserSecret`, db.host.secretArn),
       image: ctx.runnerImage,
       // The plan's cron drives the dump; the engine's other default jobs (expire) stay.
       schedules: [
@@ -119,7 +146,7 @@ function buildRunner(ctx: AppContext, db: DatabaseConfig, engine: EngineRecord):
       ],
     };
     const preset = LOGICAL_PRESETS[engine.name];
-    return preset(primary, `${id}-Dump`, connection);
+    return preset(scope, `${id}-Dump`, connection);
   }
   if (engine.name === RunnerEngine.PGBACKREST && db.host.tlsSecretArn) {
     return pgBackRestRunner(ctx, db, db.host.tlsSecretArn);
@@ -129,18 +156,18 @@ function buildRunner(ctx: AppContext, db: DatabaseConfig, engine: EngineRecord):
   return undefined;
 }
 
-const LOGICAL_PRESETS: { [engine: string]: (scope: PrimaryRegionStack, id: string, props: DatabaseConnectionProps) => BackupRunner } = {
+const LOGICAL_PRESETS: { [engine: string]: (scope: Stack, id: string, props: DatabaseConnectionProps) => BackupRunner } = {
   [RunnerEngine.PG_DUMP]: BackupRunner.pgDump,
   [RunnerEngine.MYSQLDUMP]: BackupRunner.mysqlDump,
   [RunnerEngine.MONGODUMP]: BackupRunner.mongoDump,
 };
 
 function pgBackRestRunner(ctx: AppContext, db: DatabaseConfig, tlsSecretArn: string): BackupRunner {
-  const { primary, vpc } = ctx;
+  const { primary, vpc, scope } = ctx;
   const id = idOf(db.name);
   // The repository cipher passphrase is generated in Secrets Manager: it never appears in the
   // template, the task definition or a log.
-  const cipher = new secretsmanager.Secret(primary, `${id}-PgBackRestCipher`, {
+  const cipher = new secretsmanager.Secret(scope, `${id}-PgBackRestCipher`, {
     description: `pgBackRest repository cipher passphrase of ${db.name} (rotating it makes older backups unreadable)`,
     encryptionKey: primary.bucket.encryptionKey,
     generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -155,14 +182,15 @@ function pgBackRestRunner(ctx: AppContext, db: DatabaseConfig, tlsSecretArn: str
     ['NIST.800.53.R5-SecretsManagerRotationEnabled', noRotation],
     ['PCI.DSS.321-SecretsManagerRotationEnabled', noRotation],
   ]);
-  return BackupRunner.pgBackRest(primary, `${id}-PgBackRest`, {
+  return BackupRunner.pgBackRest(scope, `${id}-PgBackRest`, {
+    ...sharedRunnerProps(ctx, db),
     database: db.name,
     backupBucket: primary.bucket,
     vpc: vpc!,
     stanza: db.name,
     databaseHost: { address: db.host!.address, pgPath: db.host!.pgDataPath, pgPort: db.host!.port },
     cipherPassphrase: cipher,
-    tlsIdentity: importSecret(primary, `${id}-PgBackRestTls`, tlsSecretArn),
+    tlsIdentity: importSecret(scope, `${id}-PgBackRestTls`, tlsSecretArn),
     image: ctx.runnerImage,
   });
 }
@@ -180,8 +208,8 @@ function verifiedDatabase(ctx: AppContext, db: DatabaseConfig): VerifiedDatabase
     database: protectedDatabaseFromPlan(db)!,
     engine,
     databaseName: v.databaseName ?? db.name,
-    masterSecret: importSecret(ctx.primary, `${id}-MasterSecret`, v.masterSecretArn),
-    readOnlySecret: importSecret(ctx.primary, `${id}-ReadOnlySecret`, v.readOnlySecretArn),
+    masterSecret: importSecret(ctx.scope, `${id}-MasterSecret`, v.masterSecretArn),
+    readOnlySecret: importSecret(ctx.scope, `${id}-ReadOnlySecret`, v.readOnlySecretArn),
     checks: v.checks.map(checkExpectation),
   };
 }

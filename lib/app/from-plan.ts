@@ -1,20 +1,25 @@
 /**
  * Builds the DR app from a validated plan: the DR-region stack (DR vault, replica bucket) and the
- * primary-region stack (vault, bucket, roles, AWS Backup protection of RDS/Aurora, runner tasks of
- * the self-managed databases and of logical dumps, restore verification, audit framework,
- * monitoring). `bin/app.ts` is a thin CLI around this; tests and users' apps call it directly.
+ * primary-region stack (vault, bucket, roles, the resources every database shares, audit
+ * framework, monitoring of the shared series) with its database stacks (nested; AWS Backup
+ * protection of RDS/Aurora, runner tasks of the self-managed databases and of logical dumps,
+ * restore verification, drills, each database's alarms), `databasesPerStack` databases each in
+ * plan order. `bin/app.ts` is a thin CLI around this; tests and users' apps call it directly.
  */
 import { Annotations, App, Duration, aws_ec2 as ec2, aws_events as events } from 'aws-cdk-lib';
-import { BackupPlanConfig, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
-import { BackupMonitoring } from '../monitoring';
+import { Construct } from 'constructs';
+import { BackupPlanConfig, DatabaseAssessment, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
+import { BackupMonitoring, MonitoringCoverage } from '../monitoring/backup-monitoring';
 import { RecoveryRunbooks, runbookDatabaseFromPlan } from '../recovery';
+import { addDrRecoveryOfPlan } from '../recovery/dr-region-plan';
 import { BackupAuditFramework, DatabaseProtection } from '../protection';
-import { BackupRunner } from '../runner';
+import { BackupRunner, RunnerInfrastructure } from '../runner';
 import { BaselineCapture, RestoreVerification, RunnerDrill } from '../verification';
 import { ConfigurationError } from '../errors';
+import { guardStackLimits } from '../stack-limits';
 import { BackupVault } from '../storage';
-import { addDrRecoveryOfPlan } from '../recovery/dr-region-plan';
 import { AppContext, CompiledDatabase, compileDatabase } from './compile-database';
+import { DatabaseStack, databaseStackNumberOf } from './database-stack';
 import { DrRegionStack } from './dr-region-stack';
 import { RUNNER_PREFIX, checkExpectation, runnerImageOf, idOf, importSecret, schedulerCron, vaultLockOf, verifiedEngine } from './plan-values';
 import { PrimaryRegionStack } from './primary-region-stack';
@@ -26,6 +31,14 @@ export interface DrAppOptions {
    * @default 'CdkDatabaseDr'
    */
   readonly stackIdPrefix?: string;
+  /**
+   * Databases per database stack (nested in the primary stack), placed in plan order. Keep it
+   * fixed once deployed: changing it moves databases between stacks, which replaces their
+   * resources. 10 keeps the heaviest database kind (self-managed PostgreSQL with pgBackRest, a
+   * dump, a drill and restore verification, about 35 resources) well under CloudFormation's 500.
+   * @default 10
+   */
+  readonly databasesPerStack?: number;
 }
 
 /** What {@link buildDrApp} built. */
@@ -36,13 +49,24 @@ export interface DrApp {
   readonly dr: DrRegionStack;
   readonly protections: DatabaseProtection[];
   readonly runners: BackupRunner[];
+  /** The restore verification of the first database stack that has one. */
   readonly verification?: RestoreVerification;
+  /** Every restore verification (one per database stack with a verified rds/aurora database). */
+  readonly verifications: RestoreVerification[];
   readonly drills: RunnerDrill[];
   readonly audit?: BackupAuditFramework;
+  /** The primary stack's monitoring: the series the databases share (vault jobs, bucket replication). */
   readonly monitoring: BackupMonitoring;
   /** Every database's runbooks and SSM Automation documents; the alarms name them. */
   readonly runbooks: RecoveryRunbooks;
+  /** The database stacks, in order. */
+  readonly databaseStacks: DatabaseStack[];
+  /** Each database stack's monitoring (its databases' alarms, measured RPO, dashboard), in order. */
+  readonly databaseMonitorings: BackupMonitoring[];
 }
+
+/** Default of {@link DrAppOptions.databasesPerStack}. */
+export const DEFAULT_DATABASES_PER_STACK = 10;
 
 /**
  * Builds both stacks of the DR app from a plan (already validated by `loadPlanFile`/`parsePlan`).
@@ -85,61 +109,131 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const crossAccountVault = plan.drVaultArn ? BackupVault.fromBackupVaultArn(primary, 'CrossAccountDrVault', plan.drVaultArn) : undefined;
 
   const runnerImage = plan.runnerImage ? runnerImageOf(primary, plan.runnerImage) : undefined;
-  const ctx: AppContext = { plan, primary, dr, vpc, drVault, crossAccountVault, runnerImage };
-  const compiled: CompiledDatabase[] = assessment.databases.map((a) => compileDatabase(ctx, a));
-  const protections = compiled.flatMap((c) => (c.protection ? [c.protection] : []));
-  const runners = compiled.flatMap((c) => c.runners);
-  const verified = compiled.flatMap((c) => (c.verified ? [c.verified] : []));
-  const drillsToBuild = compiled.flatMap((c) => (c.drillRunner ? [{ db: c.assessment.database, runner: c.drillRunner }] : []));
+  // One cluster, key, log group, dead-letter queue and security group for every runner and drill.
+  const runnerInfrastructure = vpc && plan.databases.some((d) => d.host) ? new RunnerInfrastructure(primary, 'Runners', { vpc }) : undefined;
+  for (const stack of [primary, dr]) guardStackLimits(stack);
+  // One key for the functions of every database stack (restore validator, baseline captures,
+  // measured RPO): their logs, queues and environments. Keys cost a month each; they do not grow with databases.
+  const functionsKey = RestoreVerification.createKey(primary, 'FunctionsKey');
+  // One baseline bucket for every database stack's baseline captures, validators and drills.
+  const verifies = vpc && plan.databases.some((d) => d.verification);
+  const baselineBucket = verifies ? BaselineCapture.createBaselineBucket(new Construct(primary, 'Baselines'), functionsKey) : undefined;
+
+  const perStack = options.databasesPerStack ?? DEFAULT_DATABASES_PER_STACK;
+  if (!Number.isInteger(perStack) || perStack < 1) {
+    throw new ConfigurationError(`${plan.sourceName}: invalid for the DR app`, [`databasesPerStack: a whole number of at least 1, got ${perStack}`]);
+  }
+  // Databases fill stacks of `perStack` in plan order: adding one at the end never moves another.
+  const groups: DatabaseAssessment[][] = [];
+  assessment.databases.forEach((a, i) => (groups[databaseStackNumberOf(i, perStack) - 1] ??= []).push(a));
+
+  const databaseStacks: DatabaseStack[] = [];
+  const databaseMonitorings: BackupMonitoring[] = [];
+  const compiledAll: CompiledDatabase[] = [];
+  const verifications: RestoreVerification[] = [];
   const drills: RunnerDrill[] = [];
+  const verificationSchedule = plan.databases.find((d) => d.verification && d.deployment !== DeploymentKind.SELF_MANAGED)?.verification;
+  // The plan's max_age_days is the verification window (RestoreVerification and RunnerDrill cap theirs at 7 days).
+  const maxAge = (name: string) => Duration.days(plan.databases.find((d) => d.name === name)?.verification?.maxAgeDays ?? 7);
+
+  groups.forEach((group, g) => {
+    const number = g + 1;
+    const suffix = number === 1 ? '' : String(number);
+    const scope = new DatabaseStack(primary, `Databases${number}`, { number, databaseNames: group.map((a) => a.database.name) });
+    databaseStacks.push(scope);
+    // The stack's execution role (it reads the secrets of this stack's runners); the rest is the primary stack's.
+    const shardRunners = runnerInfrastructure && group.some((a) => a.database.host) ? new RunnerInfrastructure(scope, 'Runners', {
+      vpc: vpc!,
+      cluster: runnerInfrastructure.cluster,
+      encryptionKey: runnerInfrastructure.encryptionKey,
+      logGroup: runnerInfrastructure.logGroup,
+      deadLetterQueue: runnerInfrastructure.deadLetterQueue,
+      securityGroup: runnerInfrastructure.securityGroup,
+    }) : undefined;
+    const ctx: AppContext = { plan, primary, scope, dr, vpc, drVault, crossAccountVault, runnerImage, runnerInfrastructure: shardRunners };
+    const compiled = group.map((a) => compileDatabase(ctx, a));
+    compiledAll.push(...compiled);
+    const runners = compiled.flatMap((c) => c.runners);
+    const verified = compiled.flatMap((c) => (c.verified ? [c.verified] : []));
+    const drillsToBuild = compiled.flatMap((c) => (c.drillRunner ? [{ db: c.assessment.database, runner: c.drillRunner }] : []));
+
+    let verification: RestoreVerification | undefined;
+    let selfManagedBaselines: BaselineCapture | undefined;
+    if (vpc && verified.length > 0) {
+      verification = new RestoreVerification(scope, `RestoreVerification${suffix}`, {
+        vaults: [primary.vault],
+        databases: verified,
+        vpc,
+        encryptionKey: functionsKey,
+        baselineBucket,
+        baselineEncryptionKey: functionsKey,
+        schedule: verificationSchedule ? events.Schedule.expression(verificationSchedule.scheduleCron) : undefined,
+        maxTimeWithoutSuccess: Duration.days(Math.min(7, verificationSchedule?.maxAgeDays ?? 7)),
+      });
+      verifications.push(verification);
+    }
+    const shardDrills: RunnerDrill[] = [];
+    if (vpc && drillsToBuild.length > 0) {
+      const baselines = selfManagedBaselines = new BaselineCapture(scope, `SelfManagedBaselines${suffix}`, {
+        vpc,
+        encryptionKey: functionsKey,
+        baselineBucket,
+        baselineEncryptionKey: functionsKey,
+        databases: drillsToBuild.map(({ db }) => ({
+          name: db.name,
+          engine: verifiedEngine(db)!,
+          databaseName: db.verification?.databaseName ?? db.host?.databaseNames[0] ?? db.name,
+          readOnlySecret: importSecret(scope, `${idOf(db.name)}-BaselineSecret`, db.host!.secretArn),
+          host: db.host!.address,
+          port: db.host!.port,
+          checks: (db.verification?.checks ?? []).map(checkExpectation),
+        })),
+      });
+      for (const { db, runner } of drillsToBuild) {
+        shardDrills.push(new RunnerDrill(scope, `${idOf(db.name)}-Drill`, {
+          runner,
+          backupBucket: primary.bucket,
+          baselineBucket: baselines.baselineBucket,
+          baselineEncryptionKey: baselines.baselineEncryptionKey,
+          baselineObjectKey: baselines.baselineObjectKey(db.name),
+          databaseName: db.verification?.databaseName ?? db.host?.databaseNames[0] ?? db.name,
+          schedule: db.verification ? schedulerCron(db.verification.scheduleCron) : undefined,
+          maxTimeWithoutSuccess: Duration.days(Math.min(7, db.verification?.maxAgeDays ?? 7)),
+          rto: Duration.minutes(db.rtoMinutes),
+          rpo: Duration.minutes(db.rpoMinutes),
+          s3Prefix: RUNNER_PREFIX,
+          image: runnerImage,
+          // The database's runners' scheduler role starts its drill too.
+          schedulerRole: shardRunners ? runner.schedulerRole : undefined,
+        }));
+      }
+    }
+    drills.push(...shardDrills);
+
+    // Each database stack watches its databases; each database's objectives are the plan's, given once.
+    const monitoring = new BackupMonitoring(scope, 'Monitoring', {
+      planName: plan.name,
+      dashboardName: `${plan.name}-backup-dr${suffix ? `-${suffix}` : ''}`,
+      coverage: MonitoringCoverage.DATABASES,
+      alarmTopic: primary.alarmTopic,
+      encryptionKey: functionsKey,
+      databases: group.map(({ database: d }) => ({ name: d.name, rpo: Duration.minutes(d.rpoMinutes), rto: Duration.minutes(d.rtoMinutes) })),
+      protections: compiled.flatMap((c) => (c.protection ? [{ protection: c.protection, database: c.assessment.database.name }] : [])),
+      runners: runners.map((runner) => ({ runner })),
+      baselineCaptures: selfManagedBaselines ? [selfManagedBaselines] : [],
+    });
+    if (verification) monitoring.addVerification(verification, { maxAge: maxAge(verification.databaseNames[0]) });
+    for (const drill of shardDrills) monitoring.addDrill(drill, { maxAge: maxAge(drill.database) });
+    databaseMonitorings.push(monitoring);
+  });
+
+  const protections = compiledAll.flatMap((c) => (c.protection ? [c.protection] : []));
+  const runners = compiledAll.flatMap((c) => c.runners);
   // The DR Region can recover: a restore task per replicated logical dump, a restore test per DR vault copy.
-  addDrRecoveryOfPlan(dr.recovery, compiled.map((c) => ({
+  addDrRecoveryOfPlan(dr.recovery, compiledAll.map((c) => ({
     name: c.assessment.database.name, protectedDatabase: c.protection?.database, runners: c.runners, s3Prefix: RUNNER_PREFIX,
     targetDatabaseName: c.assessment.database.host?.databaseNames[0],
   })), plan.runnerImage ? runnerImageOf(dr, plan.runnerImage) : undefined);
-
-  let verification: RestoreVerification | undefined;
-  let selfManagedBaselines: BaselineCapture | undefined;
-  if (vpc && verified.length > 0) {
-    const first = plan.databases.find((d) => d.verification && d.deployment !== DeploymentKind.SELF_MANAGED);
-    verification = new RestoreVerification(primary, 'RestoreVerification', {
-      vaults: [primary.vault],
-      databases: verified,
-      vpc,
-      schedule: first?.verification ? events.Schedule.expression(first.verification.scheduleCron) : undefined,
-      maxTimeWithoutSuccess: Duration.days(Math.min(7, first?.verification?.maxAgeDays ?? 7)),
-    });
-  }
-  if (vpc && drillsToBuild.length > 0) {
-    const baselines = selfManagedBaselines = new BaselineCapture(primary, 'SelfManagedBaselines', {
-      vpc,
-      databases: drillsToBuild.map(({ db }) => ({
-        name: db.name,
-        engine: verifiedEngine(db)!,
-        databaseName: db.verification?.databaseName ?? db.host?.databaseNames[0] ?? db.name,
-        readOnlySecret: importSecret(primary, `${idOf(db.name)}-BaselineSecret`, db.host!.secretArn),
-        host: db.host!.address,
-        port: db.host!.port,
-        checks: (db.verification?.checks ?? []).map(checkExpectation),
-      })),
-    });
-    for (const { db, runner } of drillsToBuild) {
-      drills.push(new RunnerDrill(primary, `${idOf(db.name)}-Drill`, {
-        runner,
-        backupBucket: primary.bucket,
-        baselineBucket: baselines.baselineBucket,
-        baselineEncryptionKey: baselines.baselineEncryptionKey,
-        baselineObjectKey: baselines.baselineObjectKey(db.name),
-        databaseName: db.verification?.databaseName ?? db.host?.databaseNames[0] ?? db.name,
-        schedule: db.verification ? schedulerCron(db.verification.scheduleCron) : undefined,
-        maxTimeWithoutSuccess: Duration.days(Math.min(7, db.verification?.maxAgeDays ?? 7)),
-        rto: Duration.minutes(db.rtoMinutes),
-        rpo: Duration.minutes(db.rpoMinutes),
-        s3Prefix: RUNNER_PREFIX,
-        image: runnerImage,
-      }));
-    }
-  }
 
   let audit: BackupAuditFramework | undefined;
   const managedDbs = plan.databases.filter((d) => d.deployment !== DeploymentKind.SELF_MANAGED);
@@ -154,28 +248,32 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
     });
   }
 
-  // Monitoring derives what it watches from the constructs; each database's objectives are the plan's, given once.
+  // The primary stack watches the series every database shares, once: AWS Backup jobs per vault and
+  // resource type, and the backup bucket's replication (its runners say which databases write there).
   const monitoring = new BackupMonitoring(primary, 'Monitoring', {
     planName: plan.name,
+    coverage: MonitoringCoverage.SHARED_SERIES,
     alarmTopic: primary.alarmTopic,
     databases: plan.databases.map((d) => ({ name: d.name, rpo: Duration.minutes(d.rpoMinutes), rto: Duration.minutes(d.rtoMinutes) })),
-    protections: compiled.flatMap((c) => (c.protection ? [{ protection: c.protection, database: c.assessment.database.name }] : [])),
+    protections: compiledAll.flatMap((c) => (c.protection ? [{ protection: c.protection, database: c.assessment.database.name }] : [])),
     runners: runners.map((runner) => ({ runner })),
     // The backup bucket's replication is one series, alarmed once.
     replications: runners.length > 0 ? [primary.bucket] : [],
-    baselineCaptures: selfManagedBaselines ? [selfManagedBaselines] : [],
+    dashboard: false,
   });
-  // The plan's max_age_days is the verification window (RestoreVerification and RunnerDrill cap theirs at 7 days).
-  const maxAge = (name: string) => Duration.days(plan.databases.find((d) => d.name === name)?.verification?.maxAgeDays ?? 7);
-  if (verification) monitoring.addVerification(verification, { maxAge: maxAge(verification.databaseNames[0]) });
-  for (const drill of drills) monitoring.addDrill(drill, { maxAge: maxAge(drill.database) });
+  for (const v of verifications) monitoring.addVerification(v);
 
+  // Runbooks of every database; the alarms of the primary stack and of each database stack name them.
   const runbooks = new RecoveryRunbooks(primary, 'Runbooks', {
     planName: plan.name, drVault: dr.vault, replicaBucket: dr.replicaBucket, monitoring,
-    databases: compiled.map((c) => runbookDatabaseFromPlan(c.assessment, c.protection, c.runners)),
+    databases: compiledAll.map((c) => runbookDatabaseFromPlan(c.assessment, c.protection, c.runners)),
   });
+  for (const m of databaseMonitorings) runbooks.addMonitoring(m);
 
   // What the DR Region could not set up is part of the feasibility warnings the app prints.
   const withDr = { ...assessment, warnings: [...assessment.warnings, ...dr.recovery.unavailable] };
-  return { plan, assessment: withDr, primary, dr, protections, runners, verification, drills, audit, monitoring, runbooks };
+  return {
+    plan, assessment: withDr, primary, dr, protections, runners, verification: verifications[0], verifications, drills, audit, monitoring,
+    databaseStacks, databaseMonitorings, runbooks,
+  };
 }

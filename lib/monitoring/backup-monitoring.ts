@@ -27,6 +27,7 @@ import {
 import { monitoringProblems } from './monitoring-validation';
 import { RecoveryMetrics } from './recovery-metrics';
 import { ConfigurationError } from '../errors';
+import { guardStackLimits } from '../stack-limits';
 import { DatabaseProtection } from '../protection/database-protection';
 import { IBackupRunner } from '../runner/backup-runner';
 import { IBackupBucket } from '../storage/backup-bucket';
@@ -35,6 +36,24 @@ import { RestoreVerification } from '../verification/restore-verification';
 import { RunnerDrill } from '../verification/runner-drill';
 
 export type { DatabaseObjectives, ProtectionMonitoringOptions, RunnerMonitoringOptions } from './monitoring-model';
+
+/**
+ * Which alarms a BackupMonitoring builds: all of them, or one part when the databases of a plan
+ * are spread over several stacks (the DR app's database stacks each watch their databases; the
+ * base stack watches the series they share, once).
+ */
+export enum MonitoringCoverage {
+  /** The shared series and every database's own alarms, the measured-RPO Lambda and the dashboard. */
+  ALL = 'all',
+  /**
+   * Only the series many databases share: AWS Backup jobs per vault and resource type, and the
+   * backup bucket's replication. No per-database alarm, Lambda or dashboard; the per-database
+   * checks are left to the monitoring that covers DATABASES.
+   */
+  SHARED_SERIES = 'shared-series',
+  /** Only each database's own alarms, the verification functions' alarms, the measured-RPO Lambda and the dashboard. */
+  DATABASES = 'databases',
+}
 
 /** One severity level of an alarm whose threshold is a share of an objective (RPO). */
 export interface ObjectiveAlarmLevel {
@@ -167,6 +186,16 @@ export interface BackupMonitoringProps {
    * @default true
    */
   readonly dashboard?: boolean;
+  /**
+   * Name of the dashboard (unique in the account and Region).
+   * @default '<planName>-backup-dr'
+   */
+  readonly dashboardName?: string;
+  /**
+   * Which alarms this monitoring builds.
+   * @default MonitoringCoverage.ALL
+   */
+  readonly coverage?: MonitoringCoverage;
 }
 
 /**
@@ -208,6 +237,8 @@ export class BackupMonitoring extends Construct {
     for (const b of props.replications ?? []) this.addReplication(b);
 
     this.node.addValidation({ validate: () => this.validateMonitoring() });
+    // Many databases' alarms in one stack: refuse a template over CloudFormation's limits by name, at synth.
+    guardStackLimits(this);
     const self = this;
     const build: IAspect = { visit: (node: IConstruct) => { if (node === self) self.build(); } };
     Aspects.of(this).add(build, { priority: AspectPriority.MUTATING });
@@ -300,7 +331,7 @@ export class BackupMonitoring extends Construct {
 
   /** Every problem of the whole picture, at once; throws them as one ConfigurationError. */
   private validateMonitoring(): string[] {
-    const problems = monitoringProblems(this, this._model(), this.measuredRpoInterval());
+    const problems = monitoringProblems(this, this._model(), this.measuredRpoInterval(), this._props.coverage !== MonitoringCoverage.SHARED_SERIES);
     if (problems.length > 0) throw new ConfigurationError(`BackupMonitoring '${this._props.planName}'`, problems);
     return [];
   }
@@ -327,18 +358,22 @@ export class BackupMonitoring extends Construct {
       return RecoveryMetrics.secondsSinceLastSuccess(s.database, s.check, { period: Duration.seconds(interval.toSeconds() * 2) });
     });
     const model = this._model();
+    const coverage = this._props.coverage ?? MonitoringCoverage.ALL;
     buildMonitoringAlarms(this, model, alarms, {
+      shared: coverage !== MonitoringCoverage.DATABASES,
+      databases: coverage !== MonitoringCoverage.SHARED_SERIES,
       measuredRpoPeriod: Duration.seconds(interval.toSeconds() * 2),
       measuredRpoLevels: this._props.measuredRpoAlarm as LevelOptions | undefined,
       replicaLagLevels: this._props.replicaLagAlarm as LevelOptions | undefined,
     });
+    if (coverage === MonitoringCoverage.SHARED_SERIES) return;
     const measured = measuredRpoDatabases(model, silenceChecks);
     if (measured.length > 0) {
       this.measured = new MeasuredRpo(this, 'MeasuredRpo', { interval, encryptionKey: this._props.encryptionKey, databases: measured });
     }
     // A bad plan name is reported by the validation; it would only fail the dashboard here.
     if ((this._props.dashboard ?? true) && /^[A-Za-z0-9_-]{1,100}$/.test(this._props.planName)) {
-      this.board = buildMonitoringDashboard(this, this._props.planName, [...model.databases.values()], this.alarmFactory,
+      this.board = buildMonitoringDashboard(this, this._props.dashboardName ?? `${this._props.planName}-backup-dr`, [...model.databases.values()], this.alarmFactory,
         (this._props.measuredRpoAlarm?.warning?.enabled === false) ? undefined : (this._props.measuredRpoAlarm?.warning?.percentOfObjective ?? 80),
         replicationsOf(this, model));
     }

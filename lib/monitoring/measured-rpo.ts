@@ -17,6 +17,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
+import { acknowledgeWildcardResource } from '../storage/acknowledgements';
 import { RECOVERY_METRICS } from '../../runtime/metrics/names';
 import { RecoveryMetrics } from './recovery-metrics';
 import {
@@ -307,26 +308,12 @@ export class MeasuredRpo extends Construct {
     const p = Validations.of(this.policy);
     p.acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData has no resource type (the statement is limited to the CdkDatabaseDr/Recovery namespace by condition); backup:ListRecoveryPointsByResource and cloudwatch:GetMetricData (read-only) have no resource type either' });
     for (const arn of this.wildcardObjectArns) {
-      p.acknowledge({ id: `AwsSolutions-IAM5[Resource::${flattenArn(Stack.of(this).resolve(arn))}]`, reason: 'Runner manifests are <backup id>/manifest.json and backup ids are made at run time; the wildcard only matches objects named manifest.json under the database\'s prefix' });
+      // Re-checked at validation: a bucket of another stack is a parameter reference by then.
+      acknowledgeWildcardResource(this.policy, arn, 'Runner manifests are <backup id>/manifest.json and backup ids are made at run time; the wildcard only matches objects named manifest.json under the database\'s prefix');
     }
   }
 }
 
-/** A resolved ARN as cdk-nag prints it in finding ids: Ref as <Name>, GetAtt as <Id.Attr>, Join concatenated. */
-function flattenArn(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, unknown>;
-  if (Array.isArray(v['Fn::Join'])) {
-    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map(flattenArn).join(sep);
-  }
-  if (Array.isArray(v['Fn::GetAtt'])) {
-    const [id, attr] = v['Fn::GetAtt'] as [string, string];
-    return `<${id}.${attr}>`;
-  }
-  if (v.Ref !== undefined) return `<${String(v.Ref)}>`;
-  return JSON.stringify(value);
-}
 
 function checkProps(props: MeasuredRpoProps, interval: Duration): string[] {
   const problems: string[] = [];

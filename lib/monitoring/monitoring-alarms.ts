@@ -32,6 +32,10 @@ export interface MonitoringSources {
 
 /** @internal Options of the alarm build. */
 export interface AlarmBuildOptions {
+  /** Build the series many databases share (vault jobs, bucket replication). */
+  readonly shared: boolean;
+  /** Build each database's own alarms and those of the verification functions. */
+  readonly databases: boolean;
   readonly measuredRpoPeriod: Duration;
   readonly measuredRpoLevels?: LevelOptions;
   readonly replicaLagLevels?: LevelOptions;
@@ -40,8 +44,8 @@ export interface AlarmBuildOptions {
 /** @internal Builds every alarm of the model. */
 export function buildMonitoringAlarms(scope: Construct & MonitoringSources, model: MonitoringModel, alarms: DrAlarms, o: AlarmBuildOptions): void {
   const databases = [...model.databases.values()];
-  vaultAlarms(scope, databases, alarms);
-  for (const db of databases) {
+  if (o.shared) vaultAlarms(scope, databases, alarms);
+  for (const db of o.databases ? databases : []) {
     const name = db.objectives.name;
     if (db.objectives.rpo.isUnresolved()) continue;
     if (hasMeasuredSource(db)) {
@@ -68,13 +72,13 @@ export function buildMonitoringAlarms(scope: Construct & MonitoringSources, mode
       if (db.verifications.some((v) => v.drill) && !db.objectives.rto.isUnresolved()) alarms.drillRtoExceeded(name, db.objectives.rto);
     }
   }
-  for (const v of scope._verifications) {
+  for (const v of o.databases ? scope._verifications : []) {
     alarms.validatorFailed(v.node.id, v.metricValidatorErrors(), v.databaseNames);
     alarms.deadLetters(`${v.node.id}-validator`, 'the restore validator', v.metricValidatorDeadLetters(), v.databaseNames);
     baselineAlarms(`${v.node.id}-baselines`, v.baselineCapture, alarms);
   }
-  for (const b of scope._baselines) baselineAlarms(b.node.id, b, alarms);
-  for (const r of replicationsOf(scope, model)) {
+  for (const b of o.databases ? scope._baselines : []) baselineAlarms(b.node.id, b, alarms);
+  for (const r of o.shared ? replicationsOf(scope, model) : []) {
     const subject = `${r.databases[0] ?? r.bucketId}-${r.rule.ruleId}`;
     alarms.s3ReplicationFailed(subject, r.rule, r.databases);
     alarms.s3ReplicationLatency(subject, r.rule, r.databases, r.latency);

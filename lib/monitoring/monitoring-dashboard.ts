@@ -21,11 +21,11 @@ import { RunnerCommand } from '../runner/backup-runner';
 export interface DashboardReplication { readonly rule: S3ReplicationRule; readonly latency: Duration; readonly databases: string[] }
 
 /** @internal Builds the `<plan>-backup-dr` dashboard. */
-export function buildMonitoringDashboard(scope: Construct, planName: string, databases: DatabaseModel[], factory: AlarmFactory,
+export function buildMonitoringDashboard(scope: Construct, dashboardName: string, databases: DatabaseModel[], factory: AlarmFactory,
   warningPercent: number | undefined, replications: DashboardReplication[]): cloudwatch.Dashboard {
-  const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', { dashboardName: `${planName}-backup-dr`, defaultInterval: Duration.days(7) });
+  const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', { dashboardName, defaultInterval: Duration.days(7) });
   dashboard.addWidgets(new cloudwatch.TextWidget({
-    markdown: `# ${planName}: backups and disaster recovery\nHorizontal lines are the objectives: red = RPO/RTO (Critical), orange = Warning. Alarm descriptions link their docs page.`,
+    markdown: `# ${dashboardName.replace(/-backup-dr/, '')}: backups and disaster recovery\nHorizontal lines are the objectives: red = RPO/RTO (Critical), orange = Warning. Alarm descriptions link their docs page.`,
     width: 24, height: 2,
   }));
   for (const db of databases) {

@@ -21,7 +21,7 @@ const MAX_SILENCE_WINDOW = Duration.days(454);
 
 /** @internal Every problem of the monitoring. */
 export function monitoringProblems(scope: Construct & MonitoringSources & { readonly _props: MonitoringPropsView },
-  model: MonitoringModel, interval: Duration): string[] {
+  model: MonitoringModel, interval: Duration, perDatabase = true): string[] {
   const props = scope._props;
   const problems: string[] = [...model.problems];
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(props.planName)) problems.push(`planName must be 1-100 letters, digits, - or _, got '${props.planName}'`);
@@ -35,7 +35,8 @@ export function monitoringProblems(scope: Construct & MonitoringSources & { read
       if (pct !== undefined && !(pct > 0)) problems.push(`${name}.${level}.percentOfObjective must be above 0, got ${pct}`);
     }
   }
-  for (const db of model.databases.values()) problems.push(...databaseProblems(scope, db, interval, props.replicaLagAlarm as LevelOptions | undefined));
+  // A monitoring of the shared series only leaves each database's checks to the one that watches it.
+  for (const db of perDatabase ? model.databases.values() : []) problems.push(...databaseProblems(scope, db, interval, props.replicaLagAlarm as LevelOptions | undefined));
   for (const { bucket, options } of scope._replications) {
     if (!bucket.replicaBucketName) problems.push(`replication of ${bucket.node.path}: the bucket is not replicated (no replica bucket), so there is nothing to watch`);
     const lat = options.latencyThreshold;

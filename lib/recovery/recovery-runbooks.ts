@@ -177,6 +177,7 @@ export class RecoveryRunbooks extends Construct {
   public readonly planName: string;
   private readonly props: RecoveryRunbooksProps;
   private readonly entries: Entry[] = [];
+  private readonly monitorings: BackupMonitoring[] = [];
   private restoreRole?: iam.IRole;
 
   constructor(scope: Construct, id: string, props: RecoveryRunbooksProps) {
@@ -195,6 +196,7 @@ export class RecoveryRunbooks extends Construct {
     if (problems.length > 0) throw new ConfigurationError(`RecoveryRunbooks ${this.node.path}`, problems);
     this.props = props;
     this.planName = props.planName;
+    if (props.monitoring) this.monitorings.push(props.monitoring);
     for (const d of props.databases ?? []) this.addDatabase(d);
     // The Markdown is written with the templates, into the same cloud assembly (also for apps
     // that compose the constructs): aws-cdk-lib's hook for constructs that add files there.
@@ -253,12 +255,26 @@ export class RecoveryRunbooks extends Construct {
         });
       }
     }
-    this.entries.push({ props: database, documents });
-    this.props.monitoring?.alarmFactory.linkRunbook({
-      database: database.name,
-      folder: this.folderOf(database.name),
+    const entry = { props: database, documents };
+    this.entries.push(entry);
+    for (const monitoring of this.monitorings) this.link(monitoring, entry);
+  }
+
+  /**
+   * Makes the alarms of another monitoring (e.g. one per stack of a fleet) name the runbooks of
+   * the databases they watch: those added so far and those added later.
+   */
+  public addMonitoring(monitoring: BackupMonitoring): void {
+    this.monitorings.push(monitoring);
+    for (const entry of this.entries) this.link(monitoring, entry);
+  }
+
+  private link(monitoring: BackupMonitoring, entry: Entry): void {
+    monitoring.alarmFactory.linkRunbook({
+      database: entry.props.name,
+      folder: this.folderOf(entry.props.name),
       index: `${RecoveryRunbooks.ROOT_FOLDER}/${this.planName}/README.md`,
-      documents: documents.map((d) => `${d.document.documentName} (${Stack.of(d.document).region})`),
+      documents: entry.documents.map((d) => `${d.document.documentName} (${Stack.of(d.document).region})`),
     });
   }
 

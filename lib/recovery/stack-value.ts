@@ -3,7 +3,7 @@
  * knows it (a plan's ARN, a Region, a fixed name), or, for a name CloudFormation generates at
  * deploy time, the shell command that reads it from the deployed stack.
  */
-import { Stack, Token } from 'aws-cdk-lib';
+import { CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { ConfigurationError } from '../errors';
 
@@ -39,14 +39,33 @@ export function stackValue(variable: string, value: string, owner: IConstruct, d
   if (!logicalId) {
     throw new ConfigurationError('runbooks', [`${variable}: must be a literal or a reference to one resource's physical id in ${stack.stackName} (a name or ARN CloudFormation can look up), got ${JSON.stringify(resolved)}`]);
   }
-  const resource = { stackName: stack.stackName, region: stack.region, logicalId };
+  const where = stackReference(stack);
+  const resource = { stackName: where.display, region: stack.region, logicalId };
   return {
     variable,
     resource,
-    display: `the physical id of \`${logicalId}\` in stack \`${stack.stackName}\` (${stack.region})`,
-    shell: `${variable}=$(aws cloudformation describe-stack-resource --region ${stack.region} --stack-name ${stack.stackName} `
-      + `--logical-resource-id ${logicalId} --query StackResourceDetail.PhysicalResourceId --output text)`,
+    display: `the physical id of \`${logicalId}\` in stack \`${where.display}\` (${stack.region})`,
+    shell: `${variable}=${physicalIdCommand(stack.region, where.shell, logicalId)}`,
   };
+}
+
+/** The shell command that prints the physical id of `logicalId` in the stack named by `stackShell`. */
+function physicalIdCommand(region: string, stackShell: string, logicalId: string): string {
+  return `$(aws cloudformation describe-stack-resource --region ${region} --stack-name ${stackShell} `
+    + `--logical-resource-id ${logicalId} --query StackResourceDetail.PhysicalResourceId --output text)`;
+}
+
+/**
+ * How a runbook names a deployed stack: its name, or for a nested stack (whose name CloudFormation
+ * generates) the command that reads its id from the parent's nested-stack resource.
+ */
+function stackReference(stack: Stack): { readonly shell: string; readonly display: string } {
+  const parent = stack.nestedStackParent;
+  const resource = (stack as Stack & { readonly nestedStackResource?: CfnResource }).nestedStackResource;
+  if (!parent || !resource) return { shell: stack.stackName, display: stack.stackName };
+  const outer = stackReference(parent);
+  const logicalId = parent.resolve(resource.logicalId) as string;
+  return { shell: `"${physicalIdCommand(stack.region, outer.shell, logicalId)}"`, display: `${outer.display}/${stack.node.id}` };
 }
 
 /** Attributes that equal the resource's physical id (what describe-stack-resource returns). */

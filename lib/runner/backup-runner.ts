@@ -3,11 +3,12 @@
  */
 import {
   Duration, RemovalPolicy, Stack,
-  aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms,
+  aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms, aws_secretsmanager as secretsmanager,
   aws_logs as logs, aws_scheduler as scheduler, aws_scheduler_targets as targets, aws_sqs as sqs, aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { throwIfProblems } from '../errors';
+import { guardStackLimits } from '../stack-limits';
 import { IBackupBucket } from '../storage/backup-bucket';
 import { PGBACKREST_RUNNER_ENV, PgBackRestSettings, repositoryPrefixes } from '../../runtime/pgbackrest/config';
 import { RUNNER_ENV } from '../../runtime/contracts/runner-env';
@@ -142,6 +143,8 @@ export class BackupRunner extends BackupRunnerBase {
   public readonly backupInterval?: Duration;
   /** The ECS cluster the tasks run in. */
   public readonly cluster: ecs.ICluster;
+  /** The bucket folders the runner's roles may read, write and expire (no other database's). */
+  public readonly keyPrefixes: string[];
   /** Identity of backup, verify and check tasks: write + read, no delete. */
   public readonly backupRole: iam.IRole;
   /** Identity of the expire task: read, and delete markers only. */
@@ -180,6 +183,8 @@ export class BackupRunner extends BackupRunnerBase {
   constructor(scope: Construct, id: string, props: BackupRunnerProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    // Many runners in one stack: refuse a template over CloudFormation's limits by name, at synth.
+    guardStackLimits(this);
     const problems = runnerProblems(props);
     let settings: PgBackRestSettings | undefined;
     if (props.engine === RunnerEngine.PGBACKREST) {
@@ -197,19 +202,32 @@ export class BackupRunner extends BackupRunnerBase {
     this.backupBucket = props.backupBucket;
     this.backupPrefix = backupPrefixOf(props.s3Prefix, props.database, props.engine);
     this.walArchivePrefix = settings ? repositoryPrefixes(settings).archive : undefined;
-    const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
-      description: `BackupRunner ${props.database}: runner logs and scheduler dead-letter queue`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // CloudWatch Logs encrypts with the key only when its service principal may use it.
-    key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`));
+    // The shared pieces (key, log group, queue, cluster, security groups) are created only when
+    // not given: the DR app gives every runner of a stack the same ones (RunnerInfrastructure).
+    let key = props.encryptionKey;
+    const ownKey = () => {
+      if (!key) {
+        key = new kms.Key(this, 'Key', {
+          description: `BackupRunner ${props.database}: runner logs and scheduler dead-letter queue`,
+          enableKeyRotation: true,
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+      }
+      return key;
+    };
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: key,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    if (props.logGroup) {
+      this.logGroup = props.logGroup;
+    } else {
+      const logKey = ownKey();
+      // CloudWatch Logs encrypts with the key only when its service principal may use it.
+      logKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`));
+      this.logGroup = new logs.LogGroup(this, 'Logs', {
+        encryptionKey: logKey,
+        retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
 
     this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
@@ -224,15 +242,21 @@ export class BackupRunner extends BackupRunnerBase {
     this.connections = new ec2.Connections({ securityGroups });
 
     const assumedBy = new iam.ServicePrincipal('ecs-tasks.amazonaws.com');
-    const executionRole = new ManagedPolicyRole(this, 'ExecutionRole', { assumedBy, description: 'Pulls the runner image, writes its logs, reads its secrets' });
+    const executionRole = props.executionRole
+      ?? new ManagedPolicyRole(this, 'ExecutionRole', { assumedBy, description: 'Pulls the runner image, writes its logs, reads its secrets' });
     this.executionRole = executionRole;
-    const backupRole = new ManagedPolicyRole(this, 'BackupRole', { assumedBy, description: `BackupRunner ${props.database}: writes and reads backups, never deletes` });
-    props.backupBucket.grantWriteBackups(backupRole);
-    props.backupBucket.grantReadBackups(backupRole);
-    const expireRole = new ManagedPolicyRole(this, 'ExpireRole', { assumedBy, description: `BackupRunner ${props.database}: expires backups with delete markers only` });
-    props.backupBucket.grantExpireBackups(expireRole);
+    const backupRole = props.backupRole
+      ?? new ManagedPolicyRole(this, 'BackupRole', { assumedBy, description: `BackupRunner ${props.database}: writes and reads backups, never deletes` });
+    // Least privilege per database: the roles reach this runner's own folders only (its backups,
+    // and pgBackRest's repository folders of its stanza), never another database's.
+    this.keyPrefixes = [this.backupPrefix, ...(settings ? [repositoryPrefixes(settings).backup, repositoryPrefixes(settings).archive] : [])];
+    props.backupBucket.grantWriteBackups(backupRole, this.keyPrefixes);
+    props.backupBucket.grantReadBackups(backupRole, this.keyPrefixes);
+    const expireRole = props.expireRole
+      ?? new ManagedPolicyRole(this, 'ExpireRole', { assumedBy, description: `BackupRunner ${props.database}: expires backups with delete markers only` });
+    props.backupBucket.grantExpireBackups(expireRole, this.keyPrefixes);
     // Expire must read the manifests (and pgBackRest its info files) to know what to keep.
-    props.backupBucket.grantReadBackups(expireRole);
+    props.backupBucket.grantReadBackups(expireRole, this.keyPrefixes);
     if (settings) grantPgBackRestExpire(expireRole, props.backupBucket, settings);
     this.backupRole = backupRole;
     this.expireRole = expireRole;
@@ -250,18 +274,18 @@ export class BackupRunner extends BackupRunnerBase {
       ...(settings ? { [PGBACKREST_RUNNER_ENV.settings]: stack.toJsonString(settings) } : {}),
     };
     const secrets: Record<string, ecs.Secret> = {};
-    for (const s of props.secrets ?? []) secrets[s.environmentVariable] = ecs.Secret.fromSecretsManager(s.secret, s.field);
+    for (const s of props.secrets ?? []) secrets[s.environmentVariable] = taskSecret(s.secret, s.field, stack.region);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+    this.deadLetterQueue = props.deadLetterQueue ?? new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
+      encryptionMasterKey: ownKey(),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
 
     // The scheduler's own identity, so its permissions (RunTask on these task definitions, PassRole
     // of their roles, SendMessage to the DLQ) land in a managed policy of this construct.
-    const schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
+    const schedulerRole = props.schedulerRole ?? new ManagedPolicyRole(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
       description: `BackupRunner ${props.database}: EventBridge Scheduler starts the runner tasks`,
     });
@@ -323,15 +347,46 @@ export class BackupRunner extends BackupRunnerBase {
     acknowledgeRunnerFindings({
       bucket: props.backupBucket,
       taskDefinitions: this.taskDefinitions,
-      deadLetterQueue: this.deadLetterQueue,
-      dataRoles: [backupRole, expireRole],
-      executionRole,
+      deadLetterQueue: props.deadLetterQueue ? undefined : this.deadLetterQueue,
+      dataRoles: [backupRole, expireRole].filter((r): r is ManagedPolicyRole => r instanceof ManagedPolicyRole),
+      keyPrefixes: this.keyPrefixes,
+      // A shared execution role is acknowledged once, by its owner.
+      executionRole: !props.executionRole && executionRole instanceof ManagedPolicyRole ? executionRole : undefined,
       databaseHostPolicy: this.databaseHostPolicy,
       pgBackRest: settings,
     });
   }
 }
 
+
+/**
+ * A task secret (as `ecs.Secret.fromSecretsManager`) whose read is granted on the execution role's
+ * side only: the secret's key may be another stack's (the shared backup bucket key of the primary
+ * stack, for a database stack's generated secret), and a statement naming this stack's role in
+ * that key's policy would make the two stacks depend on each other. The key's default policy lets
+ * IAM policies of the account grant its use.
+ */
+function taskSecret(secret: secretsmanager.ISecret, field: string | undefined, region: string): ecs.Secret {
+  return {
+    arn: field ? `${secret.secretArn}:${field}::` : secret.secretArn,
+    hasField: !!field,
+    grantRead: (grantee: iam.IGrantable) => {
+      const read = iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        // A partial ARN (imported without its suffix) matches the six characters AWS appends.
+        resourceArns: [secret.secretFullArn ? secret.secretArn : `${secret.secretArn}-??????`],
+      });
+      const key = secret.encryptionKey;
+      return key ? read.combine(iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['kms:Decrypt'],
+        resourceArns: [key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+      })) : read;
+    },
+  };
+}
 
 /** The path a construct `id` under `scope` will have, for errors raised before it exists. */
 function childPath(scope: Construct, id: string): string {

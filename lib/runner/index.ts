@@ -7,3 +7,5 @@ export type { BackupRunnerAttributes, BackupRunnerBaseProps, BackupRunnerProps, 
 export type { DatabaseConnectionProps, PgBackRestRunnerProps } from './preset-props';
 // The settings types of the pgBackRest preset; the renderers stay internal (the construct publishes their output).
 export type { PgBackRestDatabaseHost, PgBackRestPosixRepository, PgBackRestS3Repository, PgBackRestSettings } from '../../runtime/pgbackrest/config';
+export * from './runner-infrastructure';
+export * from './runner-roles';

@@ -13,12 +13,20 @@ export interface RunnerFindingScope {
   readonly bucket: IBackupBucket;
   /** The runner's task definitions. */
   readonly taskDefinitions: ecs.TaskDefinition[];
-  /** The schedules' dead-letter queue. */
-  readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * The schedules' dead-letter queue, when the runner created it.
+   * @default - a shared queue: acknowledged by its owner
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
   /** Backup and expire roles. */
   readonly dataRoles: ManagedPolicyRole[];
-  /** The tasks' execution role. */
-  readonly executionRole: ManagedPolicyRole;
+  /** The bucket folders the data roles reach. */
+  readonly keyPrefixes: string[];
+  /**
+   * The tasks' execution role, when the runner created it.
+   * @default - a shared role: acknowledged by its owner
+   */
+  readonly executionRole?: ManagedPolicyRole;
   /**
    * The database host's policy.
    * @default - none (not pgBackRest)
@@ -38,21 +46,32 @@ export function acknowledgeRunnerFindings(s: RunnerFindingScope): void {
       ['AwsSolutions-ECS2', 'The environment holds only non-secret runner settings (engine, database name, bucket, prefix, pgBackRest settings without secrets); every secret comes from Secrets Manager as an ECS secret.'],
     ]);
   }
-  acknowledge(s.deadLetterQueue, [
-    ['AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the runner schedules.'],
-  ]);
+  if (s.deadLetterQueue) acknowledgeDeadLetterQueue(s.deadLetterQueue);
   for (const role of s.dataRoles) {
     if (!role.managedPolicy) continue;
-    acknowledgeWildcardResource(role.managedPolicy, s.bucket.bucket.arnForObjects('*'),
-      'Backup objects are named by the runner and the backup tool at run time (one key per object, WAL segment or manifest); the actions on them are fixed: no delete for the backup role, only DeleteObject (delete markers) for the expire role.');
+    for (const prefix of s.keyPrefixes) {
+      acknowledgeWildcardResource(role.managedPolicy, s.bucket.bucket.arnForObjects(`${prefix}/*`),
+        'Backup objects are named by the runner and the backup tool at run time (one key per object, WAL segment or manifest) inside this database\'s own folder; the actions on them are fixed: no delete for the backup role, only DeleteObject (delete markers) for the expire role.');
+    }
   }
-  if (s.executionRole.managedPolicy) {
-    acknowledge(s.executionRole.managedPolicy, [['AwsSolutions-IAM5[Resource::*]',
-      'ecr:GetAuthorizationToken, which the execution role needs to pull the image, has no resource-level permissions; every other statement names its repository, log group or secret.']]);
-  }
+  if (s.executionRole) acknowledgeExecutionRole(s.executionRole);
   if (s.databaseHostPolicy && s.pgBackRest) {
     const { archive } = repositoryPrefixes(s.pgBackRest);
     acknowledgeWildcardResource(s.databaseHostPolicy, s.bucket.bucket.arnForObjects(`${archive}/*`),
       'One object per WAL segment, named by pgBackRest at run time; the wildcard stops at this stanza\'s archive folder and the actions are put and get only.');
   }
+}
+
+/** The dead-letter queue of runner schedules is not given a dead-letter queue of its own. */
+export function acknowledgeDeadLetterQueue(queue: sqs.IQueue): void {
+  acknowledge(queue, [
+    ['AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the runner schedules.'],
+  ]);
+}
+
+/** ecr:GetAuthorizationToken has no resource-level permissions. */
+export function acknowledgeExecutionRole(role: ManagedPolicyRole): void {
+  if (!role.managedPolicy) return;
+  acknowledge(role.managedPolicy, [['AwsSolutions-IAM5[Resource::*]',
+    'ecr:GetAuthorizationToken, which the execution role needs to pull the image, has no resource-level permissions; every other statement names its repository, log group or secret.']]);
 }

@@ -2,7 +2,7 @@
  * Properties of a {@link BackupRunner}: those every runner takes, whatever the engine.
  */
 import {
-  Duration, aws_ec2 as ec2, aws_ecs as ecs, aws_kms as kms, aws_logs as logs, aws_secretsmanager as secretsmanager,
+  Duration, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_secretsmanager as secretsmanager, aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { IBackupBucket } from '../storage/backup-bucket';
 import { PgBackRestSettings } from '../../runtime/pgbackrest/config';
@@ -87,10 +87,49 @@ export interface BackupRunnerBaseProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Key encrypting the log group and the dead-letter queue.
-   * @default - a new key with rotation
+   * Key encrypting the log group and the dead-letter queue (when this runner creates them).
+   * Share one key between the runners of a stack: a key costs $1 a month.
+   * @default - a new key with rotation, unless both `logGroup` and `deadLetterQueue` are given
    */
   readonly encryptionKey?: kms.IKey;
+  /**
+   * Log group of the runner tasks (each task logs under its own stream prefix,
+   * `<database>-<command>`). Share one between the runners of a stack; it must be encrypted and
+   * retained by its owner.
+   * @default - a new encrypted log group kept for `logRetention`
+   */
+  readonly logGroup?: logs.ILogGroup;
+  /**
+   * Where the scheduler puts a task start it gave up on. Share one between the runners of a stack;
+   * it must be encrypted and accept SSL only.
+   * @default - a new queue encrypted with `encryptionKey`, SSL only, kept 14 days
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * Execution role of the tasks (pulls the image, writes the logs, reads the secrets at task
+   * start; the task itself never has it). Share one between the runners of a stack.
+   * @default - a new role for this runner
+   */
+  readonly executionRole?: iam.IRole;
+  /**
+   * Identity of the backup, verify and check tasks. Share one between the runners of one
+   * database: each runner grants it write and read of its own folders only, never delete.
+   * Never share it between databases: it would reach every database's folders.
+   * @default - a new role for this runner
+   */
+  readonly backupRole?: iam.IRole;
+  /**
+   * Identity of the expire task (delete markers only). Share one between the runners of one
+   * database, never between databases.
+   * @default - a new role for this runner
+   */
+  readonly expireRole?: iam.IRole;
+  /**
+   * Identity EventBridge Scheduler uses to start the tasks (run task, pass the task roles, send
+   * to the dead-letter queue). Share one between the runners of one database.
+   * @default - a new role for this runner
+   */
+  readonly schedulerRole?: iam.IRole;
   /**
    * Key prefix of the runner's backups in the bucket (`--s3-prefix`).
    * @default 'runner'

@@ -20,12 +20,12 @@ export interface IBackupBucket extends IConstruct {
    * @default - not replicated
    */
   readonly replicaBucketName?: string;
-  /** Lets `grantee` write new backups (never delete or overwrite retention). */
-  grantWriteBackups(grantee: iam.IGrantable): iam.Grant;
-  /** Lets `grantee` read backups. */
-  grantReadBackups(grantee: iam.IGrantable): iam.Grant;
-  /** Lets `grantee` expire backups with delete markers only. */
-  grantExpireBackups(grantee: iam.IGrantable): iam.Grant;
+  /** Lets `grantee` write new backups (never delete or overwrite retention), under `keyPrefixes` when given. */
+  grantWriteBackups(grantee: iam.IGrantable, keyPrefixes?: string[]): iam.Grant;
+  /** Lets `grantee` read backups, under `keyPrefixes` when given. */
+  grantReadBackups(grantee: iam.IGrantable, keyPrefixes?: string[]): iam.Grant;
+  /** Lets `grantee` expire backups with delete markers only, under `keyPrefixes` when given. */
+  grantExpireBackups(grantee: iam.IGrantable, keyPrefixes?: string[]): iam.Grant;
   /** Maximum seconds a replicated object took to reach the replica. @default maximum over 5 minutes */
   metricReplicationLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** Operations waiting to be replicated. @default maximum over 5 minutes */
@@ -100,16 +100,20 @@ export abstract class BackupBucketBase extends Construct implements IBackupBucke
    * Because the bucket has a default Object Lock retention, S3 rejects a PUT without a
    * Content-MD5 or x-amz-checksum-* header: writers must send one (AWS SDK v3 does by default).
    */
-  public grantWriteBackups(grantee: iam.IGrantable): iam.Grant {
-    const objects = this.grantOnBucket(grantee, ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], this.bucket.arnForObjects('*'));
+  public grantWriteBackups(grantee: iam.IGrantable, keyPrefixes?: string[]): iam.Grant {
+    const objects = this.grantOnBucket(grantee, ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], this.objectArns(keyPrefixes));
     const uploads = this.grantOnBucket(grantee, ['s3:ListBucketMultipartUploads'], this.bucket.bucketArn);
     const key = this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt');
     return objects.combine(uploads).combine(key);
   }
 
-  /** Lets `grantee` list and read backups (all versions) and decrypt them. */
-  public grantReadBackups(grantee: iam.IGrantable): iam.Grant {
-    const objects = this.grantOnBucket(grantee, ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention', 's3:GetObjectLegalHold'], this.bucket.arnForObjects('*'));
+  /**
+   * Lets `grantee` list and read backups (all versions) and decrypt them. With `keyPrefixes`, the
+   * objects it may read are those under the prefixes (listing stays bucket-wide: it shows key
+   * names, never content).
+   */
+  public grantReadBackups(grantee: iam.IGrantable, keyPrefixes?: string[]): iam.Grant {
+    const objects = this.grantOnBucket(grantee, ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention', 's3:GetObjectLegalHold'], this.objectArns(keyPrefixes));
     const listing = this.grantOnBucket(grantee, ['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketLocation'], this.bucket.bucketArn);
     const key = this.encryptionKey.grant(grantee, 'kms:Decrypt');
     return objects.combine(listing).combine(key);
@@ -121,8 +125,8 @@ export abstract class BackupBucketBase extends Construct implements IBackupBucke
    * delete marker. The versions stay until their lock and the noncurrent-version lifecycle let
    * them go. Never DeleteObjectVersion, retention bypass, or policy and lifecycle changes.
    */
-  public grantExpireBackups(grantee: iam.IGrantable): iam.Grant {
-    const objects = this.grantOnBucket(grantee, ['s3:DeleteObject'], this.bucket.arnForObjects('*'));
+  public grantExpireBackups(grantee: iam.IGrantable, keyPrefixes?: string[]): iam.Grant {
+    const objects = this.grantOnBucket(grantee, ['s3:DeleteObject'], this.objectArns(keyPrefixes));
     const listing = this.grantOnBucket(grantee, ['s3:ListBucket'], this.bucket.bucketArn);
     return objects.combine(listing);
   }
@@ -162,8 +166,17 @@ export abstract class BackupBucketBase extends Construct implements IBackupBucke
   /** The problem reported when a replication metric is asked of a bucket without a replica. */
   protected abstract noReplicaProblem(metricName: string): string;
 
-  private grantOnBucket(grantee: iam.IGrantable, actions: string[], resourceArn: string): iam.Grant {
-    return iam.Grant.addToPrincipalOrResource({ grantee, actions, resourceArns: [resourceArn], resource: this.bucket });
+  private grantOnBucket(grantee: iam.IGrantable, actions: string[], resourceArns: string | string[]): iam.Grant {
+    return iam.Grant.addToPrincipalOrResource({ grantee, actions, resourceArns: typeof resourceArns === 'string' ? [resourceArns] : resourceArns, resource: this.bucket });
+  }
+
+  /** The objects under each key prefix (every object when none is given). */
+  private objectArns(keyPrefixes?: string[]): string[] {
+    if (keyPrefixes === undefined) return [this.bucket.arnForObjects('*')];
+    const bad = keyPrefixes.filter((p) => !Token.isUnresolved(p) && (p === '' || p.startsWith('/') || p.endsWith('/') || p.includes('*')));
+    throwIfProblems(`BackupBucket ${this.node.path}`, bad.map((p) => `keyPrefixes: each prefix is a key folder without leading or trailing '/' or '*', got "${p}"`));
+    if (keyPrefixes.length === 0) throwIfProblems(`BackupBucket ${this.node.path}`, ['keyPrefixes: give at least one prefix, or leave it out for the whole bucket, got []']);
+    return keyPrefixes.map((p) => this.bucket.arnForObjects(`${p}/*`));
   }
 
   private replicationMetric(metricName: string, props: cloudwatch.MetricOptions): cloudwatch.Metric {

@@ -11,11 +11,15 @@
 import {
   Duration, RemovalPolicy, Stack, Token,
   aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_events as events,
-  aws_events_targets as targets, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_s3 as s3,
+  aws_events_targets as targets, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_s3 as s3, aws_s3_assets as s3assets,
   aws_secretsmanager as secretsmanager, aws_sqs as sqs,
 } from 'aws-cdk-lib';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
+import { configObjectEnv } from '../../runtime/contracts/config-object';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
 import { BASELINE_ENV, BaselineCaptureConfig, BaselineStoreConfig, baselineKey, UserCheckConfig } from '../../runtime/contracts/verification';
 import { verificationFunction, verificationKey } from './lambda-support';
@@ -118,12 +122,22 @@ export class BaselineCapture extends Construct {
   public readonly function: lambda.Function;
   /** Security group of the function: allow it into production databases not given `productionSecurityGroups`. */
   public readonly securityGroup: ec2.SecurityGroup;
-  /** One scheduled rule per database. */
+  /** The scheduled rules: one target per database, up to 5 databases per rule. */
   public readonly scheduleRules: events.Rule[];
   /** Dead-letter queue of the capture function (events that failed every retry). */
   public readonly deadLetterQueue: sqs.IQueue;
   /** The names of the databases whose baselines are captured. */
   public readonly databaseNames: string[];
+
+  /**
+   * A baseline bucket (SSE-KMS with `key`, versioned, SSL only, access-logged into a bucket of its
+   * own) to give as `baselineBucket` to the baseline captures and restore verifications of several
+   * stacks, so that they share one. Its two buckets are created as `BaselineBucket` and
+   * `BaselineAccessLogs` under `scope`.
+   */
+  public static createBaselineBucket(scope: Construct, key: kms.IKey): s3.Bucket {
+    return newBaselineBucket(scope, key);
+  }
 
   constructor(scope: Construct, id: string, props: BaselineCaptureProps) {
     super(scope, id);
@@ -173,11 +187,12 @@ export class BaselineCapture extends Construct {
       })),
     };
     const description = `Captures production baselines of ${this.databaseNames.join(', ')}`;
+    const configEnv = configEnvironment(this, subject, BASELINE_ENV.config, config as unknown as Record<string, unknown>, 'databases');
     const built = verificationFunction(this, 'Function', {
       handler: 'baseline-capture',
       description: description.length > 256 ? `${description.slice(0, 253)}...` : description,
       securityGroup: this.securityGroup,
-      env: { [BASELINE_ENV.config]: configJson(this, subject, BASELINE_ENV.config, config) },
+      env: configEnv.env,
       timeout: Duration.minutes(15),
       // One capture at a time: the scheduled invocations of all databases queue instead of loading production together.
       reservedConcurrency: 1,
@@ -189,6 +204,7 @@ export class BaselineCapture extends Construct {
 
     // Exactly one object per database: the handler writes baselines/<name>/baseline.json and nothing else.
     const objects = props.databases.map((d) => this.baselineBucket.arnForObjects(this.baselineObjectKey(d.name)));
+    allowConfigObjectRead(built.policy, configEnv);
     built.policy.addStatements(
       new iam.PolicyStatement({ sid: 'WriteBaselines', actions: ['s3:PutObject'], resources: objects }),
       new iam.PolicyStatement({
@@ -198,14 +214,23 @@ export class BaselineCapture extends Construct {
     );
     props.databases.forEach((d, i) => allowSecretRead(built.policy, d.readOnlySecret, `ReadOnlySecret${i}`));
 
-    // --- schedule: one rule per database, so one unreachable database does not hold up the others.
+    // --- schedule: one target per database, so one unreachable database does not hold up the
+    // others; EventBridge takes up to 5 targets per rule, so databases fill rules of 5 in order
+    // (adding a database adds a target to the last rule, or a new rule: no existing one moves).
     const schedule = props.schedule ?? events.Schedule.cron({ minute: '0', hour: '1' });
-    this.scheduleRules = props.databases.map((d) => {
-      const rule = new events.Rule(this, `Schedule${d.name}`, { schedule, description: `Baseline capture of ${d.name}` });
+    this.scheduleRules = [];
+    props.databases.forEach((d, i) => {
+      const group = Math.floor(i / TARGETS_PER_RULE);
+      let rule = this.scheduleRules[group];
+      if (!rule) {
+        const names = props.databases.slice(group * TARGETS_PER_RULE, (group + 1) * TARGETS_PER_RULE).map((x) => x.name);
+        // The first rule keeps the id of the first database's rule, so a construct of one database is unchanged.
+        rule = new events.Rule(this, `Schedule${group === 0 ? d.name : group}`, { schedule, description: `Baseline capture of ${names.join(', ')}`.slice(0, 512) });
+        this.scheduleRules.push(rule);
+      }
       rule.addTarget(new targets.LambdaFunction(this.function, {
         event: events.RuleTargetInput.fromObject({ database: d.name }), retryAttempts: 2, maxEventAge: Duration.hours(1),
       }));
-      return rule;
     });
 
   }
@@ -239,6 +264,9 @@ const IPV6 = /^(?=[^:]*:[^:]*:)[0-9A-Fa-f:.]+$/;
 
 /** @internal Key prefix of the baselines in the bucket. */
 export const BASELINE_PREFIX = 'baselines/';
+
+/** EventBridge's limit of targets per rule. */
+const TARGETS_PER_RULE = 5;
 
 /** Lambda's limit on all environment variables of a function together. */
 const LAMBDA_ENV_LIMIT = 4096;
@@ -335,14 +363,65 @@ function toUserCheckConfig(c: VerificationCheck): UserCheckConfig {
 /** @internal Serialises a handler's configuration; refuses one that would not fit Lambda's 4 KB environment. */
 export function configJson(scope: Construct, subject: string, name: string, value: unknown): string {
   const json = Stack.of(scope).toJsonString(value);
-  // Unresolved references are short placeholders now; count each as a long ARN.
-  const raw = JSON.stringify(value, (_k, v) => (typeof v === 'string' && Token.isUnresolved(v) ? 'x'.repeat(120) : v));
+  const raw = approximateJson(value);
   if (raw.length + name.length > LAMBDA_ENV_LIMIT - 64) {
     throw new ConfigurationError(subject, [
       `checks: the configuration of ${name} takes about ${raw.length} bytes, over Lambda's ${LAMBDA_ENV_LIMIT}-byte environment limit; shorten the user checks' SQL or split the databases over several constructs`,
     ]);
   }
   return json;
+}
+
+/** Unresolved references are short placeholders at synth; count each as a long ARN. */
+function approximateJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'string' && Token.isUnresolved(v) ? 'x'.repeat(120) : v));
+}
+
+/** @internal A handler's configuration as environment variables, and the S3 object its function must be allowed to read. */
+export interface ConfigEnvironment {
+  readonly env: Record<string, string>;
+  /** The configuration object (its `objectKey` field moved there), when the environment could not hold it. */
+  readonly object?: s3assets.Asset;
+}
+
+/**
+ * @internal A handler's configuration in its environment when it fits Lambda's 4 KB; else its
+ * `objectKey` field (the per-database list) goes to an S3 asset object (the deployment's asset
+ * bucket: encrypted, versioned, the key is the content hash so a change redeploys the function)
+ * named by `<NAME>_OBJECT` (runtime/aws/config-object.ts reads both). The field must hold no
+ * deploy-time reference (an asset file is written at synth).
+ */
+export function configEnvironment(scope: Construct, subject: string, name: string, value: Record<string, unknown>, objectKey: string): ConfigEnvironment {
+  if (approximateJson(value).length + name.length <= LAMBDA_ENV_LIMIT - 64) return { env: { [name]: configJson(scope, subject, name, value) } };
+  const moved = value[objectKey];
+  const stack = Stack.of(scope);
+  const unresolved = JSON.stringify(stack.resolve(moved) ?? null).includes('"Ref"') || Token.isUnresolved(moved)
+    || JSON.stringify(stack.resolve(moved) ?? null).includes('"Fn::');
+  if (unresolved) {
+    // References resolve at deploy time only: they cannot be written into a file at synth.
+    throw new ConfigurationError(subject, [
+      `checks: the configuration of ${name} takes about ${approximateJson(value).length} bytes, over Lambda's ${LAMBDA_ENV_LIMIT}-byte environment limit, `
+      + `and its ${objectKey} hold references resolved only at deploy time (e.g. a secret or database created in this app), so they cannot go to a configuration object; `
+      + 'give those by ARN or name, shorten the user checks\' SQL, or split the databases over several constructs',
+    ]);
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cdk-dr-config-'));
+  const file = path.join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ [objectKey]: stack.resolve(moved) }));
+  const object = new s3assets.Asset(scope, `${name.replace(/[^A-Za-z0-9]/g, '')}Object`, { path: file });
+  const rest = Object.fromEntries(Object.entries(value).filter(([k]) => k !== objectKey));
+  return {
+    env: { [name]: configJson(scope, subject, name, rest), [configObjectEnv(name)]: `s3://${object.s3BucketName}/${object.s3ObjectKey}` },
+    object,
+  };
+}
+
+/** @internal Lets a handler's policy read its configuration object (that one object, nothing else). */
+export function allowConfigObjectRead(policy: iam.ManagedPolicy, config: ConfigEnvironment): void {
+  if (!config.object) return;
+  policy.addStatements(new iam.PolicyStatement({
+    sid: 'ReadConfigurationObject', actions: ['s3:GetObject'], resources: [config.object.bucket.arnForObjects(config.object.s3ObjectKey)],
+  }));
 }
 
 /** @internal GetSecretValue on one secret (and its key), written into a managed policy. */

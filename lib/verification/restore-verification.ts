@@ -16,7 +16,7 @@ import { VerificationMetrics } from '../monitoring/verification-metrics';
 import { DatabaseResourceKind } from '../protection/protected-database';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
 import {
-  allowSecretRead, BASELINE_PREFIX, BaselineCapture, BaselineDatabase, baselineDatabaseProblems, configJson, defaultPort,
+  allowSecretRead, BASELINE_PREFIX, BaselineCapture, BaselineDatabase, allowConfigObjectRead, baselineDatabaseProblems, configEnvironment, defaultPort,
 } from './baseline-capture';
 import { VALIDATOR_ENV, ValidatorConfig } from '../../runtime/contracts/verification';
 import { verificationFunction, verificationKey } from './lambda-support';
@@ -82,6 +82,13 @@ export interface RestoreVerificationProps {
    */
   readonly baselineEncryptionKey?: kms.IKey;
   /**
+   * Key of the construct's logs, queues, Lambda environments and (new) baseline bucket. Share one
+   * between the verifications of several stacks; CloudWatch Logs and CloudWatch alarms of the
+   * account must be allowed to use it (a key from `RestoreVerification.createKey` is).
+   * @default - a new key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
    * Alarm when no restore of a database passed verification for this long (whole days, 1–7:
    * CloudWatch evaluates alarms over at most 7 days).
    * @default Duration.days(7)
@@ -123,7 +130,7 @@ export class RestoreVerification extends Construct {
   /** The production baseline capture the validator compares with. */
   public readonly baselineCapture: BaselineCapture;
   public readonly baselineBucket: s3.IBucket;
-  public readonly encryptionKey: kms.Key;
+  public readonly encryptionKey: kms.IKey;
   /** Security group of the restored instances: admits the validator only. */
   public readonly restoredInstanceSecurityGroup: ec2.SecurityGroup;
   public readonly validatorSecurityGroup: ec2.SecurityGroup;
@@ -139,6 +146,15 @@ export class RestoreVerification extends Construct {
   /** How long a verified database may go without a passing restore test before it is alarmed. */
   public readonly maxTimeWithoutSuccess: Duration;
 
+  /**
+   * A key with rotation that CloudWatch Logs (log groups of this account and Region) and
+   * CloudWatch alarms may use: give it as `encryptionKey` to the restore verifications, baseline
+   * captures and monitorings of several stacks so that they share one key.
+   */
+  public static createKey(scope: Construct, id: string): kms.Key {
+    return verificationKey(scope, id);
+  }
+
   constructor(scope: Construct, id: string, props: RestoreVerificationProps) {
     super(scope, id);
     this.databaseNames = (props.databases ?? []).map((d) => d.name);
@@ -148,7 +164,7 @@ export class RestoreVerification extends Construct {
     const stack = Stack.of(this);
     const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 
-    this.encryptionKey = verificationKey(this, 'Key');
+    this.encryptionKey = props.encryptionKey ?? verificationKey(this, 'Key');
     const key = this.encryptionKey;
 
     // --- baseline capture from production, into the store the validator reads
@@ -255,11 +271,12 @@ export class RestoreVerification extends Construct {
         ...(d.database.selectionTags ? { sourceTags: Object.fromEntries(d.database.selectionTags.map((t) => [t.key, t.value])) } : {}),
       })),
     };
+    const validatorEnv = configEnvironment(this, `RestoreVerification ${this.node.path}`, VALIDATOR_ENV.config, validatorConfig as unknown as Record<string, unknown>, 'databases');
     const validator = verificationFunction(this, 'Validator', {
       handler: 'restore-validator',
       description: `Verifies restore tests of ${this.restoreTestingPlanName} against production baselines`,
       securityGroup: this.validatorSecurityGroup,
-      env: { [VALIDATOR_ENV.config]: configJson(this, `RestoreVerification ${this.node.path}`, VALIDATOR_ENV.config, validatorConfig) },
+      env: validatorEnv.env,
       timeout: Duration.minutes(10),
       reservedConcurrency: props.validatorConcurrency ?? 2,
       vpc: props.vpc, subnets, key,
@@ -272,6 +289,7 @@ export class RestoreVerification extends Construct {
     const restoredDb = `arn:${Aws.PARTITION}:rds:${Aws.REGION}:${Aws.ACCOUNT_ID}:db:awsbackup-restore-test-*`;
     const restoredCluster = `arn:${Aws.PARTITION}:rds:${Aws.REGION}:${Aws.ACCOUNT_ID}:cluster:awsbackup-restore-test-*`;
     const baselineObjects = this.baselineBucket.arnForObjects(`${BASELINE_PREFIX}*`);
+    allowConfigObjectRead(validator.policy, validatorEnv);
     validator.policy.addStatements(
       new iam.PolicyStatement({ sid: 'RestoreJobs', actions: ['backup:DescribeRestoreJob', 'backup:PutRestoreValidationResult'], resources: [restoreJobs] }),
       new iam.PolicyStatement({ sid: 'RestoredInstances', actions: ['rds:DescribeDBInstances'], resources: [restoredDb] }),

@@ -11,7 +11,7 @@ import {
   aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecr_assets as ecrAssets, aws_ecs as ecs,
   aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_scheduler as scheduler, aws_scheduler_targets as targets,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { ConfigurationError } from '../errors';
 import { VerificationMetrics } from '../monitoring/verification-metrics';
 import { BackupRunner, IBackupRunner } from '../runner/backup-runner';
@@ -72,6 +72,13 @@ export interface RunnerDrillProps {
    * @default - the bundled runner image (assets/runner)
    */
   readonly image?: ecs.ContainerImage;
+  /**
+   * Identity EventBridge Scheduler uses to start the drill task; it gets the drill's statements
+   * (run this task in the runner's cluster, pass its roles, send to the dead-letter queue).
+   * Give the scheduler role of the database's runners to save a role and a policy.
+   * @default - a new role with its own managed policy
+   */
+  readonly schedulerRole?: iam.IRole;
   /**
    * Alarm when no drill passed for this long (whole days, 1–7).
    * @default Duration.days(7)
@@ -202,23 +209,33 @@ export class RunnerDrill extends Construct {
       ['AwsSolutions-ECS2', 'The environment holds only non-secret drill settings (engine, database name, bucket, prefix, scratch paths); the drill needs no secret: it restores into its own scratch server'],
     ]);
 
-    // Its own scheduler role on a managed policy (the stack-wide role CDK would share gets inline policies).
-    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
-      description: `Starts the restore drill task of ${runner.database}`,
-    });
     const dlqKey = runner.deadLetterQueue.encryptionMasterKey;
-    const schedulerPolicy = new iam.ManagedPolicy(this, 'SchedulerPolicy', {
-      roles: [schedulerRole],
-      description: `Starts the restore drill task of ${runner.database}`,
-      statements: [
-        new iam.PolicyStatement({ sid: 'RunDrillTask', actions: ['ecs:RunTask'], resources: [this.taskDefinition.taskDefinitionArn],
-          conditions: { ArnEquals: { 'ecs:cluster': runner.cluster.clusterArn } } }),
-        new iam.PolicyStatement({ sid: 'PassTaskRoles', actions: ['iam:PassRole'], resources: [this.taskRole.roleArn, runner.executionRole.roleArn] }),
-        new iam.PolicyStatement({ sid: 'DeadLetters', actions: ['sqs:SendMessage'], resources: [runner.deadLetterQueue.queueArn] }),
-        ...(dlqKey ? [new iam.PolicyStatement({ sid: 'DeadLetterKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [dlqKey.keyArn] })] : []),
-      ],
-    });
+    const grants: Array<[string, iam.PolicyStatementProps]> = [
+      ['RunDrillTask', { actions: ['ecs:RunTask'], resources: [this.taskDefinition.taskDefinitionArn], conditions: { ArnEquals: { 'ecs:cluster': runner.cluster.clusterArn } } }],
+      ['PassTaskRoles', { actions: ['iam:PassRole'], resources: [this.taskRole.roleArn, runner.executionRole.roleArn] }],
+      ['DeadLetters', { actions: ['sqs:SendMessage'], resources: [runner.deadLetterQueue.queueArn] }],
+      ...(dlqKey ? [['DeadLetterKey', { actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [dlqKey.keyArn] }] as [string, iam.PolicyStatementProps]] : []),
+    ];
+    // A given scheduler role (e.g. the one of the database's runners) gets the statements in its
+    // own policy (without statement ids, which must be unique there); else the drill has its own
+    // role on a managed policy (the stack-wide role CDK would share gets inline policies).
+    let schedulerRole: iam.IRole;
+    let schedulerPolicy: IDependable | undefined;
+    if (props.schedulerRole) {
+      schedulerRole = props.schedulerRole;
+      for (const [, st] of grants) schedulerPolicy = schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement(st)).policyDependable ?? schedulerPolicy;
+    } else {
+      const own = new iam.Role(this, 'SchedulerRole', {
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+        description: `Starts the restore drill task of ${runner.database}`,
+      });
+      schedulerRole = own;
+      schedulerPolicy = new iam.ManagedPolicy(this, 'SchedulerPolicy', {
+        roles: [own],
+        description: `Starts the restore drill task of ${runner.database}`,
+        statements: grants.map(([sid, st]) => new iam.PolicyStatement({ sid, ...st })),
+      });
+    }
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       schedule: props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '5', weekDay: 'SUN' }),
       description: `Restore drill of ${runner.database} (${runner.engine})`,
@@ -230,10 +247,10 @@ export class RunnerDrill extends Construct {
         deadLetterQueue: runner.deadLetterQueue,
         retryAttempts: 2,
         maxEventAge: Duration.hours(1),
-        role: schedulerRole.withoutPolicyUpdates(),
+        role: schedulerRole instanceof iam.Role ? schedulerRole.withoutPolicyUpdates() : schedulerRole,
       }),
     });
-    this.schedule.node.addDependency(schedulerPolicy);
+    if (schedulerPolicy) this.schedule.node.addDependency(schedulerPolicy);
   }
 
   /** `VerificationSuccess` of this database's drills. @default sum over 5 minutes */

@@ -8,18 +8,43 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { App } from 'aws-cdk-lib';
+import { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildDrApp } from '../../lib/app';
+import { DrApp, buildDrApp } from '../../lib/app';
 import { loadPlanFile } from '../../lib/plan';
 import { alarmRoutingProblems, routingCounts } from '../support/alarm-routing';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 
+/**
+ * The primary stack with its database stacks' resources merged in, each parameter reference of a
+ * database stack replaced by the value the primary stack passes to it (so an alarm's action is the
+ * primary stack's topic again): the routing and duplicate checks then see the whole app at once.
+ */
+function withDatabaseStacks(built: DrApp): Template {
+  const parent = Template.fromStack(built.primary).toJSON();
+  const resources = { ...parent.Resources };
+  for (const nested of built.databaseStacks) {
+    const stackResource = parent.Resources[built.primary.resolve((nested.nestedStackResource as CfnElement).logicalId)];
+    const passed: Record<string, unknown> = stackResource?.Properties.Parameters ?? {};
+    const substitute = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(substitute);
+      if (v && typeof v === 'object') {
+        const ref = (v as { Ref?: string }).Ref;
+        if (typeof ref === 'string' && ref in passed) return passed[ref];
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x)]));
+      }
+      return v;
+    };
+    for (const [id, r] of Object.entries(Template.fromStack(nested).toJSON().Resources)) resources[`${nested.node.id}${id}`] = substitute(r);
+  }
+  return Template.fromJSON({ Resources: resources });
+}
+
 describe('the DR app built from examples/backup-plan.json', () => {
   const built = buildDrApp(new App(), loadPlanFile(join(ROOT, 'examples', 'backup-plan.json')));
-  const primary = Template.fromStack(built.primary);
+  const primary = withDatabaseStacks(built);
   const dr = Template.fromStack(built.dr);
 
   test('every alarm and vault notifies a subscribed topic; every topic has a subscriber; no alarm is duplicated', () => {
@@ -38,7 +63,7 @@ describe('the DR app built from examples/backup-plan.json', () => {
   });
 
   test('the verification constructs create no topic: their conditions are alarmed once, by BackupMonitoring', () => {
-    const kinds = built.monitoring.describeAlarms().map((d) => `${d.kind} ${d.databases.join(',')}`);
+    const kinds = [built.monitoring, ...built.databaseMonitorings].flatMap((m) => m.describeAlarms()).map((d) => `${d.kind} ${d.databases.join(',')}`);
     expect(kinds.filter((k) => k.startsWith('verification-')).sort()).toEqual([
       'verification-failed ledger', 'verification-failed orders', 'verification-missing ledger', 'verification-missing orders',
     ]);

@@ -94,9 +94,12 @@ describe('the DR app of examples/backup-plan.json can recover in the DR Region',
 
   test('the pgBackRest repository cipher passphrase is replicated to the DR Region under the replica bucket\'s key (the replica is unreadable without it)', () => {
     expect(built.dr.recovery.unavailable[0]).toMatch(/cipher passphrase from its Secrets Manager replica in the DR Region/);
-    const secrets = Template.fromStack(built.primary).findResources('AWS::SecretsManager::Secret', { Properties: { Description: Match.stringLikeRegexp('pgBackRest repository cipher passphrase of ledger') } });
+    // ledger's secret lives in its database stack (nested in the primary stack), which receives the DR key's ARN as a parameter.
+    const secrets = Object.assign({}, ...[built.primary, ...built.databaseStacks].map((s) => Template.fromStack(s).findResources('AWS::SecretsManager::Secret', {
+      Properties: { Description: Match.stringLikeRegexp('pgBackRest repository cipher passphrase of ledger') } })));
     const [secret] = Object.values(secrets) as any[];
-    expect(secret.Properties.ReplicaRegions).toEqual([{ Region: 'us-west-2', KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^ExportsReader/), expect.stringMatching(/ReplicaBucketKey.*Arn/)] } }]);
+    // The DR replica bucket key's ARN, read by the primary stack's exports reader and passed to the nested stack as a parameter.
+    expect(secret.Properties.ReplicaRegions).toEqual([{ Region: 'us-west-2', KmsKeyId: { Ref: expect.stringMatching(/^referenceto.*ExportsReader.*ReplicaBucketKey.*Arn/) } }]);
   });
 
   test('the DR stack exposes what a runbook reads, as properties and outputs', () => {

@@ -26,6 +26,9 @@ describe('the example plan\'s runbooks', () => {
   let outdir: string;
   let built: DrApp;
   let primary: Template;
+  /** The primary stack and its nested database stacks (a database's documents and alarms live in its stack). */
+  let primaryStacks: Template[];
+  const findPrimary = (type: string) => Object.assign({}, ...primaryStacks.map((t) => t.findResources(type))) as Record<string, any>;
   let dr: Template;
   beforeAll(() => {
     outdir = mkdtempSync(join(tmpdir(), 'runbooks-'));
@@ -33,6 +36,7 @@ describe('the example plan\'s runbooks', () => {
     built = buildDrApp(app, loadPlanFile(EXAMPLE_PLAN));
     app.synth();
     primary = Template.fromStack(built.primary);
+    primaryStacks = [primary, ...built.databaseStacks.map((s) => Template.fromStack(s))];
     dr = Template.fromStack(built.dr);
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -111,7 +115,7 @@ describe('the example plan\'s runbooks', () => {
   });
 
   test('SSM Automation documents: one per AWS-side procedure, schema 0.3, sound shape, updated in place under a fixed name', () => {
-    const docs = { ...primary.findResources('AWS::SSM::Document'), ...dr.findResources('AWS::SSM::Document') };
+    const docs = { ...findPrimary('AWS::SSM::Document'), ...dr.findResources('AWS::SSM::Document') };
     const names = Object.values(docs).map((d) => d.Properties.Name).sort();
     expect(names).toEqual(['database-dr-billing-dr-region', 'database-dr-billing-point-in-time', 'database-dr-orders-dr-region', 'database-dr-orders-point-in-time']);
     for (const doc of Object.values(docs)) {
@@ -130,7 +134,7 @@ describe('the example plan\'s runbooks', () => {
   });
 
   test('each document\'s role: trusted by Systems Manager of this account only, least privilege, never deletes or unlocks', () => {
-    const policies = { ...primary.findResources('AWS::IAM::ManagedPolicy'), ...dr.findResources('AWS::IAM::ManagedPolicy') };
+    const policies = { ...findPrimary('AWS::IAM::ManagedPolicy'), ...dr.findResources('AWS::IAM::ManagedPolicy') };
     const documentPolicies = Object.entries(policies).filter(([id]) => /PointInTime|DrRegion/.test(id));
     expect(documentPolicies).toHaveLength(4);
     for (const [, policy] of documentPolicies) {
@@ -148,7 +152,7 @@ describe('the example plan\'s runbooks', () => {
         }
       }
     }
-    const roles = Object.entries({ ...primary.findResources('AWS::IAM::Role'), ...dr.findResources('AWS::IAM::Role') }).filter(([id]) => /AutomationRole/.test(id));
+    const roles = Object.entries({ ...findPrimary('AWS::IAM::Role'), ...dr.findResources('AWS::IAM::Role') }).filter(([id]) => /AutomationRole/.test(id));
     expect(roles).toHaveLength(4);
     for (const [, role] of roles) {
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([expect.objectContaining({
@@ -159,7 +163,7 @@ describe('the example plan\'s runbooks', () => {
 
   test('every per-database alarm names its database\'s runbooks and documents; every description fits in 1024 characters', () => {
     // A description naming a generated bucket is an Fn::Join: counted with each reference at a bucket name's 63 characters.
-    const alarms = Object.values(primary.findResources('AWS::CloudWatch::Alarm')).map((a) => flatten(a.Properties.AlarmDescription));
+    const alarms = Object.values(findPrimary('AWS::CloudWatch::Alarm')).map((a) => flatten(a.Properties.AlarmDescription));
     expect(alarms.length).toBeGreaterThan(10);
     for (const d of alarms) expect(d.length).toBeLessThanOrEqual(1024);
     const orders = alarms.filter((d) => /Databases: orders\./.test(d));

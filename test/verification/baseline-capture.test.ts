@@ -107,6 +107,24 @@ describe('BaselineCapture of a self-managed PostgreSQL host', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.anyValue() });
   });
 
+  it('many databases: one target each, 5 per rule in order; a sixth database adds a rule and leaves the first one\'s targets as they were', () => {
+    const dbs = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `db${i}`, engine: VerifiedEngine.POSTGRESQL, databaseName: 'app', host: `10.0.0.${i + 1}` }));
+    const targetsOf = (n: number) => {
+      const { stack, vpc, reader } = baseStack();
+      const capture = new BaselineCapture(stack, 'Capture', { vpc, databases: dbs(n).map((d) => ({ ...d, readOnlySecret: reader })) });
+      const t = Template.fromStack(stack);
+      const rules = t.findResources('AWS::Events::Rule');
+      return { capture, rules: Object.fromEntries(Object.entries(rules).map(([id, r]: [string, any]) => [id, r.Properties.Targets.map((x: any) => JSON.parse(x.Input).database)])) };
+    };
+    const five = targetsOf(5);
+    const six = targetsOf(6);
+    expect(Object.values(five.rules)).toEqual([['db0', 'db1', 'db2', 'db3', 'db4']]);
+    expect(six.capture.scheduleRules).toHaveLength(2);
+    const [first] = Object.keys(five.rules);
+    expect(six.rules[first]).toEqual(five.rules[first]);
+    expect(Object.values(six.rules)).toEqual(expect.arrayContaining([['db5']]));
+  });
+
   it('invokes the function on the default daily schedule, one rule per database with its name as input', () => {
     const { template, capture, stack } = selfManaged();
     const fn = logicalIdOf(stack, 'Capture/Function');
@@ -327,12 +345,13 @@ describe('BaselineCapture refuses bad input, naming each field and value', () =>
     })).toThrow(/baselineEncryptionKey: required when baselineBucket has no known encryption key/);
   });
 
-  it('a check configuration over the Lambda environment limit', () => {
-    const { stack, vpc, reader } = baseStack();
+  it('a check configuration over the Lambda environment limit that holds deploy-time references (it cannot go to a configuration object)', () => {
+    const { stack, vpc } = baseStack();
+    const made = new secretsmanager.Secret(stack, 'Made');
     expect(() => new BaselineCapture(stack, 'Capture', {
       vpc,
-      databases: [{ name: 'big', engine: VerifiedEngine.POSTGRESQL, databaseName: 'big', readOnlySecret: reader,
+      databases: [{ name: 'big', engine: VerifiedEngine.POSTGRESQL, databaseName: 'big', readOnlySecret: made,
         checks: Array.from({ length: 40 }, (_, i) => ({ name: `c${i}`, sql: `select count(*) from some_rather_long_table_name_${i} where created_at > now() - interval '1 day'`, expect: CheckExpectation.NOT_EMPTY })) }],
-    })).toThrow(/BaselineCapture Baselines\/Capture[\s\S]*checks: the configuration of BASELINE_CONFIG takes about \d+ bytes, over Lambda's 4096-byte environment limit/);
+    })).toThrow(/BaselineCapture Baselines\/Capture[\s\S]*checks: the configuration of BASELINE_CONFIG takes about \d+ bytes, over Lambda's 4096-byte environment limit, and its databases hold references resolved only at deploy time/);
   });
 });

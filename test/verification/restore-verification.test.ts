@@ -134,13 +134,16 @@ describe('RestoreVerification', () => {
     expect(statements.filter((s) => s.Resource === '*').map((s) => s.Sid)).toEqual(['VpcAndTracing']);
   });
 
-  it('schedules a baseline capture per database and gives it write access to the baseline prefix only', () => {
+  it('schedules a baseline capture per database (one target each, up to 5 per rule) and gives it write access to the baseline prefix only', () => {
     const { template } = setup();
+    template().resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'cron(0 1 * * ? *)' }, 1);
     template().hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(0 1 * * ? *)',
-      Targets: [Match.objectLike({ Input: JSON.stringify({ database: 'shop' }) })],
+      Targets: [
+        Match.objectLike({ Input: JSON.stringify({ database: 'shop' }) }),
+        Match.objectLike({ Input: JSON.stringify({ database: 'ledger' }) }),
+      ],
     });
-    template().hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ Input: JSON.stringify({ database: 'ledger' }) })] });
     const policies = JSON.stringify(template().findResources('AWS::IAM::ManagedPolicy'));
     expect(policies).toContain('s3:PutObject');
     expect(policies).toContain('/baselines/*');

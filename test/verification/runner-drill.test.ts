@@ -9,7 +9,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { BackupRunner } from '../../lib/runner/backup-runner';
 import { BackupBucket } from '../../lib/storage/backup-bucket';
 import { AlarmTopic, BackupMonitoring } from '../../lib/monitoring';
-import { CheckExpectation, RestoreVerification, RunnerDrill, VerifiedEngine } from '../../lib/verification';
+import { BaselineCapture, CheckExpectation, RestoreVerification, RunnerDrill, VerifiedEngine } from '../../lib/verification';
+import { RunnerRoles } from '../../lib/runner';
 import { ProtectedDatabase } from '../../lib/protection/protected-database';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import { nagFindings } from '../support/nag';
@@ -80,6 +81,33 @@ describe('RunnerDrill', () => {
     const managed = Object.values(template().findResources('AWS::IAM::ManagedPolicy')).filter((p) => JSON.stringify(p).includes(tdId));
     expect(managed).toHaveLength(1);
     expect(JSON.stringify(managed[0])).toMatch(/ecs:RunTask[\s\S]*iam:PassRole[\s\S]*sqs:SendMessage/);
+  });
+
+  it('given the scheduler role of its database\'s runner: no role or policy of its own, its statements in that role\'s policy', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Db', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const bucket = new BackupBucket(stack, 'Backups');
+    const password = new secretsmanager.Secret(stack, 'Password');
+    const roles = new RunnerRoles(stack, 'OrdersRoles', { database: 'orders' });
+    const runner = BackupRunner.pgDump(stack, 'Runner', {
+      database: 'orders', backupBucket: bucket, vpc, host: 'db.internal', user: 'backup', databaseName: 'orders', passwordSecret: password, image,
+      backupRole: roles.backupRole, expireRole: roles.expireRole, schedulerRole: roles.schedulerRole,
+    });
+    const baselines = new BaselineCapture(stack, 'Baselines', { vpc, databases: [{ name: 'orders', engine: VerifiedEngine.POSTGRESQL, databaseName: 'orders', readOnlySecret: password, host: 'db.internal' }] });
+    const drill = new RunnerDrill(stack, 'Drill', {
+      runner, backupBucket: bucket, baselineBucket: baselines.baselineBucket, baselineEncryptionKey: baselines.baselineEncryptionKey,
+      databaseName: 'orders', image, schedulerRole: runner.schedulerRole,
+    });
+    const t = Template.fromStack(stack);
+    expect(drill.node.tryFindChild('SchedulerRole')).toBeUndefined();
+    expect(drill.node.tryFindChild('SchedulerPolicy')).toBeUndefined();
+    const tdId = stack.getLogicalId(drill.taskDefinition.node.defaultChild as any);
+    const schedulerRoleId = stack.getLogicalId(roles.schedulerRole.node.defaultChild as any);
+    const withDrillTask = Object.values(t.findResources('AWS::IAM::ManagedPolicy')).filter((p) => JSON.stringify(p).includes(tdId));
+    expect(withDrillTask).toHaveLength(1);
+    expect((withDrillTask[0] as any).Properties.Roles).toEqual([{ Ref: schedulerRoleId }]);
+    t.hasResourceProperties('AWS::Scheduler::Schedule', { Description: 'Restore drill of orders (pg-dump)', Target: Match.objectLike({ RoleArn: { 'Fn::GetAtt': [schedulerRoleId, 'Arn'] } }) });
   });
 
   it('creates no topic and no alarm of its own; beside a restore verification of the same database, one alarm per condition', () => {

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { App, Duration, SecretValue, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_kms as kms, aws_rds as rds, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, Duration, SecretValue, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms, aws_rds as rds, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConfigurationError } from '../../../lib/errors';
 import { RUNNER_METRICS } from '../../../runtime/metrics/names';
 import { BackupRunner, RunnerCommand, RunnerEngine } from '../../../lib/runner/backup-runner';
-import { HOST_SIDE_ENGINES } from '../../../lib/runner';
+import { HOST_SIDE_ENGINES, RunnerInfrastructure } from '../../../lib/runner';
 import { PGBACKREST_RUNNER_ENV, renderArchiveCommand } from '../../../runtime/pgbackrest/config';
 import { RUNNER_ENV } from '../../../runtime/contracts/runner-env';
 import { BackupBucket, IBackupBucket } from '../../../lib/storage/backup-bucket';
@@ -571,5 +571,70 @@ describe('compliance packs', () => {
     const fixtures = /— Db\/(Vpc|Backups|Cipher|Tls|DbPassword)\//;
     const findings = nagFindings(f.stack).filter((x) => !fixtures.test(x));
     expect(findings).toEqual([]);
+  });
+});
+
+describe('BackupRunner sharing a RunnerInfrastructure', () => {
+  const f = fixture();
+  const shared = new RunnerInfrastructure(f.stack, 'Runners', { vpc: f.vpc });
+  const common = {
+    backupBucket: f.bucket, vpc: f.vpc, image, cluster: shared.cluster, encryptionKey: shared.encryptionKey,
+    logGroup: shared.logGroup, deadLetterQueue: shared.deadLetterQueue, securityGroups: [shared.securityGroup],
+  };
+  const secret = new secretsmanager.Secret(f.stack, 'Pw');
+  const orders = BackupRunner.pgDump(f.stack, 'Orders', { ...common, database: 'orders', host: 'orders.internal', passwordSecret: secret });
+  const billing = BackupRunner.mysqlDump(f.stack, 'Billing', { ...common, database: 'billing', host: 'billing.internal', passwordSecret: secret });
+  const ledger = pgBackRestRunner(f, common);
+  const t = Template.fromStack(f.stack);
+
+  test('three runners: one key, one log group, one cluster, one queue, one security group (the VPC\'s and the bucket\'s aside)', () => {
+    const bucketKeys = 1;
+    t.resourceCountIs('AWS::KMS::Key', 1 + bucketKeys);
+    t.resourceCountIs('AWS::Logs::LogGroup', 1);
+    t.resourceCountIs('AWS::ECS::Cluster', 1);
+    t.resourceCountIs('AWS::SQS::Queue', 1);
+    t.resourceCountIs('AWS::EC2::SecurityGroup', 1);
+    for (const r of [orders, billing, ledger]) {
+      expect(r.cluster).toBe(shared.cluster);
+      expect(r.logGroup).toBe(shared.logGroup);
+      expect(r.deadLetterQueue).toBe(shared.deadLetterQueue);
+    }
+    // Everything except the test's own fixtures (VPC, bucket, secrets).
+    const fixtures = /— Db\/(Vpc|Backups|Cipher|Tls|Pw)\//;
+    expect(nagFindings(f.stack).filter((x) => !fixtures.test(x))).toEqual([]);
+  });
+
+  test('each database\'s roles reach only its own folders: no object ARN of another database, never the whole bucket', () => {
+    const bucketArn = JSON.stringify(f.stack.resolve(f.bucket.bucket.bucketArn));
+    // The object keys (or key patterns) a role's policies name in the backup bucket.
+    const keysOf = (rolePrefix: string) => {
+      const out = new Set<string>();
+      for (const p of Object.values(t.findResources('AWS::IAM::ManagedPolicy')) as any[]) {
+        if (!(p.Properties.Roles ?? []).some((r: any) => typeof r.Ref === 'string' && r.Ref.startsWith(rolePrefix))) continue;
+        for (const st of p.Properties.PolicyDocument.Statement) {
+          for (const res of [].concat(st.Resource) as any[]) {
+            const parts = res?.['Fn::Join']?.[1];
+            if (parts && JSON.stringify(parts[0]) === bucketArn && typeof parts[1] === 'string') out.add(parts[1].replace(/^\//, ''));
+          }
+        }
+      }
+      return [...out].sort();
+    };
+    for (const role of ['BackupRole', 'ExpireRole']) {
+      expect(keysOf(`Orders${role}`)).toEqual(['runner/orders/pg-dump/*']);
+      expect(keysOf(`Billing${role}`)).toEqual(['runner/billing/mysqldump/*']);
+      const pg = keysOf(`Pg${role}`);
+      expect(pg).toEqual(expect.arrayContaining(['pgbackrest/archive/orders/*', 'pgbackrest/backup/orders/*', 'runner/orders/pgbackrest/*']));
+      for (const key of pg) expect(key).toMatch(/^(pgbackrest\/(archive|backup)\/orders\/|runner\/orders\/pgbackrest\/)/);
+    }
+    expect(orders.keyPrefixes).toEqual(['runner/orders/pg-dump']);
+    expect(billing.keyPrefixes).toEqual(['runner/billing/mysqldump']);
+  });
+
+  test('a key prefix with a wildcard or a slash at either end is refused by name', () => {
+    const g = fixture();
+    const role = new iam.Role(g.stack, 'R', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(() => g.bucket.grantReadBackups(role, ['runner/*', '/x', 'ok'])).toThrow(/keyPrefixes: .* got "runner\/\*"[\s\S]*got "\/x"/);
+    expect(() => g.bucket.grantReadBackups(role, [])).toThrow(/keyPrefixes: give at least one prefix/);
   });
 });

@@ -1,0 +1,117 @@
+/**
+ * The pieces every BackupRunner of a stack can share: the ECS cluster, the key of the runner logs
+ * and of the dead-letter queue, the log group, the dead-letter queue and the tasks' security
+ * group. Per database only what must differ stays with its runner (task definitions, schedules,
+ * its own backup and expire roles limited to its own folders).
+ */
+import { Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_sqs as sqs } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ManagedPolicyRole } from './managed-policy-role';
+import { acknowledgeDeadLetterQueue, acknowledgeExecutionRole } from './runner-acknowledgements';
+
+/** Properties of {@link RunnerInfrastructure}. */
+export interface RunnerInfrastructureProps {
+  /** VPC the runner tasks run in. */
+  readonly vpc: ec2.IVpc;
+  /**
+   * Key of the runner logs and the dead-letter queue.
+   * @default - a new key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * How long runner logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * ECS cluster of the runner tasks.
+   * @default - a new cluster with Container Insights
+   */
+  readonly cluster?: ecs.ICluster;
+  /**
+   * Log group of the runner tasks, e.g. the one of another stack's RunnerInfrastructure.
+   * @default - a new log group encrypted with `encryptionKey`
+   */
+  readonly logGroup?: logs.ILogGroup;
+  /**
+   * Dead-letter queue of the schedules, e.g. the one of another stack's RunnerInfrastructure.
+   * @default - a new queue encrypted with `encryptionKey`, SSL only
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * Security group of the runner tasks.
+   * @default - a new group without inbound rules
+   */
+  readonly securityGroup?: ec2.ISecurityGroup;
+}
+
+/**
+ * Shared runner infrastructure: give its `cluster`, `encryptionKey`, `logGroup`,
+ * `deadLetterQueue` and `securityGroups` to each BackupRunner (and `cluster` to drills) so that a
+ * stack of many databases holds one of each instead of one per runner.
+ */
+export class RunnerInfrastructure extends Construct {
+  /** The cluster of every runner task. */
+  public readonly cluster: ecs.ICluster;
+  /** The key of the runner logs and of the dead-letter queue. */
+  public readonly encryptionKey: kms.IKey;
+  /** The log group of every runner task (one stream prefix per database and command). */
+  public readonly logGroup: logs.ILogGroup;
+  /** The dead-letter queue of every runner schedule. */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** The security group of the runner tasks: outbound only. */
+  public readonly securityGroup: ec2.ISecurityGroup;
+  /**
+   * The execution role of every runner task: pulls the image, writes the logs, reads each
+   * runner's secrets at task start (the task itself never has this role).
+   */
+  public readonly executionRole: iam.IRole;
+
+  constructor(scope: Construct, id: string, props: RunnerInfrastructureProps) {
+    super(scope, id);
+    const region = Stack.of(this).region;
+    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: 'Backup runners: runner logs and the schedules\' dead-letter queue',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    if (props.logGroup) {
+      this.logGroup = props.logGroup;
+    } else {
+      // CloudWatch Logs encrypts with the key only when its service principal may use it.
+      this.encryptionKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${region}.amazonaws.com`));
+      this.logGroup = new logs.LogGroup(this, 'Logs', {
+        encryptionKey: this.encryptionKey,
+        retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
+    this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
+      vpc: props.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+    if (props.deadLetterQueue) {
+      this.deadLetterQueue = props.deadLetterQueue;
+    } else {
+      this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: this.encryptionKey,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      acknowledgeDeadLetterQueue(this.deadLetterQueue);
+    }
+    this.securityGroup = props.securityGroup ?? new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Backup runners: outbound to the databases, S3 and AWS APIs; no inbound',
+      allowAllOutbound: true,
+    });
+    const executionRole = new ManagedPolicyRole(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Backup runners: pulls the runner image, writes the runner logs, reads each runner\'s secrets at task start',
+    });
+    this.logGroup.grantWrite(executionRole);
+    acknowledgeExecutionRole(executionRole);
+    this.executionRole = executionRole;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The identities of one database's runners, shared by all of them (e.g. its pg_dump and its
+ * pgBackRest runner): each runner grants them its own bucket folders only, so one database's
+ * roles never reach another database's backups.
+ */
+import { Stack, aws_iam as iam } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ManagedPolicyRole } from './managed-policy-role';
+
+/** Properties of {@link RunnerRoles}. */
+export interface RunnerRolesProps {
+  /** The database whose runners take these roles (named in their descriptions). */
+  readonly database: string;
+}
+
+/**
+ * One database's runner identities: give `backupRole`, `expireRole` and `schedulerRole` to each
+ * BackupRunner of that database. Never give them to another database's runner.
+ */
+export class RunnerRoles extends Construct {
+  /** Identity of the backup, verify and check tasks: write and read its folders, never delete. */
+  public readonly backupRole: iam.IRole;
+  /** Identity of the expire tasks: delete markers and reads in its folders only. */
+  public readonly expireRole: iam.IRole;
+  /** Identity EventBridge Scheduler uses to start this database's runner tasks. */
+  public readonly schedulerRole: iam.IRole;
+  /** The database. */
+  public readonly database: string;
+
+  constructor(scope: Construct, id: string, props: RunnerRolesProps) {
+    super(scope, id);
+    this.database = props.database;
+    const assumedBy = new iam.ServicePrincipal('ecs-tasks.amazonaws.com');
+    this.backupRole = new ManagedPolicyRole(this, 'BackupRole', { assumedBy, description: `Backup runners of ${props.database}: write and read its backups, never delete` });
+    this.expireRole = new ManagedPolicyRole(this, 'ExpireRole', { assumedBy, description: `Backup runners of ${props.database}: expire its backups with delete markers only` });
+    this.schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+      description: `Backup runners of ${props.database}: EventBridge Scheduler starts the runner tasks`,
+    });
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * A fleet: the example plan's three kinds of database repeated (RDS PostgreSQL with restore
+ * verification, Aurora MySQL with a dump, self-managed PostgreSQL with pgBackRest, a dump and a
+ * drill). The DR app splits them over database stacks under CloudFormation's limits, adding a
+ * database moves no other database's resources, and the keys do not grow with the databases.
+ * Larger sizes (100, 300) are measured by bench/synth-scale, not here.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ConfigurationError } from '../../lib/errors';
+import { DrApp, buildDrApp } from '../../lib/app';
+import { parsePlan } from '../../lib/plan';
+import { CLOUDFORMATION_LIMITS, countTemplateElements } from '../../lib/stack-limits';
+
+const EXAMPLE = JSON.parse(readFileSync(join(__dirname, '..', '..', 'examples', 'backup-plan.json'), 'utf8'));
+
+/** `n` databases: the example's three in turn, renamed orders, billing, ledger, orders1, billing1, ... */
+export function fleetPlan(n: number): unknown {
+  const databases = Array.from({ length: n }, (_, i) => {
+    const template = EXAMPLE.databases[i % 3];
+    const round = Math.floor(i / 3);
+    return { ...template, name: round === 0 ? template.name : `${template.name}${round}` };
+  });
+  return { ...EXAMPLE, databases };
+}
+
+function build(n: number, databasesPerStack?: number): DrApp {
+  return buildDrApp(new App(), parsePlan(fleetPlan(n), `fleet-${n}.json`), { databasesPerStack });
+}
+
+/** Every stack of the app (top-level and nested) with its template. */
+function templates(built: DrApp): Array<{ stack: Stack; template: Record<string, any> }> {
+  return [built.dr, built.primary, ...built.databaseStacks].map((stack) => ({ stack, template: Template.fromStack(stack).toJSON() }));
+}
+
+describe('a fleet of 25 databases, and the same plan with a 26th', () => {
+  const n = 25;
+  const small = build(6);
+  const fleet = build(n);
+  const grown = build(n + 1);
+  const fleetTemplates = templates(fleet);
+
+  test('25 databases fill three database stacks of 10 in plan order; each template stays under 500 resources and well under 1 MB', () => {
+    expect(fleet.databaseStacks.map((s) => s.databaseNames.length)).toEqual([10, 10, 5]);
+    expect(fleet.databaseStacks.flatMap((s) => s.databaseNames)).toEqual(fleet.plan.databases.map((d) => d.name));
+    for (const { stack, template } of fleetTemplates) {
+      const resources = Object.keys(template.Resources).length;
+      const bytes = JSON.stringify(template).length;
+      process.stdout.write(`${stack.node.path}: ${resources} resources, ${Math.round(bytes / 1024)} KB\n`);
+      expect(resources).toBe(countTemplateElements(stack).resources);
+      expect(resources).toBeLessThanOrEqual(CLOUDFORMATION_LIMITS.resources);
+      expect(bytes).toBeLessThan(600 * 1024);
+    }
+  });
+
+  test('the 26th database joins the last database stack: every resource of the first 25 keeps its logical id and type', () => {
+    expect(grown.databaseStacks.map((s) => s.databaseNames.length)).toEqual([10, 10, 6]);
+    const grownTemplates = new Map(templates(grown).map(({ stack, template }) => [stack.node.path, template]));
+    let compared = 0;
+    for (const { stack, template } of fleetTemplates) {
+      const after = grownTemplates.get(stack.node.path)!;
+      expect(after).toBeDefined();
+      for (const [id, resource] of Object.entries<any>(template.Resources)) {
+        expect({ id, type: after.Resources[id]?.Type }).toEqual({ id, type: resource.Type });
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(25 * 10);
+    // The new database's resources are all in the last database stack (and its alarms' shared series in the primary stack).
+    const last = grown.databaseStacks[2];
+    expect(Object.keys(Template.fromStack(last).toJSON().Resources).filter((id) => id.startsWith('billing8')).length).toBeGreaterThan(5);
+  });
+
+  test('KMS keys do not grow with the databases: 6 and 25 databases hold the same keys', () => {
+    const keys = (built: DrApp) => templates(built).flatMap(({ stack, template }) => Object.entries<any>(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::KMS::Key').map(([id]) => `${stack.node.path}/${id}`)).sort();
+    expect(keys(fleet)).toEqual(keys(small));
+    expect(keys(fleet).filter((k) => k.includes('/Databases'))).toEqual([]);
+  });
+
+  test('a database stack too full for CloudFormation is refused at synth, naming the stack and the count (no TooManyResourcesInStack trace)', () => {
+    // 40 Aurora MySQL databases with dumps in one database stack: over 500 resources.
+    const billing = EXAMPLE.databases[1];
+    const plan = { ...EXAMPLE, databases: Array.from({ length: 40 }, (_, i) => ({ ...billing, name: `billing${i}` })) };
+    const crowded = buildDrApp(new App(), parsePlan(plan, 'crowded.json'), { databasesPerStack: 40 });
+    let error: unknown;
+    try {
+      (crowded.primary.node.root as App).synth();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(String((error as Error).message)).toMatch(/stack CdkDatabaseDr-Primary\/Databases1: \d{3} resources, over CloudFormation's limit of 500 per template/);
+  });
+
+  test('databasesPerStack must be a whole number of at least 1', () => {
+    expect(() => build(3, 0)).toThrow(/databasesPerStack: a whole number of at least 1, got 0/);
+  });
+});
