@@ -11,11 +11,12 @@ export interface DatabaseStackProps {
 }
 
 /**
- * A nested stack of the primary stack holding up to `databasesPerStack` databases: their
+ * A nested stack holding up to `databasesPerStack` databases. In the primary stack: their
  * protections, runners and roles, restore verification, drills and alarms. The shared resources
  * (vault, bucket, keys, cluster, logs, queue, alarm topic) stay in the primary stack. Databases are
  * placed in plan order with a fixed capacity per stack, so adding a database at the end of the
- * plan never moves another database's resources (their logical ids stay the same).
+ * plan never moves another database's resources (their logical ids stay the same). In the DR
+ * stack, the same databases' DR-Region recovery: restore tasks, restore tests and DR documents.
  *
  * Nested rather than top-level stacks: one `cdk deploy` of the primary stack deploys them in
  * order, references to the shared resources are parameters (no cross-stack exports that would

@@ -12,6 +12,7 @@ import { BackupPlanConfig, DatabaseAssessment, DeploymentKind, FeasibilityResult
 import { BackupMonitoring, MonitoringCoverage } from '../monitoring/backup-monitoring';
 import { RecoveryRunbooks, runbookDatabaseFromPlan } from '../recovery';
 import { addDrRecoveryOfPlan } from '../recovery/dr-region-plan';
+import { isDrRestoreTaskEngine } from '../recovery/dr-region-validation';
 import { BackupAuditFramework, DatabaseProtection } from '../protection';
 import { BackupRunner, RunnerInfrastructure } from '../runner';
 import { BaselineCapture, RestoreVerification, RunnerDrill } from '../verification';
@@ -61,6 +62,8 @@ export interface DrApp {
   readonly runbooks: RecoveryRunbooks;
   /** The database stacks, in order. */
   readonly databaseStacks: DatabaseStack[];
+  /** The DR stack's database stacks (the same databases' DR-Region recovery), in order; a group with nothing to restore there has none. */
+  readonly drDatabaseStacks: DatabaseStack[];
   /** Each database stack's monitoring (its databases' alarms, measured RPO, dashboard), in order. */
   readonly databaseMonitorings: BackupMonitoring[];
 }
@@ -130,6 +133,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const databaseStacks: DatabaseStack[] = [];
   const databaseMonitorings: BackupMonitoring[] = [];
   const compiledAll: CompiledDatabase[] = [];
+  const drScopes = new Map<string, DatabaseStack>();
   const verifications: RestoreVerification[] = [];
   const drills: RunnerDrill[] = [];
   const verificationSchedule = plan.databases.find((d) => d.verification && d.deployment !== DeploymentKind.SELF_MANAGED)?.verification;
@@ -153,6 +157,13 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
     const ctx: AppContext = { plan, primary, scope, dr, vpc, drVault, crossAccountVault, runnerImage, runnerInfrastructure: shardRunners };
     const compiled = group.map((a) => compileDatabase(ctx, a));
     compiledAll.push(...compiled);
+    // The same databases' DR-Region recovery (restore tasks, restore tests, DR documents) in a nested
+    // stack of the DR stack, so the DR stack does not grow with the databases either. Only a group
+    // with something to restore there gets one (a template needs at least one resource).
+    if (compiled.some((c) => c.protection || c.runners.some((r) => isDrRestoreTaskEngine(r.engine)))) {
+      const drScope = new DatabaseStack(dr, `Databases${number}`, { number, databaseNames: group.map((a) => a.database.name) });
+      for (const c of compiled) drScopes.set(c.assessment.database.name, drScope);
+    }
     const runners = compiled.flatMap((c) => c.runners);
     const verified = compiled.flatMap((c) => (c.verified ? [c.verified] : []));
     const drillsToBuild = compiled.flatMap((c) => (c.drillRunner ? [{ db: c.assessment.database, runner: c.drillRunner }] : []));
@@ -232,7 +243,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   // The DR Region can recover: a restore task per replicated logical dump, a restore test per DR vault copy.
   addDrRecoveryOfPlan(dr.recovery, compiledAll.map((c) => ({
     name: c.assessment.database.name, protectedDatabase: c.protection?.database, runners: c.runners, s3Prefix: RUNNER_PREFIX,
-    targetDatabaseName: c.assessment.database.host?.databaseNames[0],
+    targetDatabaseName: c.assessment.database.host?.databaseNames[0], scope: drScopes.get(c.assessment.database.name),
   })), plan.runnerImage ? runnerImageOf(dr, plan.runnerImage) : undefined);
 
   let audit: BackupAuditFramework | undefined;
@@ -266,7 +277,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   // Runbooks of every database; the alarms of the primary stack and of each database stack name them.
   const runbooks = new RecoveryRunbooks(primary, 'Runbooks', {
     planName: plan.name, drVault: dr.vault, replicaBucket: dr.replicaBucket, monitoring,
-    databases: compiledAll.map((c) => runbookDatabaseFromPlan(c.assessment, c.protection, c.runners)),
+    databases: compiledAll.map((c) => runbookDatabaseFromPlan(c.assessment, c.protection, c.runners, drScopes.get(c.assessment.database.name))),
   });
   for (const m of databaseMonitorings) runbooks.addMonitoring(m);
 
@@ -274,6 +285,6 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const withDr = { ...assessment, warnings: [...assessment.warnings, ...dr.recovery.unavailable] };
   return {
     plan, assessment: withDr, primary, dr, protections, runners, verification: verifications[0], verifications, drills, audit, monitoring,
-    databaseStacks, databaseMonitorings, runbooks,
+    databaseStacks, drDatabaseStacks: [...new Set(drScopes.values())], databaseMonitorings, runbooks,
   };
 }

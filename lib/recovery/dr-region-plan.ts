@@ -4,6 +4,7 @@
  * copies in the DR vault; what cannot be set up there is said in `DrRegionRecovery.unavailable`.
  */
 import { aws_ecs as ecs } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { ProtectedDatabase } from '../protection/protected-database';
 import { RunnerEngine } from '../runner/runner-engine';
 import { DrRegionRecovery } from './dr-region-recovery';
@@ -21,6 +22,8 @@ export interface DrRecoveryDatabase {
   readonly s3Prefix: string;
   /** The database to restore into on the DR target. */
   readonly targetDatabaseName?: string;
+  /** Where its DR resources go (a nested stack of the DR stack); default the DR recovery construct. */
+  readonly scope?: Construct;
 }
 
 /** @internal Adds every database's DR restore task and restore test (what cannot be added lands in `recovery.unavailable`). */
@@ -28,7 +31,7 @@ export function addDrRecoveryOfPlan(recovery: DrRegionRecovery, databases: DrRec
   for (const db of databases) {
     for (const runner of db.runners) {
       if (isDrRestoreTaskEngine(runner.engine)) {
-        recovery.addRestoreRunner({ database: runner.database, engine: runner.engine, s3Prefix: db.s3Prefix, targetDatabaseName: db.targetDatabaseName, image });
+        recovery.addRestoreRunner({ database: runner.database, engine: runner.engine, s3Prefix: db.s3Prefix, targetDatabaseName: db.targetDatabaseName, image, scope: db.scope });
       } else {
         const cipher = runner.engine === RunnerEngine.PGBACKREST ? ', with the repository cipher passphrase from its Secrets Manager replica in the DR Region' : '';
         const message = `${db.name}: no DR restore task for its ${runner.engine} backups: a physical restore runs on a database host in the DR Region with the runner CLI, `
@@ -37,7 +40,7 @@ export function addDrRecoveryOfPlan(recovery: DrRegionRecovery, databases: DrRec
       }
     }
     if (db.protectedDatabase) {
-      recovery.addRestoreTest({ name: db.name, database: db.protectedDatabase });
+      recovery.addRestoreTest({ name: db.name, database: db.protectedDatabase, scope: db.scope });
     }
   }
 }

@@ -32,6 +32,12 @@ const SPOOL_DIR = '/tmp/runner-spool';
 /** A database whose runner backups (logical dumps, replicated to the DR Region) get a restore task there. */
 export interface DrRestoreRunner {
   /** The logical database name the runner backs up (`--database`, a path segment of its backups). */
+  /**
+   * Where the database's task definition, target credentials and output go (e.g. a nested stack
+   * of a fleet, so the DR stack does not grow with the databases).
+   * @default - this construct
+   */
+  readonly scope?: Construct;
   readonly database: string;
   /** The runner engine of the backups: a logical engine that restores from a task (pg-dump, mysqldump, mongodump). */
   readonly engine: RunnerEngine;
@@ -67,6 +73,11 @@ export interface DrRestoreRunner {
 /** An RDS instance or Aurora cluster whose copies in the DR vault are restore-tested in the DR Region. */
 export interface DrRestoreTest {
   /** The database's name (the restore testing selection's name and the alarms' subject). */
+  /**
+   * Where the database's restore testing selection goes (e.g. a nested stack of a fleet).
+   * @default - this construct
+   */
+  readonly scope?: Construct;
   readonly name: string;
   /** The protected source instance or cluster (its copies in the DR vault carry its ARN). */
   readonly database: ProtectedDatabase;
@@ -412,9 +423,10 @@ export class DrRegionRecovery extends Construct {
     const path = `DrRegionRecovery ${this.node.path}`;
     throwIfProblems(path, drRestoreRunnerProblems(r, this.restoreTasks.map((t) => t.database)));
     const id = r.database.replace(/[^A-Za-z0-9]/g, '-');
-    const targetCredentials = r.targetCredentials ?? this.generatedCredentials(id, r.database);
+    const scope = r.scope ?? this;
+    const targetCredentials = r.targetCredentials ?? this.generatedCredentials(scope, id, r.database);
     const arch = this.props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64;
-    const taskDefinition = new ecs.FargateTaskDefinition(this, `${id}-RestoreTask`, {
+    const taskDefinition = new ecs.FargateTaskDefinition(scope, `${id}-RestoreTask`, {
       family: this.props.namePrefix !== undefined ? `${this.props.namePrefix}-dr-restore-${id}`.slice(0, 255) : undefined,
       cpu: 1024,
       memoryLimitMiB: 2048,
@@ -456,7 +468,7 @@ export class DrRegionRecovery extends Construct {
     // The recovery role starts this task (in the cluster, when there is one) and passes its roles.
     this.grantRunTask(taskDefinition.taskDefinitionArn);
     // One output per database (the target credentials are named in its task definition's secrets).
-    new CfnOutput(this, `${id}-RestoreTaskDefinitionArn`, { value: taskDefinition.taskDefinitionArn, description: `DR restore task of ${r.database} (${r.engine})` });
+    new CfnOutput(scope, `${id}-RestoreTaskDefinitionArn`, { value: taskDefinition.taskDefinitionArn, description: `DR restore task of ${r.database} (${r.engine})` });
     const task: DrRestoreTask = { database: r.database, engine: r.engine, taskDefinition, containerName: CONTAINER_NAME, targetCredentials };
     this.restoreTasks.push(task);
     return task;
@@ -479,7 +491,7 @@ export class DrRegionRecovery extends Construct {
     let selectionName = `dr_${t.name.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 50);
     for (let i = 2; this.usedSelectionNames.has(selectionName); i++) selectionName = `${selectionName.slice(0, 46)}_${i}`;
     this.usedSelectionNames.add(selectionName);
-    const selection = new backup.CfnRestoreTestingSelection(this, `RestoreTest-${t.name.replace(/[^A-Za-z0-9]/g, '-')}`, {
+    const selection = new backup.CfnRestoreTestingSelection(t.scope ?? this, `RestoreTest-${t.name.replace(/[^A-Za-z0-9]/g, '-')}`, {
       restoreTestingPlanName: this.restoreTestingPlanName,
       restoreTestingSelectionName: selectionName,
       protectedResourceType: t.database.kind,
@@ -570,8 +582,8 @@ export class DrRegionRecovery extends Construct {
       'ECS names each restore task when it starts; the wildcard stops at the tasks of the DR recovery cluster, and the actions only watch or stop them (no delete of backups)');
   }
 
-  private generatedCredentials(id: string, database: string): secretsmanager.ISecret {
-    const secret = new secretsmanager.Secret(this, `${id}-RestoreTargetCredentials`, {
+  private generatedCredentials(scope: Construct, id: string, database: string): secretsmanager.ISecret {
+    const secret = new secretsmanager.Secret(scope, `${id}-RestoreTargetCredentials`, {
       description: `Credentials of the restore target of ${database} in the DR Region (create the target with them; the DR restore task connects with them)`,
       encryptionKey: this.encryptionKey,
       generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'dr_restore' }), generateStringKey: 'password', passwordLength: 32, excludePunctuation: true },

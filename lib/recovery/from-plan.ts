@@ -2,6 +2,7 @@
  * A plan database's runbook entry: its objectives, checks and the feasibility model's estimate
  * of every tier the plan decided, with the constructs the DR app compiled it into.
  */
+import { Construct } from 'constructs';
 import { Duration } from 'aws-cdk-lib';
 import { DatabaseAssessment } from '../plan/feasibility';
 import { describeTier } from '../plan/tiers';
@@ -10,10 +11,13 @@ import { BackupRunner } from '../runner/backup-runner';
 import { RunbookDatabaseProps } from './recovery-runbooks';
 
 /** The runbook entry of one assessed database of a plan. */
-export function runbookDatabaseFromPlan(assessment: DatabaseAssessment, protection: DatabaseProtection | undefined, runners: BackupRunner[]): RunbookDatabaseProps {
+export function runbookDatabaseFromPlan(
+  assessment: DatabaseAssessment, protection: DatabaseProtection | undefined, runners: BackupRunner[], drScope?: Construct,
+): RunbookDatabaseProps {
   const db = assessment.database;
   return {
     name: db.name,
+    drScope,
     engine: db.engine,
     rpo: Duration.minutes(db.rpoMinutes),
     rto: Duration.minutes(db.rtoMinutes),

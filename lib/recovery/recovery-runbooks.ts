@@ -76,6 +76,12 @@ export interface RunbookHost {
 /** One database of the runbooks. */
 export interface RunbookDatabaseProps {
   /** The database's name in the plan (letters, digits and hyphens): its folder and its documents' names. */
+  /**
+   * Where the database's DR-Region document and its role go (e.g. a nested stack of the DR stack,
+   * so the DR stack does not grow with the databases).
+   * @default - the DR vault's stack
+   */
+  readonly drScope?: Construct;
   readonly name: string;
   /**
    * The database engine.
@@ -236,6 +242,7 @@ export class RecoveryRunbooks extends Construct {
       if (drVault) {
         const drStack = Stack.of(drVault);
         const role = this.drRestoreRole(drStack);
+        const drScope = database.drScope ?? drStack;
         const drSpec: DrRestoreDocumentSpec = {
           database: id, kind: source.kind, sourceArn: source.arn,
           targetPrefix: Token.isUnresolved(source.identifier) ? restorePrefix(id) : restorePrefix(source.identifier),
@@ -245,10 +252,10 @@ export class RecoveryRunbooks extends Construct {
         documents.push({
           kind: RunbookKind.DR_REGION,
           targetPrefix: drSpec.targetPrefix,
-          document: new RecoveryDocument(drStack, `${this.node.id}-${id}-DrRegion`, {
+          document: new RecoveryDocument(drScope, `${this.node.id}-${id}-DrRegion`, {
             documentName: documentNameOf(this.planName, id, RunbookKind.DR_REGION),
             content: (roleArn) => drRestoreContent(drSpec, roleArn),
-            statements: drRestoreStatements(drStack, drSpec),
+            statements: drRestoreStatements(Stack.of(drScope), drSpec),
             purpose: `recovery of ${id} in the DR Region from the DR vault's copies`,
             wildcardReasons: RDS_WILDCARDS,
           }),

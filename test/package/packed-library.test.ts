@@ -106,9 +106,9 @@ describe('the packed library, installed into a user\'s app', () => {
     const r = run(join(app, 'node_modules', '.bin', 'cdk-database-dr'), [], app, { CDK_CONTEXT_JSON: JSON.stringify({ plan: 'plan.json' }), CDK_OUTDIR: out });
     expect(r.status === 0 ? '' : r.all).toBe('');
     expect(r.stderr).toMatch(/shop/);
-    // The two stacks, and the primary's nested database stack (10 databases per stack).
-    expect(readdirSync(out).filter((f) => f.endsWith('.template.json')).sort())
-      .toEqual(['CdkDatabaseDr-Dr.template.json', 'CdkDatabaseDr-Primary.template.json', expect.stringMatching(/^CdkDatabaseDrPrimaryDatabases1[0-9A-F]{8}\.nested\.template\.json$/)]);
+    // The two stacks, and their nested database stacks (10 databases per stack: one each here).
+    expect(readdirSync(out).filter((f) => f.endsWith('.template.json')).sort()).toEqual(['CdkDatabaseDr-Dr.template.json', 'CdkDatabaseDr-Primary.template.json',
+      expect.stringMatching(/^CdkDatabaseDrDrDatabases1[0-9A-F]{8}\.nested\.template\.json$/), expect.stringMatching(/^CdkDatabaseDrPrimaryDatabases1[0-9A-F]{8}\.nested\.template\.json$/)]);
     // The runbooks are written next to the templates.
     expect(existsSync(join(out, 'runbooks'))).toBe(true);
     // The nag gate runs inside the command: an unacknowledged finding would have failed synth.

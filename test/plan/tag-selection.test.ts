@@ -6,7 +6,8 @@
  */
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { templateWithNested } from '../support/templates';
+import { Match } from 'aws-cdk-lib/assertions';
 import { buildDrApp } from '../../lib/app';
 import { ConfigurationError } from '../../lib/errors';
 import { assessPlan } from '../../lib/plan/feasibility';
@@ -145,7 +146,7 @@ describe('ProtectedDatabase.fromTags', () => {
 describe('the DR app from examples/plans/tag-selection.json', () => {
   const app = new App();
   const built = buildDrApp(app, loadPlanFile(path.join(EXAMPLES, 'tag-selection.json'), YEAR));
-  const primary = Template.fromStack(built.primary);
+  const primary = templateWithNested(built.primary);
 
   test('each selection: the resource type, and one StringEquals condition per tag (AND), never ListOfTags (OR)', () => {
     const selections = Object.values(primary.findResources('AWS::Backup::BackupSelection')).map((r) => r.Properties.BackupSelection);
@@ -204,7 +205,7 @@ describe('the DR app from examples/plans/seed-only.json (db_type and the objecti
   test('synthesizes, selects each database by its name tag, and passes the four packs', () => {
     const app = new App();
     const built = buildDrApp(app, loadPlanFile(file, YEAR));
-    const primary = Template.fromStack(built.primary);
+    const primary = templateWithNested(built.primary);
     const conditions = Object.values(primary.findResources('AWS::Backup::BackupSelection'))
       .map((r) => r.Properties.BackupSelection.Conditions.StringEquals);
     expect(conditions).toEqual([

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import { templateWithNested } from '../support/templates';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -37,7 +38,7 @@ describe('the example plan\'s runbooks', () => {
     app.synth();
     primary = Template.fromStack(built.primary);
     primaryStacks = [primary, ...built.databaseStacks.map((s) => Template.fromStack(s))];
-    dr = Template.fromStack(built.dr);
+    dr = templateWithNested(built.dr);
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
   const page = (db: string, kind: string) => readFileSync(join(outdir, 'runbooks', 'database-dr', db, `${kind}.md`), 'utf8');
