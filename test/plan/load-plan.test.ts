@@ -2,6 +2,7 @@ import * as path from 'path';
 import { ConfigurationError } from '../../lib/errors';
 import { loadPlanFile, parsePlan } from '../../lib/plan/load-plan';
 import { ArchiveTool, CheckExpect, ContinuousBackupMode, DatabaseEngine, DeploymentKind, SelectionMode } from '../../lib/plan/types';
+import { planProblems } from '../support/plan-problems';
 
 const EXAMPLES = path.join(__dirname, '../../examples');
 const YEAR = { scheduleFromYear: 2028 };
@@ -18,16 +19,7 @@ function basePlan(): any {
   };
 }
 
-/** The problems of a plan that must be rejected. */
-function problemsOf(plan: unknown): string[] {
-  try {
-    parsePlan(JSON.stringify(plan), 'test-plan.json', YEAR);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigurationError);
-    return (e as ConfigurationError).problems;
-  }
-  throw new Error('the plan was accepted');
-}
+const problemsOf = planProblems;
 
 describe('the example plans', () => {
   test('examples/backup-plan.json loads and is feasible', () => {

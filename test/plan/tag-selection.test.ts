@@ -9,13 +9,13 @@ import { App } from 'aws-cdk-lib';
 import { templateWithNested } from '../support/templates';
 import { Match } from 'aws-cdk-lib/assertions';
 import { buildDrApp } from '../../lib/app';
-import { ConfigurationError } from '../../lib/errors';
 import { assessPlan } from '../../lib/plan/feasibility';
 import { loadPlanFile, parsePlan } from '../../lib/plan/load-plan';
 import { formatFeasibilityTable } from '../../lib/plan/table';
 import { DeploymentKind, SelectionMode } from '../../lib/plan/types';
 import { DatabaseResourceKind, ProtectedDatabase } from '../../lib/protection';
 import { nagFindings } from '../support/nag';
+import { planProblems } from '../support/plan-problems';
 
 const EXAMPLES = path.join(__dirname, '../../examples/plans');
 const YEAR = { scheduleFromYear: 2028 };
@@ -25,15 +25,7 @@ function plan(databases: object[], extra: object = {}): any {
   return { primary_region: 'us-east-1', dr_region: 'us-west-2', ...extra, databases };
 }
 
-function problemsOf(file: unknown): string[] {
-  try {
-    parsePlan(JSON.stringify(file), 'test-plan.json', YEAR);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigurationError);
-    return (e as ConfigurationError).problems;
-  }
-  throw new Error('the plan was accepted');
-}
+const problemsOf = planProblems;
 
 describe('a plan with only the objectives', () => {
   test('name and deployment default: <db_type>-<position>, rds (self-managed for mongodb)', () => {

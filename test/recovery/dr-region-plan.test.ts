@@ -9,22 +9,14 @@ import { App } from 'aws-cdk-lib';
 import { templateWithNested } from '../support/templates';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { buildDrApp } from '../../lib/app';
-import { ConfigurationError } from '../../lib/errors';
 import { formatFeasibilityTable, parsePlan } from '../../lib/plan';
 import { nagFindings } from '../support/nag';
+import { planProblems } from '../support/plan-problems';
 
 const EXAMPLE = JSON.parse(readFileSync(join(__dirname, '..', '..', 'examples', 'backup-plan.json'), 'utf8'));
 const YEAR = { scheduleFromYear: 2028 };
 
-function problemsOf(plan: unknown): string[] {
-  try {
-    parsePlan(JSON.stringify(plan), 'test-plan.json', YEAR);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigurationError);
-    return (e as ConfigurationError).problems;
-  }
-  throw new Error('the plan was accepted');
-}
+const problemsOf = planProblems;
 
 describe('dr_network in the plan', () => {
   test('is normalized to drNetwork next to network', () => {

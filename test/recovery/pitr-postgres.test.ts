@@ -7,13 +7,12 @@
  * target (commit timestamps: track_commit_timestamp), with the last commit just before it.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PgBackRestSettings, renderArchiveCommand, renderDbHostConfig, renderServerCommand } from '../../runtime/pgbackrest/config';
 import { DatabaseRecoveryDescription, recoveryProcedure } from '../../runtime/recovery';
-import { PostgresServer, asUser, chownRecursive, freePort, requireTool, startPostgres } from '../support/servers';
-import { makeTls, runnerTlsEnv, stopServer, waitArchived, waitForPort, waitRecovered } from '../runner/pgbackrest/setup';
+import { PostgresServer, requireTool, startPostgres } from '../support/servers';
+import { startPosixDbHost, stopServer, waitArchived, waitRecovered } from '../runner/pgbackrest/setup';
 import { outcome, runRunner } from '../runner/support/run-runner';
 import { expectSucceeded, runStep, step } from './procedure-runner';
 
@@ -36,23 +35,8 @@ beforeAll(async () => {
   manifests = join(work, 'volume', 'runner');
   mkdirSync(repo, { recursive: true });
   mkdirSync(manifests, { recursive: true });
-  const dbConfigPath = join(work, 'db-etc-pgbackrest');
-  makeTls(join(dbConfigPath, 'tls'));
-  const dbHostDirs = { configPath: dbConfigPath, tlsPort: await freePort(), lockPath: join(work, 'db-lock'), logPath: join(work, 'db-log'), spoolPath: join(work, 'db-spool') };
-  const base = { stanza: STANZA, repositoryType: 'posix', posixRepository: { path: repo }, repository: { bucket: '', region: '' }, processMax: 2 };
-  const archiveCommand = renderArchiveCommand({ ...base, databaseHost: { address: '127.0.0.1', pgPath: '/unused', ...dbHostDirs } });
-  pg = await startPostgres({ extraConf: `archive_mode = on\narchive_command = '${archiveCommand}'\narchive_timeout = 0\ntrack_commit_timestamp = on` });
-  const settings: PgBackRestSettings = { ...base, databaseHost: { address: '127.0.0.1', pgPath: pg.dataDir, pgPort: pg.port, socketPath: pg.socketDir, ...dbHostDirs } };
-  mkdirSync(join(dbConfigPath, 'conf.d'), { recursive: true });
-  for (const d of [dbHostDirs.lockPath, dbHostDirs.logPath, dbHostDirs.spoolPath]) mkdirSync(d, { recursive: true });
-  writeFileSync(join(dbConfigPath, 'pgbackrest.conf'), renderDbHostConfig(settings));
-  writeFileSync(join(dbConfigPath, 'conf.d', 'secrets.conf'), `[global]\nrepo1-cipher-pass=${CIPHER}\n`, { mode: 0o600 });
-  for (const d of [dbConfigPath, dbHostDirs.lockPath, dbHostDirs.logPath, dbHostDirs.spoolPath, repo]) chownRecursive(d, 'postgres');
-  chmodSync(join(dbConfigPath, 'tls', 'server.key'), 0o600);
-  const serverCmd = asUser('postgres', renderServerCommand(settings).split(' '));
-  server = spawn(serverCmd[0], serverCmd.slice(1), { stdio: 'ignore' });
-  await waitForPort(dbHostDirs.tlsPort);
-  runnerEnv = { RUNNER_PGBACKREST_SETTINGS: JSON.stringify(settings), RUNNER_PGBACKREST_CIPHER_PASS: CIPHER, ...runnerTlsEnv(join(dbConfigPath, 'tls')) };
+  const host = await startPosixDbHost(work, repo, { stanza: STANZA, cipher: CIPHER, extraConf: 'track_commit_timestamp = on' });
+  ({ pg, server, runnerEnv } = host);
 });
 
 afterAll(async () => {

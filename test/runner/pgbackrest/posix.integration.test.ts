@@ -5,16 +5,13 @@
  * takes a full backup into it and restores it; the started copy replays WAL archived after the
  * backup through archive-get from the same directory.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  PgBackRestSettings, renderArchiveCommand, renderDbHostConfig, renderServerCommand,
-} from '../../../runtime/pgbackrest/config';
-import { PostgresServer, asUser, chownRecursive, freePort, requireTool, startPostgres } from '../../support/servers';
+import { PostgresServer, chownRecursive, requireTool, startPostgres } from '../../support/servers';
 import { RunResult, outcome, runRunner } from '../support/run-runner';
-import { makeTls, runnerTlsEnv, stopServer, waitArchived, waitForPort, waitRecovered } from './setup';
+import { startPosixDbHost, stopServer, waitArchived, waitRecovered } from './setup';
 
 const CIPHER = 'posix repository passphrase 7';
 // Not 'main': the remote side of `pgbackrest server` locks in /tmp/pgbackrest by stanza, shared with the S3 suite running in parallel.
@@ -50,36 +47,9 @@ beforeAll(async () => {
   manifests = join(work, 'volume', 'runner');
   mkdirSync(repo, { recursive: true });
   mkdirSync(manifests, { recursive: true });
-  const dbConfigPath = join(work, 'db-etc-pgbackrest');
-  makeTls(join(dbConfigPath, 'tls'));
-  const tlsPort = await freePort();
-  const dbHostDirs = { configPath: dbConfigPath, tlsPort, lockPath: join(work, 'db-lock'), logPath: join(work, 'db-log'), spoolPath: join(work, 'db-spool') };
-  const base = {
-    stanza: STANZA,
-    repositoryType: 'posix',
-    posixRepository: { path: repo },
-    // Not used by a posix repository (the construct fills it from the BackupBucket).
-    repository: { bucket: '', region: '' },
-    processMax: 2,
-  };
-  const archiveCommand = renderArchiveCommand({ ...base, databaseHost: { address: '127.0.0.1', pgPath: '/unused', ...dbHostDirs } });
-  pg = await startPostgres({ extraConf: `archive_mode = on\narchive_command = '${archiveCommand}'\narchive_timeout = 0` });
-  const settings: PgBackRestSettings = { ...base, databaseHost: { address: '127.0.0.1', pgPath: pg.dataDir, pgPort: pg.port, socketPath: pg.socketDir, ...dbHostDirs } };
-  mkdirSync(join(dbConfigPath, 'conf.d'), { recursive: true });
-  for (const d of [dbHostDirs.lockPath, dbHostDirs.logPath, dbHostDirs.spoolPath]) mkdirSync(d, { recursive: true });
-  writeFileSync(join(dbConfigPath, 'pgbackrest.conf'), renderDbHostConfig(settings));
-  writeFileSync(join(dbConfigPath, 'conf.d', 'secrets.conf'), `[global]\nrepo1-cipher-pass=${CIPHER}\n`, { mode: 0o600 });
   // The volume belongs to the database host's pgBackRest user, as an EFS access point would set it.
-  for (const d of [dbConfigPath, dbHostDirs.lockPath, dbHostDirs.logPath, dbHostDirs.spoolPath, repo]) chownRecursive(d, 'postgres');
-  chmodSync(join(dbConfigPath, 'tls', 'server.key'), 0o600);
-  const serverCmd = asUser('postgres', renderServerCommand(settings).split(' '));
-  server = spawn(serverCmd[0], serverCmd.slice(1), { stdio: 'ignore' });
-  await waitForPort(tlsPort);
-  runnerEnv = {
-    RUNNER_PGBACKREST_SETTINGS: JSON.stringify(settings),
-    RUNNER_PGBACKREST_CIPHER_PASS: CIPHER,
-    ...runnerTlsEnv(join(dbConfigPath, 'tls')),
-  };
+  const host = await startPosixDbHost(work, repo, { stanza: STANZA, cipher: CIPHER });
+  ({ pg, server, runnerEnv } = host);
   pg.psql('create table orders (id int primary key, note text not null)');
   pg.psql("insert into orders select g, 'bulk' from generate_series(1, 5000) g");
 });

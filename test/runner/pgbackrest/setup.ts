@@ -2,11 +2,12 @@
  * Setup shared by the pgBackRest integration tests: TLS material for `pgbackrest server` and the
  * runner, waiting for the server's port, and waiting for WAL to be archived.
  */
-import { ChildProcess, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { PostgresServer } from '../../support/servers';
+import { PgBackRestSettings, renderArchiveCommand, renderDbHostConfig, renderServerCommand } from '../../../runtime/pgbackrest/config';
+import { PostgresServer, asUser, chownRecursive, freePort, startPostgres } from '../../support/servers';
 
 function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: 'pipe' });
@@ -73,4 +74,40 @@ export async function waitArchived(db: PostgresServer, lsn: string): Promise<voi
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`WAL segment ${seg} was not archived within 60 s: ${db.psql('select * from pg_stat_archiver')}`);
+}
+
+/** A PostgreSQL server archiving into a posix pgBackRest repository, and its host's `pgbackrest server` (TLS). */
+export interface PosixDbHost {
+  readonly pg: PostgresServer;
+  readonly server: ChildProcess;
+  /** The runner's pgBackRest settings and environment (settings, cipher passphrase, TLS client). */
+  readonly runnerEnv: Record<string, string>;
+}
+
+/**
+ * Starts PostgreSQL with `archive_command` pushing to the posix repository `repo` (under `work`),
+ * writes the database host's pgBackRest configuration with the cipher passphrase, hands the folders
+ * and the repository to the postgres user (as an EFS access point would) and starts
+ * `pgbackrest server` as that user.
+ */
+export async function startPosixDbHost(work: string, repo: string, opts: { stanza: string; cipher: string; extraConf?: string }): Promise<PosixDbHost> {
+  const dbConfigPath = join(work, 'db-etc-pgbackrest');
+  makeTls(join(dbConfigPath, 'tls'));
+  const dbHostDirs = { configPath: dbConfigPath, tlsPort: await freePort(), lockPath: join(work, 'db-lock'), logPath: join(work, 'db-log'), spoolPath: join(work, 'db-spool') };
+  // The bucket is not used by a posix repository (the construct fills it from the BackupBucket).
+  const base = { stanza: opts.stanza, repositoryType: 'posix', posixRepository: { path: repo }, repository: { bucket: '', region: '' }, processMax: 2 };
+  const archiveCommand = renderArchiveCommand({ ...base, databaseHost: { address: '127.0.0.1', pgPath: '/unused', ...dbHostDirs } });
+  const pg = await startPostgres({ extraConf: `archive_mode = on\narchive_command = '${archiveCommand}'\narchive_timeout = 0${opts.extraConf ? `\n${opts.extraConf}` : ''}` });
+  const settings: PgBackRestSettings = { ...base, databaseHost: { address: '127.0.0.1', pgPath: pg.dataDir, pgPort: pg.port, socketPath: pg.socketDir, ...dbHostDirs } };
+  mkdirSync(join(dbConfigPath, 'conf.d'), { recursive: true });
+  for (const d of [dbHostDirs.lockPath, dbHostDirs.logPath, dbHostDirs.spoolPath]) mkdirSync(d, { recursive: true });
+  writeFileSync(join(dbConfigPath, 'pgbackrest.conf'), renderDbHostConfig(settings));
+  writeFileSync(join(dbConfigPath, 'conf.d', 'secrets.conf'), `[global]\nrepo1-cipher-pass=${opts.cipher}\n`, { mode: 0o600 });
+  for (const d of [dbConfigPath, dbHostDirs.lockPath, dbHostDirs.logPath, dbHostDirs.spoolPath, repo]) chownRecursive(d, 'postgres');
+  chmodSync(join(dbConfigPath, 'tls', 'server.key'), 0o600);
+  const serverCmd = asUser('postgres', renderServerCommand(settings).split(' '));
+  const server = spawn(serverCmd[0], serverCmd.slice(1), { stdio: 'ignore' });
+  await waitForPort(dbHostDirs.tlsPort);
+  const runnerEnv = { RUNNER_PGBACKREST_SETTINGS: JSON.stringify(settings), RUNNER_PGBACKREST_CIPHER_PASS: opts.cipher, ...runnerTlsEnv(join(dbConfigPath, 'tls')) };
+  return { pg, server, runnerEnv };
 }
