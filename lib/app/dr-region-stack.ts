@@ -1,4 +1,5 @@
-import { Annotations, CfnOutput, Stack, aws_ec2 as ec2, aws_sns as sns } from 'aws-cdk-lib';
+import { CfnOutput, Stack, aws_sns as sns } from 'aws-cdk-lib';
+import { importPlanVpc } from './plan-values';
 import { AlarmTopic } from '../monitoring/alarm-topic';
 import { Construct } from 'constructs';
 import { NetworkConfig } from '../plan';
@@ -107,15 +108,7 @@ export class DrRegionStack extends Stack {
     this.replicaBucket = new BackupBucket(this, 'ReplicaBucket', {
       objectLock: props.bucketObjectLock,
     });
-    const vpc = props.network && ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
-      vpcId: props.network.vpcId,
-      availabilityZones: props.network.availabilityZones,
-      privateSubnetIds: props.network.privateSubnetIds,
-    });
-    if (vpc) {
-      Annotations.of(vpc).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId',
-        'The DR app only places restore tasks and restored instances in these subnets; it never reads or changes their route tables');
-    }
+    const vpc = importPlanVpc(this, props.network, 'restore tasks and restored instances');
     this.recovery = new DrRegionRecovery(this, 'Recovery', {
       vault: this.vault, replicaBucket: this.replicaBucket, alarmTopic: this.alarmTopic.topic, alarmNamePrefix: props.namePrefix, namePrefix: props.namePrefix, vpc,
     });

@@ -6,7 +6,7 @@
  * restore verification, drills, each database's alarms), `databasesPerStack` databases each in
  * plan order. `bin/app.ts` is a thin CLI around this; tests and users' apps call it directly.
  */
-import { Annotations, App, Duration, aws_ec2 as ec2, aws_events as events } from 'aws-cdk-lib';
+import { App, Duration, aws_events as events } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BackupPlanConfig, DatabaseAssessment, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
 import { BackupMonitoring, MonitoringCoverage } from '../monitoring/backup-monitoring';
@@ -22,7 +22,7 @@ import { BackupVault } from '../storage';
 import { AppContext, CompiledDatabase, compileDatabase } from './compile-database';
 import { DatabaseStack, databaseStackNumberOf } from './database-stack';
 import { DrRegionStack } from './dr-region-stack';
-import { RUNNER_PREFIX, checkExpectation, runnerImageOf, idOf, importSecret, schedulerCron, vaultLockOf, verifiedEngine } from './plan-values';
+import { RUNNER_PREFIX, checkExpectation, importPlanVpc, runnerImageOf, idOf, importSecret, schedulerCron, vaultLockOf, verifiedEngine } from './plan-values';
 import { PrimaryRegionStack } from './primary-region-stack';
 
 /** Options of {@link buildDrApp}. */
@@ -98,16 +98,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
     }
   }
 
-  const vpc = plan.network && ec2.Vpc.fromVpcAttributes(primary, 'Vpc', {
-    vpcId: plan.network.vpcId,
-    availabilityZones: plan.network.availabilityZones,
-    privateSubnetIds: plan.network.privateSubnetIds,
-  });
-  if (vpc) {
-    // Nothing in the app reads subnet route tables (no gateway endpoints, no routes are added).
-    Annotations.of(vpc).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId',
-      'The DR app only places tasks, functions and restored instances in these subnets; it never reads or changes their route tables');
-  }
+  const vpc = importPlanVpc(primary, plan.network, 'tasks, functions and restored instances');
   const drVault = BackupVault.fromBackupVaultArn(primary, 'DrVaultRef', dr.vault.backupVaultArn);
   const crossAccountVault = plan.drVaultArn ? BackupVault.fromBackupVaultArn(primary, 'CrossAccountDrVault', plan.drVaultArn) : undefined;
 

@@ -2,8 +2,9 @@
  * Plan values turned into construct inputs: durations, secrets by ARN, identifiers, schedules,
  * check expectations. Small pure helpers of the DR app builder.
  */
-import { Duration, Stack, aws_ecr as ecr, aws_ecs as ecs, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
-import { BackupPlanConfig, CheckExpect, DatabaseConfig, DatabaseEngine, PlanVerificationCheck, VaultLockMode } from '../plan';
+import { Annotations, Duration, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_ecs as ecs, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { BackupPlanConfig, CheckExpect, DatabaseConfig, DatabaseEngine, NetworkConfig, PlanVerificationCheck, VaultLockMode } from '../plan';
+import { Construct } from 'constructs';
 import { VaultLockOptions } from '../storage';
 import { CheckExpectation, VerificationCheck, VerifiedEngine } from '../verification';
 
@@ -77,4 +78,21 @@ export function runnerImageOf(stack: Stack, uri: string): ecs.ContainerImage {
     repositoryArn: `arn:${china ? 'aws-cn' : 'aws'}:ecr:${region}:${account}:repository/${repositoryName}`,
   });
   return ecs.ContainerImage.fromEcrRepository(repository, tag ?? digest);
+}
+
+/**
+ * The plan's VPC (`network` or `dr_network`) imported as `Vpc` under `scope`. Nothing in the app
+ * reads subnet route tables (no gateway endpoints, no routes), so CDK's warning about them is
+ * acknowledged with `uses`: what the app places in the subnets.
+ */
+export function importPlanVpc(scope: Construct, network: NetworkConfig | undefined, uses: string): ec2.IVpc | undefined {
+  if (!network) return undefined;
+  const vpc = ec2.Vpc.fromVpcAttributes(scope, 'Vpc', {
+    vpcId: network.vpcId,
+    availabilityZones: network.availabilityZones,
+    privateSubnetIds: network.privateSubnetIds,
+  });
+  Annotations.of(vpc).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId',
+    `The DR app only places ${uses} in these subnets; it never reads or changes their route tables`);
+  return vpc;
 }
