@@ -115,20 +115,24 @@ describe('the packed library, installed into a user\'s app', () => {
     expect(existsSync(join(out, 'validation-report.json')) ? JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8')) : {}).not.toMatchObject({ pluginReports: [{ conclusion: 'failure' }] });
   });
 
-  it('works at the oldest aws-cdk-lib of its peer range: the composed app and the DR app synthesize, no finding', () => {
-    // 2.268 and older refuse the `::` inside cdk-nag 3's per-finding acknowledgement ids.
-    const oldest = String(rootPackage.peerDependencies['aws-cdk-lib']).replace(/^\^/, '');
-    expect(oldest).toBe('2.269.0');
+  it('works at the oldest versions of its peer ranges: the composed app and the DR app synthesize, no finding', () => {
+    // 2.268 and older refuse the `::` inside cdk-nag 3's per-finding acknowledgement ids; cdk-nag
+    // 3.0.2 itself needs constructs 10.5.1 or newer.
+    const floor = (name: string) => String(rootPackage.peerDependencies[name]).replace(/^\^/, '');
+    const oldest = floor('aws-cdk-lib');
+    expect([oldest, floor('constructs'), floor('cdk-nag')]).toEqual(['2.269.0', '10.5.1', '3.0.2']);
     const old = join(work, 'oldest');
     cpSync(join(__dirname, 'user-app'), old, { recursive: true });
     writeFileSync(join(old, 'package.json'), JSON.stringify({
       name: 'orders-app-oldest', private: true, version: '1.0.0',
-      dependencies: { 'cdk-database-dr': `file:${tarball}`, 'aws-cdk-lib': oldest, 'constructs': dev.constructs, 'cdk-nag': dev['cdk-nag'] },
+      dependencies: { 'cdk-database-dr': `file:${tarball}`, 'aws-cdk-lib': oldest, 'constructs': floor('constructs'), 'cdk-nag': floor('cdk-nag') },
       devDependencies: { 'typescript': dev.typescript, '@types/node': dev['@types/node'], '@types/jest': dev['@types/jest'] },
     }, null, 2));
     const install = run(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], old);
     expect(install.status === 0 ? '' : install.all).toBe('');
-    expect(JSON.parse(readFileSync(join(old, 'node_modules', 'aws-cdk-lib', 'package.json'), 'utf8')).version).toBe(oldest);
+    for (const name of ['aws-cdk-lib', 'constructs', 'cdk-nag']) {
+      expect({ name, version: JSON.parse(readFileSync(join(old, 'node_modules', name, 'package.json'), 'utf8')).version }).toEqual({ name, version: floor(name) });
+    }
     const tsc = run(join(old, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], old);
     expect(tsc.all.trim()).toBe('');
     const synth = run(process.execPath, ['out/app.js'], old, { CDK_OUTDIR: join(old, 'cdk.out') });
