@@ -79,11 +79,12 @@ echo "jsii: wrote $out/.jsii"
 if $pacmak; then
   # Every language package embeds the npm tarball of this folder, which its jsii runtime loads: it
   # must hold what the real package holds, so the handler and runner bundles and the compiled bin
-  # entry are built in the repository (npm run build) and copied in beside jsii's dist/lib.
+  # entry are built in the repository (npm run build) and copied in beside jsii's dist/lib, with docs/.
   (cd "$root" && npm run build --silent)
   mkdir -p "$stage/assets" "$stage/dist"
   cp -R "$root/assets/lambda" "$root/assets/runner" "$stage/assets/"
   cp -R "$root/dist/bin" "$stage/dist/"
+  rm -rf "$stage/docs" && cp -R "$root/docs" "$stage/"
   # Every target's generated sources (no language toolchain needed), then the npm package (js).
   ./node_modules/.bin/jsii-pacmak --code-only --targets python,java,dotnet,go --outdir dist-jsii
   ./node_modules/.bin/jsii-pacmak --targets js --outdir dist-jsii
