@@ -41,7 +41,8 @@ function sharedRunnerProps(ctx: AppContext, db: DatabaseConfig) {
   const infra = ctx.runnerInfrastructure;
   if (!infra) return {};
   const id = `${idOf(db.name)}-RunnerRoles`;
-  const roles = (ctx.scope.node.tryFindChild(id) as RunnerRoles | undefined) ?? new RunnerRoles(ctx.scope, id, { database: db.name });
+  const roles = (ctx.scope.node.tryFindChild(id) as RunnerRoles | undefined)
+    ?? new RunnerRoles(ctx.scope, id, { database: db.name, path: infra.taskRolePath, schedulerRole: infra.schedulerRole });
   return {
     cluster: infra.cluster,
     encryptionKey: infra.encryptionKey,

@@ -144,6 +144,8 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
       logGroup: runnerInfrastructure.logGroup,
       deadLetterQueue: runnerInfrastructure.deadLetterQueue,
       securityGroup: runnerInfrastructure.securityGroup,
+      // One scheduler role per database stack, which may pass only this stack's runner roles.
+      taskRolePath: `/${primary.stackName}/${scope.node.id}/`,
     }) : undefined;
     const ctx: AppContext = { plan, primary, scope, dr, vpc, drVault, crossAccountVault, runnerImage, runnerInfrastructure: shardRunners };
     const compiled = group.map((a) => compileDatabase(ctx, a));
@@ -207,7 +209,14 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
           image: runnerImage,
           // The database's runners' scheduler role starts its drill too.
           schedulerRole: shardRunners ? runner.schedulerRole : undefined,
+          taskRolePath: shardRunners?.taskRolePath,
         }));
+      }
+    }
+    // Every schedule of the stack's runners and drills starts with the shared role once its policy exists.
+    if (shardRunners?.schedulerPolicy) {
+      for (const schedule of [...compiled.flatMap((c) => c.runners.flatMap((r) => r.schedules)), ...shardDrills.map((d) => d.schedule)]) {
+        schedule.node.addDependency(shardRunners.schedulerPolicy);
       }
     }
     drills.push(...shardDrills);

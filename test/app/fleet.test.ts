@@ -80,6 +80,42 @@ describe('a fleet of 25 databases, and the same plan with a 26th', () => {
     expect(keys(fleet).filter((k) => k.includes('/Databases'))).toEqual([]);
   });
 
+  test('one scheduler role per database stack starts its runner tasks, and may pass exactly the roles those tasks run with', () => {
+    for (const stack of fleet.databaseStacks) {
+      const t = Template.fromStack(stack).toJSON();
+      const resources = Object.entries<any>(t.Resources);
+      const trusted = (r: any, service: string) => r.Type === 'AWS::IAM::Role'
+        && JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes(service);
+      const schedulerRoles = resources.filter(([, r]) => trusted(r, 'scheduler.amazonaws.com'));
+      expect(schedulerRoles.map(([id]) => id)).toEqual([expect.stringMatching(/^RunnersSchedulerRole/)]);
+      const [schedulerRoleId] = schedulerRoles[0];
+      const policy = resources.find(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy' && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: schedulerRoleId }]))![1];
+      const statements: any[] = policy.Properties.PolicyDocument.Statement;
+      const run = statements.find((st) => st.Action === 'ecs:RunTask');
+      expect(run.Condition.ArnEquals['ecs:cluster']).toBeDefined();
+      const pass = statements.find((st) => st.Action === 'iam:PassRole');
+      expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+      const path = `/CdkDatabaseDr-Primary/${stack.node.id}/`;
+      expect(JSON.stringify(pass.Resource)).toContain(`:role${path}*`);
+      const passedExecutionRole = (pass.Resource as any[]).find((r) => r['Fn::GetAtt'])['Fn::GetAtt'][0];
+
+      // Every scheduled task runs with a role under the path (or CloudFormation deploys a schedule that can never start).
+      const schedules = resources.filter(([, r]) => r.Type === 'AWS::Scheduler::Schedule');
+      expect(schedules.length).toBeGreaterThan(10);
+      for (const [, schedule] of schedules) {
+        expect(schedule.Properties.Target.RoleArn).toEqual({ 'Fn::GetAtt': [schedulerRoleId, 'Arn'] });
+        const taskDefinition = t.Resources[schedule.Properties.Target.EcsParameters.TaskDefinitionArn.Ref];
+        const taskRole = t.Resources[taskDefinition.Properties.TaskRoleArn['Fn::GetAtt'][0]];
+        expect(taskRole.Properties.Path).toBe(path);
+        expect(taskDefinition.Properties.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [passedExecutionRole, 'Arn'] });
+      }
+      // ... and every role under the path is an ECS task role: nothing else can be passed.
+      for (const [, r] of resources.filter(([, r]) => r.Type === 'AWS::IAM::Role' && r.Properties.Path === path)) {
+        expect(r.Properties.AssumeRolePolicyDocument.Statement.map((st: any) => st.Principal.Service)).toEqual(['ecs-tasks.amazonaws.com']);
+      }
+    }
+  });
+
   test('a database stack too full for CloudFormation is refused at synth, naming the stack and the count (no TooManyResourcesInStack trace)', () => {
     // 40 Aurora MySQL databases with dumps in one database stack: over 500 resources.
     const billing = EXAMPLE.databases[1];
