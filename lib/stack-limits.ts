@@ -1,9 +1,9 @@
 /**
- * CloudFormation's per-template limits, checked before synthesis: a stack that would exceed them
- * is refused with a ConfigurationError naming the stack and the count, instead of aws-cdk-lib's
+ * CloudFormation's per-template limits, checked at synth: a stack that would exceed them is refused
+ * with a ConfigurationError naming the stack and the count (or size), instead of aws-cdk-lib's
  * TooManyResourcesInStack stack trace or a deploy-time failure.
  */
-import { CfnElement, CfnOutput, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnElement, CfnOutput, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { ConfigurationError } from './errors';
 
@@ -11,7 +11,16 @@ import { ConfigurationError } from './errors';
  * The quotas of one template.
  * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
  */
-export const CLOUDFORMATION_LIMITS = { resources: 500, outputs: 200, parameters: 200 } as const;
+export const CLOUDFORMATION_LIMITS = {
+  resources: 500,
+  outputs: 200,
+  parameters: 200,
+  /**
+   * A template deployed from S3, as the CDK deploys every template over 50 KB and every nested
+   * stack: CloudFormation's quota is 1 MB; 1,000,000 bytes is the conservative reading of it.
+   */
+  templateBytes: 1_000_000,
+} as const;
 
 const GUARDED = Symbol.for('cdk-database-dr.stack-limits');
 
@@ -29,7 +38,19 @@ export function countTemplateElements(stack: Stack): { resources: number; output
   return { resources, outputs, parameters };
 }
 
-/** Every limit a stack exceeds, each naming the stack, the count and the limit. */
+/**
+ * The size in bytes of the template `stack` synthesizes to, as the CDK writes it (JSON indented by
+ * one space). Undefined when this aws-cdk-lib does not expose the rendering.
+ */
+export function templateSizeBytes(stack: Stack): number | undefined {
+  // `_toCloudFormation` is the rendering the CDK's synthesizers write to the template file. It is
+  // not part of aws-cdk-lib's documented API, so its absence is reported instead of assumed.
+  const render = (stack as unknown as { _toCloudFormation?: () => unknown })._toCloudFormation;
+  if (typeof render !== 'function') return undefined;
+  return Buffer.byteLength(JSON.stringify(stack.resolve(render.call(stack)), undefined, 1));
+}
+
+/** Every limit a stack exceeds, each naming the stack, the count (or size) and the limit. */
 export function stackLimitProblems(stack: Stack): string[] {
   const counts = countTemplateElements(stack);
   const problems: string[] = [];
@@ -38,6 +59,16 @@ export function stackLimitProblems(stack: Stack): string[] {
       problems.push(`stack ${stack.node.path}: ${counts[what]} ${what}, over CloudFormation's limit of ${CLOUDFORMATION_LIMITS[what]} per template; `
         + 'spread the databases over more stacks (the DR app places them in database stacks of databasesPerStack each)');
     }
+  }
+  // Rendered only within the resource limit: aws-cdk-lib's rendering itself refuses more.
+  const bytes = problems.length > 0 ? 0 : templateSizeBytes(stack);
+  if (bytes === undefined) {
+    Annotations.of(stack).addWarningV2('cdk-database-dr:template-size-unchecked',
+      `this aws-cdk-lib version does not expose the template rendering, so the template's size was not checked against CloudFormation's limit of ${CLOUDFORMATION_LIMITS.templateBytes} bytes`);
+  } else if (bytes > CLOUDFORMATION_LIMITS.templateBytes) {
+    problems.push(`stack ${stack.node.path}: its template takes ${bytes.toLocaleString('en-US')} bytes, over CloudFormation's limit of `
+      + `${CLOUDFORMATION_LIMITS.templateBytes.toLocaleString('en-US')} bytes per template; `
+      + 'spread the databases over more stacks (the DR app places them in database stacks of databasesPerStack each)');
   }
   return problems;
 }

@@ -50,7 +50,16 @@ interface Measure {
   alarms: number;
   schedules: number;
   rules: number;
+  iamRoles: number;
+  managedPolicies: number;
+  backupPlans: number;
 }
+
+/**
+ * Default account quotas the DR app's resources count against (AWS documentation, 2026-12-03):
+ * IAM roles and customer managed policies per account (all Regions), AWS Backup plans per Region.
+ */
+export const QUOTAS = { iamRoles: 1000, managedPolicies: 1500, backupPlansPerRegion: 300 };
 
 /** `n` databases: the example's three in turn, renamed orders, billing, ledger, orders1, billing1, ... */
 function fleetPlan(n: number): unknown {
@@ -88,6 +97,9 @@ function measure(n: number, packs: boolean): Measure {
       alarms: sum(count('AWS::CloudWatch::Alarm')),
       schedules: sum(count('AWS::Scheduler::Schedule')),
       rules: sum(count('AWS::Events::Rule')),
+      iamRoles: sum(count('AWS::IAM::Role')),
+      managedPolicies: sum(count('AWS::IAM::ManagedPolicy')),
+      backupPlans: sum(count('AWS::Backup::BackupPlan')),
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -108,6 +120,11 @@ function monthlyCost(m: Measure): { total: number; scheduleInvocationsUpperBound
   const invocations = (m.schedules + m.rules) * 24 * 31;
   const scheduler = Math.max(0, invocations - PRICES.schedulerFreeInvocationsPerMonth) / 1e6 * PRICES.schedulerPerMillionAfterFreeTier;
   return { total: m.kmsKeys * PRICES.kmsKeyMonth + m.alarms * PRICES.standardAlarmMonth + scheduler, scheduleInvocationsUpperBound: invocations };
+}
+
+/** `n` as a percentage of `quota`. */
+function pct(n: number, quota: number): string {
+  return `${Math.round((100 * n) / quota)}%`;
 }
 
 function main(): void {
@@ -140,6 +157,11 @@ function main(): void {
   process.stdout.write([
     `synth-scale: the example plan's three databases repeated; ${packs ? 'with' : 'without'} the four compliance packs; Node ${process.version}`,
     header, header.replace(/[^|]/g, '-'), ...lines,
+    '',
+    'databases | IAM roles (quota 1,000) | managed policies (quota 1,500) | backup plans (quota 300 per Region)',
+    '----------|------------------------|--------------------------------|-------------------------------------',
+    ...rows.map((m) => [String(m.databases).padStart(9), `${m.iamRoles} (${pct(m.iamRoles, QUOTAS.iamRoles)})`.padStart(22),
+      `${m.managedPolicies} (${pct(m.managedPolicies, QUOTAS.managedPolicies)})`.padStart(30), `${m.backupPlans} (${pct(m.backupPlans, QUOTAS.backupPlansPerRegion)})`.padStart(35)].join(' | ')),
     `synth x example: each size's synth time over the 3-database example's, each in a fresh process; per added db: (resources - example's) / (databases - 3), all stacks.`,
     `fixed $/month: KMS keys x $${PRICES.kmsKeyMonth.toFixed(2)} + standard alarms x $${PRICES.standardAlarmMonth.toFixed(2)} + EventBridge Scheduler beyond ${PRICES.schedulerFreeInvocationsPerMonth / 1e6}M free invocations `
       + `(upper bound ${monthlyCost(rows[rows.length - 1]).scheduleInvocationsUpperBound} a month at the largest size: $0); prices ${PRICES.region}, list of ${PRICES.date}. Usage (storage, backups, requests, Lambda, Fargate) is not fixed and not counted.`,

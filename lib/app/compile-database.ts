@@ -5,6 +5,7 @@
  * verification records what the shared RestoreVerification and drills need.
  */
 import { Annotations, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
 import { BackupPlanConfig, DatabaseAssessment, DatabaseConfig, DeploymentKind, TierDecision, TierKind, databasePath } from '../plan';
 import { DatabaseProtection, protectedDatabaseFromPlan, protectionOptionsFromPlan } from '../protection';
@@ -41,7 +42,8 @@ function sharedRunnerProps(ctx: AppContext, db: DatabaseConfig) {
   const infra = ctx.runnerInfrastructure;
   if (!infra) return {};
   const id = `${idOf(db.name)}-RunnerRoles`;
-  const roles = (ctx.scope.node.tryFindChild(id) as RunnerRoles | undefined) ?? new RunnerRoles(ctx.scope, id, { database: db.name });
+  const roles = (ctx.scope.node.tryFindChild(id) as RunnerRoles | undefined)
+    ?? new RunnerRoles(ctx.scope, id, { database: db.name, path: infra.taskRolePath, schedulerRole: infra.schedulerRole });
   return {
     cluster: infra.cluster,
     encryptionKey: infra.encryptionKey,
@@ -106,15 +108,32 @@ function protect(ctx: AppContext, db: DatabaseConfig): DatabaseProtection {
       `${databasePath(db)}.existing_resource_arn: "${db.name}" (${db.deployment}) has neither an ARN nor selection tags to find it by, got nothing`,
     ]);
   }
-  return new DatabaseProtection(ctx.scope, `Protect-${idOf(db.name)}`, {
-    ...protectionOptionsFromPlan(db),
+  const options = protectionOptionsFromPlan(db);
+  // Databases of one stack with the same objectives share one backup plan (each keeps its own
+  // selection): AWS Backup allows 300 plans per Region and account. The first such database's
+  // protection holds the plan, so adding a database never moves an existing plan.
+  const objectives = JSON.stringify({
+    rpoMinutes: options.rpo.toMinutes(), schedule: options.snapshotSchedule.expressionString, dailyDays: options.snapshotRetention.toDays(),
+    weeklyDays: options.weeklyRetention?.toDays(), monthlyDays: options.monthlyRetention?.toDays(), continuous: options.continuousBackup,
+  });
+  let plans = SHARED_PLANS.get(ctx.scope);
+  if (!plans) SHARED_PLANS.set(ctx.scope, plans = new Map());
+  const sharePlanWith = plans.get(objectives);
+  const protection = new DatabaseProtection(ctx.scope, `Protect-${idOf(db.name)}`, {
+    ...options,
     database,
     vault: ctx.primary.vault,
     drVault: ctx.drVault,
     crossAccountVault: ctx.crossAccountVault,
     backupRole: ctx.primary.roles.backupRole,
+    sharePlanWith,
   });
+  if (!sharePlanWith) plans.set(objectives, protection);
+  return protection;
 }
+
+/** Per database stack: the protection holding the backup plan of each set of objectives. */
+const SHARED_PLANS = new WeakMap<Construct, Map<string, DatabaseProtection>>();
 
 /** The runner of one engine tier, or undefined (with a warning) when this app cannot deploy it. */
 function buildRunner(ctx: AppContext, db: DatabaseConfig, engine: EngineRecord): BackupRunner | undefined {

@@ -15,7 +15,7 @@ import { addDrRecoveryOfPlan } from '../recovery/dr-region-plan';
 import { isDrRestoreTaskEngine } from '../recovery/dr-region-validation';
 import { BackupAuditFramework, DatabaseProtection } from '../protection';
 import { BackupRunner, RunnerInfrastructure } from '../runner';
-import { BaselineCapture, RestoreVerification, RunnerDrill } from '../verification';
+import { BaselineCapture, BaselineDatabase, RestoreVerification, RunnerDrill } from '../verification';
 import { ConfigurationError } from '../errors';
 import { guardStackLimits } from '../stack-limits';
 import { BackupVault } from '../storage';
@@ -144,6 +144,8 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
       logGroup: runnerInfrastructure.logGroup,
       deadLetterQueue: runnerInfrastructure.deadLetterQueue,
       securityGroup: runnerInfrastructure.securityGroup,
+      // One scheduler role per database stack, which may pass only this stack's runner roles.
+      taskRolePath: `/${primary.stackName}/${scope.node.id}/`,
     }) : undefined;
     const ctx: AppContext = { plan, primary, scope, dr, vpc, drVault, crossAccountVault, runnerImage, runnerInfrastructure: shardRunners };
     const compiled = group.map((a) => compileDatabase(ctx, a));
@@ -159,38 +161,49 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
     const verified = compiled.flatMap((c) => (c.verified ? [c.verified] : []));
     const drillsToBuild = compiled.flatMap((c) => (c.drillRunner ? [{ db: c.assessment.database, runner: c.drillRunner }] : []));
 
+    // One baseline capture per database stack, for its verified RDS/Aurora databases and its
+    // drills' self-managed ones alike, in plan order (a database added at the end of the plan adds
+    // a target to the capture's last rule).
+    const drillDatabases = new Map(drillsToBuild.map(({ db }) => [db.name, db]));
+    const verifiedByName = new Map(verified.map((v) => [v.name, v]));
+    const captured = vpc ? group.flatMap(({ database: d }): BaselineDatabase[] => {
+      const v = verifiedByName.get(d.name);
+      if (v) return [RestoreVerification.baselineDatabaseOf(v)];
+      const db = drillDatabases.get(d.name);
+      if (!db) return [];
+      return [{
+        name: db.name,
+        engine: verifiedEngine(db)!,
+        databaseName: db.verification?.databaseName ?? db.host?.databaseNames[0] ?? db.name,
+        readOnlySecret: importSecret(scope, `${idOf(db.name)}-BaselineSecret`, db.host!.secretArn),
+        host: db.host!.address,
+        port: db.host!.port,
+        checks: (db.verification?.checks ?? []).map(checkExpectation),
+      }];
+    }) : [];
+    const baselines = vpc && captured.length > 0 ? new BaselineCapture(scope, `Baselines${suffix}`, {
+      vpc,
+      encryptionKey: functionsKey,
+      baselineBucket,
+      baselineEncryptionKey: functionsKey,
+      databases: captured,
+    }) : undefined;
+
     let verification: RestoreVerification | undefined;
-    let selfManagedBaselines: BaselineCapture | undefined;
     if (vpc && verified.length > 0) {
       verification = new RestoreVerification(scope, `RestoreVerification${suffix}`, {
         vaults: [primary.vault],
         databases: verified,
         vpc,
         encryptionKey: functionsKey,
-        baselineBucket,
-        baselineEncryptionKey: functionsKey,
+        baselineCapture: baselines,
         schedule: verificationSchedule ? events.Schedule.expression(verificationSchedule.scheduleCron) : undefined,
         maxTimeWithoutSuccess: Duration.days(Math.min(7, verificationSchedule?.maxAgeDays ?? 7)),
       });
       verifications.push(verification);
     }
     const shardDrills: RunnerDrill[] = [];
-    if (vpc && drillsToBuild.length > 0) {
-      const baselines = selfManagedBaselines = new BaselineCapture(scope, `SelfManagedBaselines${suffix}`, {
-        vpc,
-        encryptionKey: functionsKey,
-        baselineBucket,
-        baselineEncryptionKey: functionsKey,
-        databases: drillsToBuild.map(({ db }) => ({
-          name: db.name,
-          engine: verifiedEngine(db)!,
-          databaseName: db.verification?.databaseName ?? db.host?.databaseNames[0] ?? db.name,
-          readOnlySecret: importSecret(scope, `${idOf(db.name)}-BaselineSecret`, db.host!.secretArn),
-          host: db.host!.address,
-          port: db.host!.port,
-          checks: (db.verification?.checks ?? []).map(checkExpectation),
-        })),
-      });
+    if (vpc && baselines && drillsToBuild.length > 0) {
       for (const { db, runner } of drillsToBuild) {
         shardDrills.push(new RunnerDrill(scope, `${idOf(db.name)}-Drill`, {
           runner,
@@ -207,7 +220,14 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
           image: runnerImage,
           // The database's runners' scheduler role starts its drill too.
           schedulerRole: shardRunners ? runner.schedulerRole : undefined,
+          taskRolePath: shardRunners?.taskRolePath,
         }));
+      }
+    }
+    // Every schedule of the stack's runners and drills starts with the shared role once its policy exists.
+    if (shardRunners?.schedulerPolicy) {
+      for (const schedule of [...compiled.flatMap((c) => c.runners.flatMap((r) => r.schedules)), ...shardDrills.map((d) => d.schedule)]) {
+        schedule.node.addDependency(shardRunners.schedulerPolicy);
       }
     }
     drills.push(...shardDrills);
@@ -222,7 +242,8 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
       databases: group.map(({ database: d }) => ({ name: d.name, rpo: Duration.minutes(d.rpoMinutes), rto: Duration.minutes(d.rtoMinutes) })),
       protections: compiled.flatMap((c) => (c.protection ? [{ protection: c.protection, database: c.assessment.database.name }] : [])),
       runners: runners.map((runner) => ({ runner })),
-      baselineCaptures: selfManagedBaselines ? [selfManagedBaselines] : [],
+      // A verification watches its capture itself; a capture serving drills alone is watched here.
+      baselineCaptures: baselines && !verification ? [baselines] : [],
     });
     if (verification) monitoring.addVerification(verification, { maxAge: maxAge(verification.databaseNames[0]) });
     for (const drill of shardDrills) monitoring.addDrill(drill, { maxAge: maxAge(drill.database) });

@@ -8,7 +8,7 @@
  * storage (it ignores the setting for them, see "Feature availability by resource"), and
  * continuous backups can never go cold. Keeping long-lived copies cheap is done by retention.
  */
-import { Annotations, Aws, Duration, Names } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Names, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -98,7 +98,20 @@ export interface DatabaseProtectionProps {
    * @default Duration.hours(8)
    */
   readonly completionWindow?: Duration;
+  /**
+   * Put this database in the backup plan of another DatabaseProtection instead of a plan of its
+   * own: it gets only its selection. The rules this construct's props give (schedule, retentions,
+   * continuous backup, vaults, copies, windows) must be exactly that plan's, or synth stops with a
+   * ConfigurationError listing both. A fleet of databases with the same objectives then holds one
+   * plan per set of objectives (AWS Backup allows 300 plans per Region and account by default, and
+   * at most 100 selections per plan, which is checked).
+   * @default - a backup plan of its own
+   */
+  readonly sharePlanWith?: DatabaseProtection;
 }
+
+/** AWS Backup's quota of resource assignments (selections) per backup plan; not adjustable. */
+export const MAX_SELECTIONS_PER_BACKUP_PLAN = 100;
 
 const DEFAULT_SCHEDULE = 'cron(0 2 * * ? *)';
 
@@ -143,6 +156,15 @@ export class DatabaseProtection extends Construct {
   public readonly snapshotInterval: Duration;
   /** Time after the scheduled start within which a job must start. */
   public readonly startWindow: Duration;
+  /** Time within which a started job must complete. */
+  public readonly completionWindow: Duration;
+  /**
+   * The protection whose backup plan this one joined (`sharePlanWith`).
+   * @default - none: the plan is this construct's own
+   */
+  public readonly planOwner?: DatabaseProtection;
+  /** How many selections the plan this construct created holds (its own and those of protections sharing it). */
+  private planSelections = 0;
 
   constructor(scope: Construct, id: string, props: DatabaseProtectionProps) {
     super(scope, id);
@@ -185,13 +207,26 @@ export class DatabaseProtection extends Construct {
     const vaults: backup.IBackupVault[] = [props.vault, ...copyTargets];
 
     this.backupRole = props.backupRole ?? new BackupRoles(this, 'Roles').backupRole;
-    this.backupPlan = new backup.BackupPlan(this, 'Plan', {
+    // The plan is the owner's when shared (the owner of the plan that owner joined, if it did).
+    const owner = props.sharePlanWith ? (props.sharePlanWith.planOwner ?? props.sharePlanWith) : undefined;
+    this.planOwner = owner;
+    if (owner) {
+      if (props.backupPlanName !== undefined) problems.push(`backupPlanName: a protection sharing the plan of ${owner.node.path} does not name it, got "${props.backupPlanName}"`);
+      if (owner.planSelections >= MAX_SELECTIONS_PER_BACKUP_PLAN) {
+        problems.push(`sharePlanWith: the plan of ${owner.node.path} already holds ${owner.planSelections} selections, AWS Backup's limit per plan (${MAX_SELECTIONS_PER_BACKUP_PLAN})`);
+      }
+      owner.planSelections++;
+    } else {
+      this.planSelections = 1;
+    }
+    this.backupPlan = owner ? owner.backupPlan : new backup.BackupPlan(this, 'Plan', {
       backupPlanName: props.backupPlanName ?? Names.uniqueResourceName(this, { maxLength: 50, separator: '-' }),
     });
 
     const startWindow = props.startWindow ?? Duration.hours(1);
     this.startWindow = startWindow;
     const completionWindow = props.completionWindow ?? Duration.hours(8);
+    this.completionWindow = completionWindow;
     const addRule = (ruleName: string, schedule: string, retentionDays: number, continuous: boolean) => {
       const ruleProblems = lifecycleProblems({ ruleName, continuous, deleteAfterDays: retentionDays });
       problems.push(...ruleProblems);
@@ -210,7 +245,8 @@ export class DatabaseProtection extends Construct {
         return;
       }
       const deleteAfter = Duration.days(retentionDays);
-      this.backupPlan.addRule(new backup.BackupPlanRule({
+      // A shared plan has its rules already: the comparison below proves they are these.
+      if (!owner) this.backupPlan.addRule(new backup.BackupPlanRule({
         ruleName,
         backupVault: props.vault,
         scheduleExpression: events.Schedule.expression(schedule),
@@ -235,6 +271,19 @@ export class DatabaseProtection extends Construct {
     }
     if (props.monthlyRetention) {
       addRule('Monthly', `cron(${minute} ${hour} 1 * ? *)`, days(props.monthlyRetention), false);
+    }
+
+    if (owner) {
+      // Joining a plan is only right when it is the plan these props would have made.
+      const stack = Stack.of(this);
+      const shape = (p: DatabaseProtection) => JSON.stringify(stack.resolve({
+        rules: p.rules, vault: p.vault.backupVaultArn, startWindowSeconds: p.startWindow.toSeconds(), completionWindowSeconds: p.completionWindow.toSeconds(),
+      }));
+      const mine = shape(this);
+      const theirs = shape(owner);
+      if (mine !== theirs) {
+        problems.push(`sharePlanWith: the plan of ${owner.node.path} is ${theirs}, but this database's props give ${mine}; share only a plan with the same rules, vault and windows`);
+      }
     }
 
     const tags = props.selectionTags ?? props.database.selectionTags ?? [];

@@ -75,3 +75,11 @@ export function acknowledgeExecutionRole(role: ManagedPolicyRole): void {
   acknowledge(role.managedPolicy, [['AwsSolutions-IAM5[Resource::*]',
     'ecr:GetAuthorizationToken, which the execution role needs to pull the image, has no resource-level permissions; every other statement names its repository, log group or secret.']]);
 }
+
+/** The shared scheduler role names task definitions and task roles by pattern, each bounded by a condition or a path. */
+export function acknowledgeSharedSchedulerRole(policy: iam.ManagedPolicy, taskDefinitions: string, taskRoles: string): void {
+  acknowledgeWildcardResource(policy, taskDefinitions,
+    'ecs:RunTask is limited to this cluster by the ecs:cluster condition, and a task can only start with a role this policy may pass: the runner roles under its path and the execution role.');
+  acknowledgeWildcardResource(policy, taskRoles,
+    'iam:PassRole to ECS tasks only, of the roles under this infrastructure\'s runner path: the backup, expire and drill roles of its databases, which are created with that path and none of which can delete backups.');
+}

@@ -1,13 +1,18 @@
 /**
  * The pieces every BackupRunner of a stack can share: the ECS cluster, the key of the runner logs
- * and of the dead-letter queue, the log group, the dead-letter queue and the tasks' security
- * group. Per database only what must differ stays with its runner (task definitions, schedules,
+ * and of the dead-letter queue, the log group, the dead-letter queue, the tasks' security group,
+ * the execution role and (given a task-role path) the role EventBridge Scheduler starts the tasks
+ * with. Per database only what must differ stays with its runner (task definitions, schedules,
  * its own backup and expire roles limited to its own folders).
  */
 import { Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { throwIfProblems } from '../errors';
 import { ManagedPolicyRole } from './managed-policy-role';
-import { acknowledgeDeadLetterQueue, acknowledgeExecutionRole } from './runner-acknowledgements';
+import { acknowledgeDeadLetterQueue, acknowledgeExecutionRole, acknowledgeSharedSchedulerRole } from './runner-acknowledgements';
+
+/** The characters IAM allows in a path, which starts and ends with "/" (at most 512). */
+const IAM_PATH = /^\/(?:[\u0021-\u007E]*\/)?$/;
 
 /** Properties of {@link RunnerInfrastructure}. */
 export interface RunnerInfrastructureProps {
@@ -43,6 +48,14 @@ export interface RunnerInfrastructureProps {
    * @default - a new group without inbound rules
    */
   readonly securityGroup?: ec2.ISecurityGroup;
+  /**
+   * IAM path of the runner task roles (backup, expire, drill) of this infrastructure: with it, one
+   * scheduler role (`schedulerRole`) starts every runner task of the infrastructure, and may pass
+   * to ECS only the roles under this path (give it to RunnerRoles and RunnerDrill as their path)
+   * and the shared execution role. Without it, each runner's schedules get their own role.
+   * @default - no shared scheduler role
+   */
+  readonly taskRolePath?: string;
 }
 
 /**
@@ -66,10 +79,34 @@ export class RunnerInfrastructure extends Construct {
    * runner's secrets at task start (the task itself never has this role).
    */
   public readonly executionRole: iam.IRole;
+  /**
+   * The role EventBridge Scheduler starts every runner task of this infrastructure with (only
+   * with `taskRolePath`). Give it to the runners and drills as their `schedulerRole`: it holds its
+   * permissions already, so they add none.
+   * @default - none: each runner has its own scheduler role
+   */
+  public readonly schedulerRole?: iam.IRole;
+  /**
+   * The policy of `schedulerRole`: schedules that use the role should depend on it.
+   * @default - none (no shared scheduler role)
+   */
+  public readonly schedulerPolicy?: iam.ManagedPolicy;
+  /**
+   * The IAM path of the runner task roles the shared scheduler role may pass.
+   * @default - none (no shared scheduler role)
+   */
+  public readonly taskRolePath?: string;
 
   constructor(scope: Construct, id: string, props: RunnerInfrastructureProps) {
     super(scope, id);
-    const region = Stack.of(this).region;
+    if (props.taskRolePath !== undefined) {
+      const path = props.taskRolePath;
+      throwIfProblems(`RunnerInfrastructure ${this.node.path}`, IAM_PATH.test(path) && path.length <= 512 ? [] : [
+        `taskRolePath: an IAM path that starts and ends with "/" (at most 512 printable ASCII characters), got "${path}"`,
+      ]);
+    }
+    const stack = Stack.of(this);
+    const region = stack.region;
     this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
       description: 'Backup runners: runner logs and the schedules\' dead-letter queue',
       enableKeyRotation: true,
@@ -113,5 +150,41 @@ export class RunnerInfrastructure extends Construct {
     this.logGroup.grantWrite(executionRole);
     acknowledgeExecutionRole(executionRole);
     this.executionRole = executionRole;
+
+    if (props.taskRolePath !== undefined) {
+      // One identity for every schedule of these runners instead of one per database: it may start
+      // task definitions on this cluster only, and pass only the task roles under the path (and the
+      // execution role), so what it can run is exactly these runners' jobs.
+      this.taskRolePath = props.taskRolePath;
+      const role = new iam.Role(this, 'SchedulerRole', {
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+        description: `Backup runners: EventBridge Scheduler starts the runner tasks whose roles are under ${props.taskRolePath}`,
+      });
+      const taskRoles = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${props.taskRolePath.slice(1)}*` });
+      const taskDefinitions = stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: '*' });
+      const policy = new iam.ManagedPolicy(this, 'SchedulerPolicy', {
+        roles: [role],
+        description: `Backup runners: start the runner tasks on their cluster with the task roles under ${props.taskRolePath}`,
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'RunRunnerTasks',
+            actions: ['ecs:RunTask'],
+            resources: [taskDefinitions],
+            conditions: { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } },
+          }),
+          new iam.PolicyStatement({
+            sid: 'PassRunnerRoles',
+            actions: ['iam:PassRole'],
+            resources: [taskRoles, executionRole.roleArn],
+            conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+          }),
+          new iam.PolicyStatement({ sid: 'DeadLetters', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+          new iam.PolicyStatement({ sid: 'DeadLetterKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.encryptionKey.keyArn] }),
+        ],
+      });
+      acknowledgeSharedSchedulerRole(policy, taskDefinitions, taskRoles);
+      this.schedulerPolicy = policy;
+      this.schedulerRole = role.withoutPolicyUpdates();
+    }
   }
 }

@@ -11,6 +11,18 @@ import { ManagedPolicyRole } from './managed-policy-role';
 export interface RunnerRolesProps {
   /** The database whose runners take these roles (named in their descriptions). */
   readonly database: string;
+  /**
+   * IAM path of the backup and expire roles, e.g. a RunnerInfrastructure's `taskRolePath`, whose
+   * shared scheduler role may pass exactly the roles under it.
+   * @default '/'
+   */
+  readonly path?: string;
+  /**
+   * The role EventBridge Scheduler starts this database's runner tasks with, e.g. a
+   * RunnerInfrastructure's shared `schedulerRole`.
+   * @default - a new role for this database's schedules
+   */
+  readonly schedulerRole?: iam.IRole;
 }
 
 /**
@@ -31,9 +43,10 @@ export class RunnerRoles extends Construct {
     super(scope, id);
     this.database = props.database;
     const assumedBy = new iam.ServicePrincipal('ecs-tasks.amazonaws.com');
-    this.backupRole = new ManagedPolicyRole(this, 'BackupRole', { assumedBy, description: `Backup runners of ${props.database}: write and read its backups, never delete` });
-    this.expireRole = new ManagedPolicyRole(this, 'ExpireRole', { assumedBy, description: `Backup runners of ${props.database}: expire its backups with delete markers only` });
-    this.schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
+    const path = props.path;
+    this.backupRole = new ManagedPolicyRole(this, 'BackupRole', { assumedBy, path, description: `Backup runners of ${props.database}: write and read its backups, never delete` });
+    this.expireRole = new ManagedPolicyRole(this, 'ExpireRole', { assumedBy, path, description: `Backup runners of ${props.database}: expire its backups with delete markers only` });
+    this.schedulerRole = props.schedulerRole ?? new ManagedPolicyRole(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
       description: `Backup runners of ${props.database}: EventBridge Scheduler starts the runner tasks`,
     });

@@ -72,6 +72,14 @@ export interface RestoreVerificationProps {
    */
   readonly baselineSchedule?: events.Schedule;
   /**
+   * A baseline capture that already captures every database of `databases` (e.g. one capture for
+   * a stack's verified databases and its drills' databases): the validator reads its baselines
+   * and no capture of this construct's own is created. `baselineSchedule`, `baselineBucket` and
+   * `baselineEncryptionKey` are then the capture's own.
+   * @default - a new BaselineCapture of `databases`
+   */
+  readonly baselineCapture?: BaselineCapture;
+  /**
    * Bucket of the baselines, encrypted with `baselineEncryptionKey`.
    * @default - a new versioned bucket encrypted with `baselineEncryptionKey`
    */
@@ -155,6 +163,14 @@ export class RestoreVerification extends Construct {
     return verificationKey(scope, id);
   }
 
+  /**
+   * The baseline-capture entry of a verified database (production's endpoint, its read-only user
+   * and checks): give it to a BaselineCapture that serves this verification (`baselineCapture`).
+   */
+  public static baselineDatabaseOf(database: VerifiedDatabase): BaselineDatabase {
+    return toBaselineDatabase(database);
+  }
+
   constructor(scope: Construct, id: string, props: RestoreVerificationProps) {
     super(scope, id);
     this.databaseNames = (props.databases ?? []).map((d) => d.name);
@@ -168,7 +184,7 @@ export class RestoreVerification extends Construct {
     const key = this.encryptionKey;
 
     // --- baseline capture from production, into the store the validator reads
-    this.baselineCapture = new BaselineCapture(this, 'BaselineCapture', {
+    this.baselineCapture = props.baselineCapture ?? new BaselineCapture(this, 'BaselineCapture', {
       databases: props.databases.map(toBaselineDatabase),
       vpc: props.vpc,
       vpcSubnets: subnets,
@@ -391,6 +407,16 @@ function validateProps(subject: string, props: RestoreVerificationProps): void {
   const problems: string[] = [];
   if (!props.vaults || props.vaults.length === 0) problems.push('vaults: at least one vault is required, got none');
   problems.push(...baselineDatabaseProblems(props.databases?.map(toBaselineDatabase), 'productionHost'));
+  if (props.baselineCapture) {
+    const captured = new Set(props.baselineCapture.databaseNames);
+    const missing = (props.databases ?? []).map((d) => d.name).filter((n) => !captured.has(n));
+    if (missing.length > 0) {
+      problems.push(`baselineCapture: ${props.baselineCapture.node.path} captures ${JSON.stringify([...captured])}, not ${JSON.stringify(missing)} of databases`);
+    }
+    for (const field of ['baselineSchedule', 'baselineBucket', 'baselineEncryptionKey'] as const) {
+      if (props[field] !== undefined) problems.push(`${field}: the given baselineCapture has its own; leave ${field} unset, got a value`);
+    }
+  }
   (props.databases ?? []).forEach((d, i) => {
     if (!d.database) problems.push(`databases[${i}].database is required (the RDS instance or Aurora cluster AWS Backup protects)`);
     if (!d.masterSecret) problems.push(`databases[${i}].masterSecret is required (the restored copy keeps the source's master credentials)`);

@@ -80,6 +80,12 @@ export interface RunnerDrillProps {
    */
   readonly schedulerRole?: iam.IRole;
   /**
+   * IAM path of the drill's task role, e.g. a RunnerInfrastructure's `taskRolePath`, so that the
+   * infrastructure's shared scheduler role may pass it.
+   * @default '/'
+   */
+  readonly taskRolePath?: string;
+  /**
    * Alarm when no drill passed for this long (whole days, 1–7).
    * @default Duration.days(7)
    */
@@ -153,6 +159,7 @@ export class RunnerDrill extends Construct {
     // The drill's identity reads this database's backups and its baseline; it writes nothing.
     this.taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      path: props.taskRolePath,
       description: `Restore drill of ${runner.database}: reads its runner backups and baseline`,
     });
     const backups = props.backupBucket.bucket.arnForObjects(`${prefix}/${runner.database}/*`);

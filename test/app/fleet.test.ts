@@ -5,14 +5,14 @@
  * database moves no other database's resources, and the keys do not grow with the databases.
  * Larger sizes (100, 300) are measured by bench/synth-scale, not here.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ConfigurationError } from '../../lib/errors';
 import { DrApp, buildDrApp } from '../../lib/app';
 import { parsePlan } from '../../lib/plan';
-import { CLOUDFORMATION_LIMITS, countTemplateElements } from '../../lib/stack-limits';
+import { CLOUDFORMATION_LIMITS, countTemplateElements, guardStackLimits, templateSizeBytes } from '../../lib/stack-limits';
 
 const EXAMPLE = JSON.parse(readFileSync(join(__dirname, '..', '..', 'examples', 'backup-plan.json'), 'utf8'));
 
@@ -80,6 +80,42 @@ describe('a fleet of 25 databases, and the same plan with a 26th', () => {
     expect(keys(fleet).filter((k) => k.includes('/Databases'))).toEqual([]);
   });
 
+  test('one scheduler role per database stack starts its runner tasks, and may pass exactly the roles those tasks run with', () => {
+    for (const stack of fleet.databaseStacks) {
+      const t = Template.fromStack(stack).toJSON();
+      const resources = Object.entries<any>(t.Resources);
+      const trusted = (r: any, service: string) => r.Type === 'AWS::IAM::Role'
+        && JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes(service);
+      const schedulerRoles = resources.filter(([, r]) => trusted(r, 'scheduler.amazonaws.com'));
+      expect(schedulerRoles.map(([id]) => id)).toEqual([expect.stringMatching(/^RunnersSchedulerRole/)]);
+      const [schedulerRoleId] = schedulerRoles[0];
+      const policy = resources.find(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy' && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: schedulerRoleId }]))![1];
+      const statements: any[] = policy.Properties.PolicyDocument.Statement;
+      const run = statements.find((st) => st.Action === 'ecs:RunTask');
+      expect(run.Condition.ArnEquals['ecs:cluster']).toBeDefined();
+      const pass = statements.find((st) => st.Action === 'iam:PassRole');
+      expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+      const path = `/CdkDatabaseDr-Primary/${stack.node.id}/`;
+      expect(JSON.stringify(pass.Resource)).toContain(`:role${path}*`);
+      const passedExecutionRole = (pass.Resource as any[]).find((r) => r['Fn::GetAtt'])['Fn::GetAtt'][0];
+
+      // Every scheduled task runs with a role under the path (or CloudFormation deploys a schedule that can never start).
+      const schedules = resources.filter(([, r]) => r.Type === 'AWS::Scheduler::Schedule');
+      expect(schedules.length).toBeGreaterThan(10);
+      for (const [, schedule] of schedules) {
+        expect(schedule.Properties.Target.RoleArn).toEqual({ 'Fn::GetAtt': [schedulerRoleId, 'Arn'] });
+        const taskDefinition = t.Resources[schedule.Properties.Target.EcsParameters.TaskDefinitionArn.Ref];
+        const taskRole = t.Resources[taskDefinition.Properties.TaskRoleArn['Fn::GetAtt'][0]];
+        expect(taskRole.Properties.Path).toBe(path);
+        expect(taskDefinition.Properties.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [passedExecutionRole, 'Arn'] });
+      }
+      // ... and every role under the path is an ECS task role: nothing else can be passed.
+      for (const [, r] of resources.filter(([, r]) => r.Type === 'AWS::IAM::Role' && r.Properties.Path === path)) {
+        expect(r.Properties.AssumeRolePolicyDocument.Statement.map((st: any) => st.Principal.Service)).toEqual(['ecs-tasks.amazonaws.com']);
+      }
+    }
+  });
+
   test('a database stack too full for CloudFormation is refused at synth, naming the stack and the count (no TooManyResourcesInStack trace)', () => {
     // 40 Aurora MySQL databases with dumps in one database stack: over 500 resources.
     const billing = EXAMPLE.databases[1];
@@ -97,5 +133,36 @@ describe('a fleet of 25 databases, and the same plan with a 26th', () => {
 
   test('databasesPerStack must be a whole number of at least 1', () => {
     expect(() => build(3, 0)).toThrow(/databasesPerStack: a whole number of at least 1, got 0/);
+  });
+});
+
+describe('the template-size guard', () => {
+  test('a stack whose template would exceed 1,000,000 bytes is refused at synth with its size, even under 500 resources', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Big');
+    // 12 documents of about 90 KB each: 12 resources, a template of about 1.1 MB.
+    for (let i = 0; i < 12; i++) {
+      new CfnResource(stack, `Doc${i}`, { type: 'AWS::SSM::Document', properties: { DocumentType: 'Command', Content: { text: 'x'.repeat(90_000) } } });
+    }
+    guardStackLimits(stack);
+    expect(templateSizeBytes(stack)).toBeGreaterThan(CLOUDFORMATION_LIMITS.templateBytes);
+    let error: unknown;
+    try {
+      app.synth();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(String((error as Error).message)).toMatch(/stack Big: its template takes 1,08\d,\d{3} bytes, over CloudFormation's limit of 1,000,000 bytes per template/);
+  });
+
+  test('the measured size is the size of the template file the CDK writes', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Measured');
+    new CfnResource(stack, 'Doc', { type: 'AWS::SSM::Document', properties: { DocumentType: 'Command', Content: { text: 'y'.repeat(5000) } } });
+    guardStackLimits(stack);
+    const assembly = app.synth();
+    // Measured after synth, as the validation measures it: with the synthesizer's bootstrap checks in.
+    expect(templateSizeBytes(stack)).toBe(statSync(join(assembly.directory, assembly.getStackByName('Measured').templateFile)).size);
   });
 });

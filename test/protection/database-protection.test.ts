@@ -245,3 +245,43 @@ describe('BackupAuditFramework', () => {
     })).toThrow(/rpo: 40 days is longer than the control's maximum of 744 hours[\s\S]*minRetention: must be whole days ≥ 1, got 12 hours[\s\S]*crossRegions: "us-east-1" is this stack's own Region/);
   });
 });
+
+describe('DatabaseProtection sharing a backup plan (sharePlanWith)', () => {
+  const arn = (i: number) => `arn:aws:rds:us-east-1:111122223333:db:orders-${i}`;
+
+  test('databases with the same rules share one plan; each keeps its own selection, naming it', () => {
+    const { stack, vault, drVault } = stackWithInstance();
+    const common = { vault, drVault, rpo: Duration.minutes(15), weeklyRetention: Duration.days(28) };
+    const first = new DatabaseProtection(stack, 'P0', { ...common, database: ProtectedDatabase.fromInstanceArn(arn(0)) });
+    const second = new DatabaseProtection(stack, 'P1', { ...common, database: ProtectedDatabase.fromInstanceArn(arn(1)), sharePlanWith: first });
+    const third = new DatabaseProtection(stack, 'P2', { ...common, database: ProtectedDatabase.fromInstanceArn(arn(2)), sharePlanWith: second });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::Backup::BackupPlan', 1);
+    t.resourceCountIs('AWS::Backup::BackupSelection', 3);
+    expect(second.backupPlan).toBe(first.backupPlan);
+    expect(third.planOwner).toBe(first);
+    expect(second.rules).toEqual(first.rules);
+    const planId = stack.resolve(first.backupPlan.backupPlanId);
+    for (const [i, s] of Object.values<any>(t.findResources('AWS::Backup::BackupSelection')).entries()) {
+      expect(s.Properties.BackupPlanId).toEqual(planId);
+      expect(s.Properties.BackupSelection.Resources).toEqual([arn(i)]);
+    }
+  });
+
+  test('a plan with other rules is refused, with both sets of rules in the message', () => {
+    const { stack, vault, drVault } = stackWithInstance();
+    const first = new DatabaseProtection(stack, 'P0', { vault, drVault, rpo: Duration.minutes(15), database: ProtectedDatabase.fromInstanceArn(arn(0)) });
+    expect(() => new DatabaseProtection(stack, 'P1', {
+      vault, drVault, rpo: Duration.hours(24), database: ProtectedDatabase.fromInstanceArn(arn(1)), sharePlanWith: first, backupPlanName: 'mine',
+    })).toThrow(/backupPlanName: a protection sharing the plan of Primary\/P0 does not name it, got "mine"[\s\S]*sharePlanWith: the plan of Primary\/P0 is .*"Continuous".*but this database's props give .*"Scheduled"/);
+  });
+
+  test('the 101st selection of one plan is refused (AWS Backup allows 100 per plan)', () => {
+    const { stack, vault, drVault } = stackWithInstance();
+    const common = { vault, drVault, rpo: Duration.hours(24) };
+    const first = new DatabaseProtection(stack, 'P0', { ...common, database: ProtectedDatabase.fromInstanceArn(arn(0)) });
+    for (let i = 1; i < 100; i++) new DatabaseProtection(stack, `P${i}`, { ...common, database: ProtectedDatabase.fromInstanceArn(arn(i)), sharePlanWith: first });
+    expect(() => new DatabaseProtection(stack, 'P100', { ...common, database: ProtectedDatabase.fromInstanceArn(arn(100)), sharePlanWith: first }))
+      .toThrow(/sharePlanWith: the plan of Primary\/P0 already holds 100 selections, AWS Backup's limit per plan \(100\)/);
+  });
+});

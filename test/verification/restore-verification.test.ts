@@ -12,7 +12,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { ProtectedDatabase } from '../../lib/protection/protected-database';
 import { AlarmTopic, BackupMonitoring } from '../../lib/monitoring';
-import { CheckExpectation, RestoreVerification, RestoreVerificationProps, VerifiedEngine } from '../../lib/verification';
+import { BaselineCapture, CheckExpectation, RestoreVerification, RestoreVerificationProps, VerifiedEngine } from '../../lib/verification';
 import { nagFindings } from '../support/nag';
 import { parseConfig } from './config-json';
 
@@ -245,5 +245,25 @@ describe('RestoreVerification', () => {
       databases: [{ name: 'big', engine: VerifiedEngine.POSTGRESQL, databaseName: 'big', database: ProtectedDatabase.fromDatabaseInstance(instance), masterSecret: secret, readOnlySecret: secret,
         checks: Array.from({ length: 40 }, (_, i) => ({ name: `c${i}`, sql: `select count(*) from some_rather_long_table_name_${i} where created_at > now() - interval '1 day'`, expect: CheckExpectation.NOT_EMPTY })) }],
     })).toThrow(/checks: the configuration of BASELINE_CONFIG takes about \d+ bytes, over Lambda's 4096-byte environment limit/);
+  });
+
+  it('uses a given baseline capture (no capture of its own) and refuses one that does not capture its databases', () => {
+    const { stack, verification } = setup((defaults) => {
+      const capture = new BaselineCapture(defaults.vpc.node.scope as Stack, 'Shared', {
+        vpc: defaults.vpc, databases: defaults.databases.map((d) => RestoreVerification.baselineDatabaseOf(d)),
+      });
+      return { baselineCapture: capture };
+    });
+    expect(verification.baselineCapture.node.path).toBe('Dr/Shared');
+    const captureFunctions = Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function')).filter((id) => /Baseline|Shared/.test(id));
+    expect(captureFunctions).toEqual([expect.stringMatching(/^SharedFunction/)]);
+    expect(stack.node.tryFindChild('Verification')!.node.tryFindChild('BaselineCapture')).toBeUndefined();
+
+    expect(() => setup((defaults) => ({
+      baselineCapture: new BaselineCapture(defaults.vpc.node.scope as Stack, 'OnlyShop', {
+        vpc: defaults.vpc, databases: [RestoreVerification.baselineDatabaseOf(defaults.databases[0])],
+      }),
+      baselineSchedule: events.Schedule.cron({ minute: '5' }),
+    }))).toThrow(/baselineCapture: Dr\/OnlyShop captures \["shop"\], not \["ledger"\] of databases[\s\S]*baselineSchedule: the given baselineCapture has its own/);
   });
 });

@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConfigurationError } from '../../../lib/errors';
 import { RUNNER_METRICS } from '../../../runtime/metrics/names';
 import { BackupRunner, RunnerCommand, RunnerEngine } from '../../../lib/runner/backup-runner';
-import { HOST_SIDE_ENGINES, RunnerInfrastructure } from '../../../lib/runner';
+import { HOST_SIDE_ENGINES, RunnerInfrastructure, RunnerRoles } from '../../../lib/runner';
 import { PGBACKREST_RUNNER_ENV, renderArchiveCommand } from '../../../runtime/pgbackrest/config';
 import { RUNNER_ENV } from '../../../runtime/contracts/runner-env';
 import { BackupBucket, IBackupBucket } from '../../../lib/storage/backup-bucket';
@@ -636,5 +636,36 @@ describe('BackupRunner sharing a RunnerInfrastructure', () => {
     const role = new iam.Role(g.stack, 'R', { assumedBy: new iam.AccountRootPrincipal() });
     expect(() => g.bucket.grantReadBackups(role, ['runner/*', '/x', 'ok'])).toThrow(/keyPrefixes: .* got "runner\/\*"[\s\S]*got "\/x"/);
     expect(() => g.bucket.grantReadBackups(role, [])).toThrow(/keyPrefixes: give at least one prefix/);
+  });
+});
+
+describe('RunnerInfrastructure with a shared scheduler role', () => {
+  test('a task-role path that is not an IAM path is refused by name with its value', () => {
+    const f = fixture();
+    expect(() => new RunnerInfrastructure(f.stack, 'Bad', { vpc: f.vpc, taskRolePath: 'runners' }))
+      .toThrow(/taskRolePath: an IAM path that starts and ends with "\/".*got "runners"/);
+    expect(() => new RunnerInfrastructure(f.stack, 'Bad2', { vpc: f.vpc, taskRolePath: '/a b/' })).toThrow(ConfigurationError);
+  });
+
+  test('runners given the shared role add no policy of their own, and composed this way the stack has no unacknowledged finding', () => {
+    const f = fixture();
+    const shared = new RunnerInfrastructure(f.stack, 'Runners', { vpc: f.vpc, taskRolePath: '/db-runners/' });
+    const roles = new RunnerRoles(f.stack, 'OrdersRoles', { database: 'orders', path: shared.taskRolePath, schedulerRole: shared.schedulerRole });
+    const secret = new secretsmanager.Secret(f.stack, 'Pw');
+    BackupRunner.pgDump(f.stack, 'Orders', {
+      backupBucket: f.bucket, vpc: f.vpc, image, cluster: shared.cluster, encryptionKey: shared.encryptionKey, logGroup: shared.logGroup,
+      deadLetterQueue: shared.deadLetterQueue, securityGroups: [shared.securityGroup], executionRole: shared.executionRole,
+      backupRole: roles.backupRole, expireRole: roles.expireRole, schedulerRole: roles.schedulerRole,
+      database: 'orders', host: 'orders.internal', passwordSecret: secret,
+    });
+    const t = Template.fromStack(f.stack);
+    const schedulerRoles = Object.keys(t.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] } } }));
+    expect(schedulerRoles).toEqual([expect.stringMatching(/^RunnersSchedulerRole/)]);
+    // The shared policy is the only one naming ecs:RunTask: the runner's target added nothing.
+    const running = Object.entries<any>(t.findResources('AWS::IAM::ManagedPolicy')).filter(([, p]) => JSON.stringify(p).includes('ecs:RunTask'));
+    expect(running.map(([id]) => id)).toEqual([expect.stringMatching(/^RunnersSchedulerPolicy/)]);
+    t.hasResourceProperties('AWS::IAM::Role', { Path: '/db-runners/', Description: Match.stringLikeRegexp('orders: write and read') });
+    const fixtures = /— Db\/(Vpc|Backups|Cipher|Tls|Pw)\//;
+    expect(nagFindings(f.stack).filter((x) => !fixtures.test(x))).toEqual([]);
   });
 });
