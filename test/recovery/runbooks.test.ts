@@ -70,6 +70,19 @@ describe('the example plan\'s runbooks', () => {
     for (const f of files) expect(`${f.path}:\n${readFileSync(join(dir, f.path), 'utf8')}`).toBe(`${f.path}:\n${f.content}`);
   });
 
+  test('every page\'s TargetName example names its own database, never another database of the plan', () => {
+    const names = ['orders', 'billing', 'ledger'];
+    for (const db of names) {
+      for (const kind of Object.values(RunbookKind)) {
+        const line = page(db, kind).split('\n').find((l) => l.startsWith('TargetName='));
+        if (!line) continue;
+        const value = line.slice('TargetName='.length).split('   #')[0];
+        for (const other of names.filter((n) => n !== db)) expect(`${db}/${kind}: ${value}`).not.toContain(other);
+        expect(`${db}/${kind}: ${value}`).toMatch(new RegExp(`${db}.*: .*${db}`));
+      }
+    }
+  });
+
   test('point in time (RDS): real names, the model\'s estimate, the document, and the procedure\'s steps with their command lines', () => {
     const text = page('orders', 'point-in-time');
     expect(text).toContain("SOURCE='orders-prod'");
