@@ -3,7 +3,7 @@
  * Markdown runbooks: values synthesis knows are literal; names CloudFormation generates are
  * markers of the shell variables the runbook's Set up block reads from the deployed stacks.
  */
-import { Token, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { Token, aws_ec2 as ec2, aws_ecs as ecs } from 'aws-cdk-lib';
 import { DatabaseResourceKind } from '../protection/protected-database';
 import { BackupRunner } from '../runner/backup-runner';
 import { findEngine } from '../../runtime/engines';
@@ -26,6 +26,8 @@ export interface DescriptionInput {
   readonly bucket?: StackValue;
   readonly replicaBucket?: StackValue;
   readonly runners: BackupRunner[];
+  /** Restore task definitions by engine (they hold the target's credentials): the run-task lines start these instead of the backup task. */
+  readonly restoreTaskDefinitions?: { readonly [engine: string]: ecs.FargateTaskDefinition };
   readonly host?: { readonly address: string; readonly port: number; readonly user: string; readonly databaseName?: string; readonly dataDirectory?: string };
   readonly estimateMinutes?: number;
 }
@@ -59,7 +61,7 @@ export function recoveryDescriptionOf(input: DescriptionInput): RunbookDescripti
   const prefix = first && first.backupPrefix.slice(0, first.backupPrefix.length - `/${first.database}/${first.engine}`.length);
   const taskDefinitions: Record<string, string> = {};
   for (const r of input.runners) {
-    const td = r.taskDefinitions[0];
+    const td = input.restoreTaskDefinitions?.[r.engine] ?? r.taskDefinitions[0];
     if (td) taskDefinitions[r.engine] = use(stackValue(`TASK_DEFINITION_${r.engine.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, td.taskDefinitionArn, td))!;
   }
   const description: DatabaseRecoveryDescription = {
@@ -96,7 +98,7 @@ export function recoveryDescriptionOf(input: DescriptionInput): RunbookDescripti
 }
 
 /** The private subnets the runner's tasks run in (its cluster's VPC), or none when they cannot be selected. */
-function subnetsOf(runner: BackupRunner): string[] {
+export function subnetsOf(runner: BackupRunner): string[] {
   try {
     return runner.cluster.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds;
   } catch {
