@@ -11,10 +11,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildDrApp, DrApp } from '../../lib/app';
-import { loadPlanFile, parsePlan } from '../../lib/plan';
+import { DatabaseEngine, loadPlanFile, parsePlan } from '../../lib/plan';
+import { RecoveryRunbooks } from '../../lib/recovery';
+import { BackupRunner } from '../../lib/runner/backup-runner';
+import { BackupBucket } from '../../lib/storage/backup-bucket';
 import { AutomationContent, AutomationStep } from '../../lib/recovery/automation-content';
 import { SELECT_DATABASE_SCRIPT } from '../../lib/recovery/document-parts';
 import { CHECK_EXIT_CODE_SCRIPT, RUNNER_RESTORE_COMMAND } from '../../lib/recovery/runner-restore-document';
@@ -217,6 +220,41 @@ class boto3:
     const dr = built.runbooks.renderRunbooks().find((f) => f.path.endsWith('ledger/dr-region.md'))!.content;
     expect(dr).toContain('## Also with SSM Automation: restore ledger\'s logical dump in us-west-2');
     expect(dr).toContain('--document-name database-dr-dr-runner-restore-databases1');
+  });
+});
+
+describe('composing: a runner with restore-target credentials gets a restore task and the runner restore document', () => {
+  test('its own restore task (the runner\'s roles, the secret\'s user and password), the document in the runner\'s stack; none without credentials', () => {
+    const app = new App();
+    const stack = new Stack(app, 'App', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const bucket = new BackupBucket(stack, 'Backups');
+    const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/example/runner:1');
+    const dump = (name: string) => BackupRunner.pgDump(stack, `${name}Dump`, {
+      database: name, backupBucket: bucket, vpc, host: `${name}.internal`, user: 'backup', passwordSecret: new secretsmanager.Secret(stack, `${name}Password`), image,
+    });
+    const runbooks = new RecoveryRunbooks(stack, 'Runbooks', { planName: 'shop', image, approvers: ['arn:aws:iam::111122223333:role/oncall'] });
+    const target = new secretsmanager.Secret(stack, 'RestoreTarget', { generateSecretString: { secretStringTemplate: '{"username":"restorer"}', generateStringKey: 'password' } });
+    runbooks.addDatabase({ name: 'orders', engine: DatabaseEngine.POSTGRES, runners: [dump('orders')], restoreTargetCredentials: target });
+    runbooks.addDatabase({ name: 'carts', engine: DatabaseEngine.POSTGRES, runners: [dump('carts')] });
+    expect(runbooks.documentNames).toEqual(['shop-runner-restore-app']);
+    const t = Template.fromStack(stack);
+    const doc = Object.values(t.findResources('AWS::SSM::Document'))[0].Properties.Content as AutomationContent;
+    expect(doc.parameters.Database.allowedValues).toEqual(['orders']);
+    const restoreTasks = Object.values(t.findResources('AWS::ECS::TaskDefinition')).filter((td) => JSON.stringify(td.Properties.ContainerDefinitions[0].Command) === '["restore"]');
+    expect(restoreTasks).toHaveLength(1);
+    const container = restoreTasks[0].Properties.ContainerDefinitions[0];
+    expect(container.Secrets.map((x: { Name: string }) => x.Name).sort()).toEqual(['RUNNER_TARGET_PASSWORD', 'RUNNER_TARGET_USER']);
+    expect(container.Image).toBe('public.ecr.aws/example/runner:1');
+    expect(container.Environment).toContainEqual({ Name: 'RUNNER_DATABASE', Value: 'orders' });
+    expect(container.Environment).toContainEqual({ Name: 'RUNNER_S3_PREFIX', Value: 'runner' });
+    // The runner's own backup role: it reads only the orders folders of the bucket.
+    const ordersRunner = stack.node.findChild('ordersDump') as BackupRunner;
+    expect(restoreTasks[0].Properties.TaskRoleArn).toEqual(stack.resolve(ordersRunner.backupRole.roleArn));
+    const page = runbooks.renderRunbooks().find((f) => f.path === 'runbooks/shop/orders/table-restore.md')!.content;
+    expect(page).toContain('--document-name shop-runner-restore-app');
+    const carts = runbooks.renderRunbooks().find((f) => f.path === 'runbooks/shop/carts/table-restore.md')!.content;
+    expect(carts).not.toContain('## With SSM Automation');
   });
 });
 
