@@ -441,6 +441,7 @@ export class RecoveryRunbooks extends Construct {
           const td = this.restoreTasks.get(`${db.name}/${r.engine}`);
           return td ? [[r.engine, td]] : [];
         })),
+        drRecovery: this.props.drRecovery,
         host: db.host && { ...db.host, databaseName: db.host.databaseName ?? db.sqlDatabaseName },
         estimateMinutes: estimates[0]?.restoreMinutes,
       });

@@ -213,6 +213,7 @@ class boto3:
     expect(page).toContain('\\"Database\\":[\\"billing\\"],\\"TargetHost\\":[\\"$TargetHost\\"],\\"TargetPort\\":[\\"$TargetPort\\"],\\"TargetName\\":[\\"$TargetName\\"],'
       + '\\"Tables\\":[\\"$Tables\\"],\\"BackupId\\":[\\"$BackupId\\"],\\"Approvers\\":[\\"$APPROVER\\"]');
     expect(page).toContain('- 3: database: ');
+    expect(page.split('\n').find((l) => l.startsWith('aws ecs run-task'))).not.toContain('--target-user');
     // The run-task line by hand starts the restore task (it holds the target's password), not the backup task.
     const restoreTask = Object.entries(primary.findResources('AWS::ECS::TaskDefinition'))
       .find(([, td]) => JSON.stringify(td.Properties.ContainerDefinitions[0].Command) === '["restore"]' && JSON.stringify(td).includes('"mysqldump"'))![0];
@@ -220,6 +221,26 @@ class boto3:
     const dr = built.runbooks.renderRunbooks().find((f) => f.path.endsWith('ledger/dr-region.md'))!.content;
     expect(dr).toContain('## Also with SSM Automation: restore ledger\'s logical dump in us-west-2');
     expect(dr).toContain('--document-name database-dr-dr-runner-restore-databases1');
+  });
+});
+
+describe('a self-managed database with only a dump: its DR-Region runbook restores with the DR restore task', () => {
+  test('the run-task line starts the DR stack\'s restore task in the DR cluster and network, the user left to its credentials; the DR runner document is the page\'s', () => {
+    const example = JSON.parse(readFileSync(EXAMPLE_PLAN, 'utf8'));
+    const shop = {
+      name: 'shop', db_type: 'mysql', deployment: 'self-managed', rpo_minutes: 1440, rto_minutes: 240, schedule_cron: 'cron(0 2 * * ? *)', retention_days: 14, size_gb: 20,
+      host: { address: 'shop-db.internal.example.com', port: 3306, secret_arn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:shop-backup-AbCdEf', user: 'backup', database_names: ['shop'] },
+    };
+    const built = buildDrApp(new App(), parsePlan({ ...example, databases: [...example.databases, shop] }, 'shop.json'));
+    const page = built.runbooks.renderRunbooks().find((f) => f.path.endsWith('shop/dr-region.md'))!.content;
+    const runTask = page.split('\n').find((l) => l.startsWith('aws ecs run-task'))!;
+    expect(runTask).toContain('aws ecs run-task --region us-west-2 --cluster database-dr-dr-recovery --task-definition "${DR_TASK_DEFINITION_MYSQLDUMP}"');
+    expect(runTask).toContain('"securityGroups":["\'"${DR_SECURITY_GROUP_0}"\'"]');
+    expect(runTask).toContain('\\"--s3-bucket\\",\\"${REPLICA_BUCKET}\\"');
+    expect(runTask).not.toContain('--target-user');
+    expect(page).toMatch(/DR_TASK_DEFINITION_MYSQLDUMP=\$\(aws cloudformation describe-stack-resource --region us-west-2 /);
+    expect(page).toContain('## With SSM Automation\n\nThe document `database-dr-dr-runner-restore-databases1` (us-west-2)');
+    expect(page).not.toContain('## Also with SSM Automation');
   });
 });
 
