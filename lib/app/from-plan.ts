@@ -288,7 +288,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
 
   // Runbooks of every database; the alarms of the primary stack and of each database stack name them.
   const runbooks = new RecoveryRunbooks(primary, 'Runbooks', {
-    planName: plan.name, drVault: dr.vault, replicaBucket: dr.replicaBucket, monitoring,
+    planName: plan.name, drVault: dr.vault, replicaBucket: dr.replicaBucket, drRecovery: dr.recovery, image: runnerImage, monitoring,
     databases: compiledAll.map((c) => runbookDatabaseFromPlan(c.assessment, c.protection, c.runners, drScopes.get(c.assessment.database.name))),
   });
   for (const m of databaseMonitorings) runbooks.addMonitoring(m);

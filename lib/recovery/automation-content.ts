@@ -12,6 +12,7 @@ export interface AutomationParameter {
   readonly description: string;
   readonly default?: unknown;
   readonly allowedPattern?: string;
+  readonly allowedValues?: string[];
 }
 
 /** One output a step exports (`{{ Step.Name }}`). */
@@ -84,6 +85,10 @@ export function automationContentProblems(content: AutomationContent): string[] 
   for (const [name, p] of Object.entries(content.parameters)) {
     if (!/^[A-Za-z0-9_]+$/.test(name)) problems.push(`parameters.${name}: a name of letters, digits and _ only`);
     check(`parameters.${name}.default`, p.default);
+    if (p.allowedValues && p.allowedValues.length === 0) problems.push(`parameters.${name}: allowedValues is empty`);
+    if (p.allowedValues && typeof p.default === 'string' && !p.allowedValues.includes(p.default)) {
+      problems.push(`parameters.${name}: default '${p.default}' is not one of its allowedValues`);
+    }
   }
   content.mainSteps.forEach((step, i) => {
     const where = `mainSteps[${i}] (${step.name})`;

@@ -1,15 +1,18 @@
 /**
- * The SSM Automation document of a full recovery in the DR Region from the DR vault's copy: find
- * the newest completed copy of the database created at or before the target time, wait for
+ * The SSM Automation document of a full recovery in the DR Region from the DR vault's copy, shared
+ * by the databases of one stack (of one kind): find the newest completed copy of the chosen
+ * Database created at or before the target time, wait for
  * approval, start an AWS Backup restore job into a new instance or cluster named by TargetName,
  * wait for it, and (Aurora) create the restored cluster's writer. It runs in the DR Region.
  */
 import { ArnFormat, Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
 import { DatabaseResourceKind } from '../protection/protected-database';
 import { AutomationContent, AutomationStep } from './automation-content';
-import { approvalStep, approversParameter, assumeRoleParameter, targetNameParameter, targetTimeParameter } from './document-parts';
+import {
+  approvalStep, approversParameter, assumeRoleParameter, databaseParameter, selectDatabaseStep, targetNameParameter, targetNamePattern, targetTimeParameter,
+} from './document-parts';
 
-/** What the DR-region document restores. */
+/** One database of a DR-region document. */
 export interface DrRestoreDocumentSpec {
   readonly database: string;
   readonly kind: DatabaseResourceKind;
@@ -50,25 +53,47 @@ const FIND_RECOVERY_POINT = [
   "    return {'RecoveryPointArn': newest['RecoveryPointArn'], 'CreationDate': newest['CreationDate'].isoformat()}",
 ].join('\n');
 
-export function drRestoreContent(spec: DrRestoreDocumentSpec, roleArn: string): AutomationContent {
+/** Characters left for the suffix of a name restored in the DR Region. */
+function roomOf(spec: DrRestoreDocumentSpec): number {
+  return Math.min(40, 63 - spec.targetPrefix.length - (spec.kind === DatabaseResourceKind.AURORA_CLUSTER ? 2 : 0));
+}
+
+/** The pattern of the names a database's DR-Region restores may take. */
+export function drRestoreTargetPattern(spec: DrRestoreDocumentSpec): string {
+  return targetNamePattern(spec.targetPrefix, roomOf(spec));
+}
+
+/** The content of the document of `specs` (one stack's databases of one kind, in the order added; one DR vault and restore role). */
+export function drRestoreContent(specs: DrRestoreDocumentSpec[], roleArn: string): AutomationContent {
+  const spec = specs[0];
   const cluster = spec.kind === DatabaseResourceKind.AURORA_CLUSTER;
-  const prefix = spec.targetPrefix;
-  const room = Math.min(40, 63 - prefix.length - (cluster ? 2 : 0));
-  const sourceArnIsLocal = !Token.isUnresolved(spec.sourceArn);
+  const waitSeconds = Math.max(...specs.map((s) => s.waitSeconds));
+  // Production's ARN and engine only when synthesis knows them: the DR stack never refers to the primary stack.
+  const select = selectDatabaseStep({
+    databases: Object.fromEntries(specs.map((s) => [s.database, {
+      TargetPattern: drRestoreTargetPattern(s),
+      ...(Token.isUnresolved(s.sourceArn) ? {} : { SourceArn: s.sourceArn }),
+      ...(cluster && s.auroraEngine ? { Engine: s.auroraEngine } : {}),
+    }])),
+    given: { SourceArn: '{{ SourceArn }}', ...(cluster ? { Engine: '{{ Engine }}' } : {}) },
+    required: ['SourceArn', ...(cluster ? ['Engine'] : [])],
+    outputs: [{ name: 'SourceArn', type: 'String' }, ...(cluster ? [{ name: 'Engine', type: 'String' as const }] : [])],
+  });
   const steps: AutomationStep[] = [
+    select,
     {
       name: 'FindRecoveryPoint', action: 'aws:executeScript', onFailure: 'Abort', timeoutSeconds: 600,
       description: 'Finds the newest completed copy of the database in the DR vault created at or before TargetTime.',
       inputs: {
         Runtime: 'python3.11', Handler: 'handler', Script: FIND_RECOVERY_POINT,
-        InputPayload: { VaultName: spec.drVaultName, SourceArn: '{{ SourceArn }}', TargetTime: '{{ TargetTime }}' },
+        InputPayload: { VaultName: spec.drVaultName, SourceArn: '{{ SelectDatabase.SourceArn }}', TargetTime: '{{ TargetTime }}' },
       },
       outputs: [
         { Name: 'RecoveryPointArn', Selector: '$.Payload.RecoveryPointArn', Type: 'String' },
         { Name: 'CreationDate', Selector: '$.Payload.CreationDate', Type: 'String' },
       ],
     },
-    approvalStep('Approve', `Recover ${spec.database} in the DR Region from copy {{ FindRecoveryPoint.RecoveryPointArn }} (created {{ FindRecoveryPoint.CreationDate }}) as {{ TargetName }}? This is the failover: production is to be redirected to the restored ${cluster ? 'cluster' : 'instance'}.`,
+    approvalStep('Approve', `Recover {{ Database }} in the DR Region from copy {{ FindRecoveryPoint.RecoveryPointArn }} (created {{ FindRecoveryPoint.CreationDate }}) as {{ TargetName }}? This is the failover: production is to be redirected to the restored ${cluster ? 'cluster' : 'instance'}.`,
       'the restore in the DR Region is the failover: production is to be redirected to it'),
     {
       name: 'StartRestore', action: 'aws:executeAwsApi', onFailure: 'Abort',
@@ -78,13 +103,13 @@ export function drRestoreContent(spec: DrRestoreDocumentSpec, roleArn: string): 
         IamRoleArn: spec.restoreRoleArn,
         ResourceType: cluster ? 'Aurora' : 'RDS',
         Metadata: cluster
-          ? { DBClusterIdentifier: '{{ TargetName }}', DBSubnetGroupName: '{{ DbSubnetGroupName }}', Engine: '{{ Engine }}' }
+          ? { DBClusterIdentifier: '{{ TargetName }}', DBSubnetGroupName: '{{ DbSubnetGroupName }}', Engine: '{{ SelectDatabase.Engine }}' }
           : { DBInstanceIdentifier: '{{ TargetName }}', DBSubnetGroupName: '{{ DbSubnetGroupName }}' },
       },
       outputs: [{ Name: 'RestoreJobId', Selector: '$.RestoreJobId', Type: 'String' }],
     },
     {
-      name: 'WaitRestore', action: 'aws:waitForAwsResourceProperty', timeoutSeconds: spec.waitSeconds, onFailure: 'Abort',
+      name: 'WaitRestore', action: 'aws:waitForAwsResourceProperty', timeoutSeconds: waitSeconds, onFailure: 'Abort',
       inputs: {
         Service: 'backup', Api: 'DescribeRestoreJob', RestoreJobId: '{{ StartRestore.RestoreJobId }}',
         PropertySelector: '$.Status', DesiredValues: ['COMPLETED', 'ABORTED', 'FAILED'],
@@ -102,12 +127,12 @@ export function drRestoreContent(spec: DrRestoreDocumentSpec, roleArn: string): 
         description: 'A restored Aurora cluster has no instance: creates its writer.',
         inputs: {
           Service: 'rds', Api: 'CreateDBInstance', DBInstanceIdentifier: '{{ TargetName }}-1', DBClusterIdentifier: '{{ TargetName }}',
-          Engine: '{{ Engine }}', DBInstanceClass: '{{ InstanceClass }}',
-          Tags: [{ Key: 'cdk-database-dr:restored-from', Value: spec.database }],
+          Engine: '{{ SelectDatabase.Engine }}', DBInstanceClass: '{{ InstanceClass }}',
+          Tags: [{ Key: 'cdk-database-dr:restored-from', Value: '{{ Database }}' }],
         },
       },
       {
-        name: 'WaitWriter', action: 'aws:waitForAwsResourceProperty', timeoutSeconds: spec.waitSeconds, onFailure: 'Abort',
+        name: 'WaitWriter', action: 'aws:waitForAwsResourceProperty', timeoutSeconds: waitSeconds, onFailure: 'Abort',
         inputs: {
           Service: 'rds', Api: 'DescribeDBInstances', DBInstanceIdentifier: '{{ TargetName }}-1', PropertySelector: '$.DBInstances[0].DBInstanceStatus',
           DesiredValues: ['available', 'failed', 'incompatible-parameters', 'incompatible-network'],
@@ -126,21 +151,25 @@ export function drRestoreContent(spec: DrRestoreDocumentSpec, roleArn: string): 
   });
   return {
     schemaVersion: '0.3',
-    description: `cdk-database-dr: full recovery of ${spec.database} in the DR Region from the DR vault's newest copy at or before TargetTime, into a new ${cluster ? 'Aurora cluster' : 'RDS instance'} named by TargetName.`,
+    description: `cdk-database-dr: full recovery of Database (${specs.map((s) => s.database).join(', ')}) in the DR Region from the DR vault's newest copy at or before TargetTime, into a new ${cluster ? 'Aurora cluster' : 'RDS instance'} named by TargetName.`,
     assumeRole: '{{ AutomationAssumeRole }}',
     parameters: {
       AutomationAssumeRole: assumeRoleParameter(roleArn),
       Approvers: approversParameter(spec.approvers),
+      Database: databaseParameter(specs.map((s) => s.database)),
       TargetTime: targetTimeParameter('Restore the newest copy created at or before this time'),
-      TargetName: targetNameParameter(`Identifier of the ${cluster ? 'cluster' : 'instance'} restored in the DR Region`, prefix, room),
+      TargetName: targetNameParameter(`Identifier of the ${cluster ? 'cluster' : 'instance'} restored in the DR Region`,
+        specs.map((s) => s.targetPrefix), specs.map(drRestoreTargetPattern)),
       DbSubnetGroupName: { type: 'String', description: 'DB subnet group in the DR Region to restore into (the DR network of the plan).' },
       SourceArn: {
         type: 'String',
-        description: 'ARN of the production database, which its copies keep as their resource ARN.',
-        ...(sourceArnIsLocal ? { default: spec.sourceArn } : {}),
+        description: 'ARN of the production database, which its copies keep as their resource ARN; empty: the one the configuration names (required when it names none).',
+        default: '',
+        allowedPattern: '^(arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:(db|cluster):[a-z][a-z0-9-]{0,62})?$',
       },
       ...(cluster ? {
-        Engine: { type: 'String' as const, description: 'Engine of the restored cluster.', ...(spec.auroraEngine ? { default: spec.auroraEngine } : {}) },
+        Engine: { type: 'String' as const, description: 'Engine of the restored cluster; empty: the configuration\'s (aurora-postgresql or aurora-mysql).', default: '',
+          allowedPattern: '^(aurora-postgresql|aurora-mysql)?$' },
         InstanceClass: { type: 'String' as const, description: 'Instance class of the restored cluster\'s writer (use production\'s).', default: 'db.r6g.large' },
       } : {}),
     },

@@ -3,7 +3,7 @@
  * of every tier the plan decided, with the constructs the DR app compiled it into.
  */
 import { Construct } from 'constructs';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { DatabaseAssessment } from '../plan/feasibility';
 import { describeTier } from '../plan/tiers';
 import { DatabaseProtection } from '../protection/database-protection';
@@ -36,5 +36,12 @@ export function runbookDatabaseFromPlan(
       databaseName: db.host.databaseNames[0], dataDirectory: db.engine === 'postgres' ? db.host.pgDataPath : undefined,
     },
     checks: (db.verification?.checks ?? []).map((c) => ({ name: c.name, sql: c.sql })),
+    // The restore task of its dump connects to the target as the runner's user (the host secret): it must be allowed to create a scratch database.
+    ...(db.host && runners.length > 0 ? { restoreTargetCredentials: hostSecret(Stack.of(runners[0]), `${db.name}-RestoreTargetCredentials`, db.host.secretArn), restoreTargetUser: db.host.user } : {}),
   };
+}
+
+/** The plan's secret by ARN: complete (with Secrets Manager's 6-character suffix) or partial. */
+function hostSecret(scope: Stack, id: string, arn: string): secretsmanager.ISecret {
+  return /-[A-Za-z0-9]{6}$/.test(arn) ? secretsmanager.Secret.fromSecretCompleteArn(scope, id, arn) : secretsmanager.Secret.fromSecretPartialArn(scope, id, arn);
 }

@@ -1,15 +1,18 @@
 /**
- * The SSM Automation document of an RDS instance's or Aurora cluster's point-in-time recovery:
- * restore the source to a new instance or cluster at the target time (or the latest restorable
- * time), wait until it is available, and output its endpoint. Production is never modified: the
- * target name must start with `<source>-restore-`, and so must every resource the role may create.
+ * The SSM Automation document of point-in-time recovery of a stack's RDS instances (or Aurora
+ * clusters): restore the chosen Database's source to a new instance or cluster at the target time
+ * (or the latest restorable time), wait until it is available, and output its endpoint. Production
+ * is never modified: the target name must start with `<source>-restore-`, and so must every
+ * resource the role may create.
  */
 import { ArnFormat, Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
 import { DatabaseResourceKind } from '../protection/protected-database';
 import { AutomationContent, AutomationStep } from './automation-content';
-import { approvalStep, approversParameter, assumeRoleParameter, targetNameParameter, targetTimeParameter } from './document-parts';
+import {
+  approvalStep, approversParameter, assumeRoleParameter, databaseParameter, selectDatabaseStep, targetNameParameter, targetNamePattern, targetTimeParameter,
+} from './document-parts';
 
-/** What the point-in-time document restores. */
+/** One database of a point-in-time document. */
 export interface PointInTimeDocumentSpec {
   /** The database's name in the plan. */
   readonly database: string;
@@ -38,10 +41,17 @@ function maxSuffix(spec: PointInTimeDocumentSpec): number {
   return restoreSuffixRoom(spec.sourceIdentifier, spec.kind);
 }
 
-/** The document's content. */
-export function pointInTimeContent(spec: PointInTimeDocumentSpec, roleArn: string): AutomationContent {
+/** The pattern of the names a database's point-in-time restores may take. */
+export function pointInTimeTargetPattern(spec: PointInTimeDocumentSpec): string {
+  return targetNamePattern(restorePrefix(spec.sourceIdentifier), maxSuffix(spec));
+}
+
+/** The content of the document of `specs` (one stack's databases of one kind, in the order added). */
+export function pointInTimeContent(specs: PointInTimeDocumentSpec[], roleArn: string): AutomationContent {
+  const spec = specs[0];
   const cluster = spec.kind === DatabaseResourceKind.AURORA_CLUSTER;
-  const source = spec.sourceIdentifier;
+  const source = '{{ SelectDatabase.Source }}';
+  const waitSeconds = Math.max(...specs.map((s) => s.waitSeconds));
   const tags = [
     { Key: 'cdk-database-dr:restored-from', Value: source },
     { Key: 'cdk-database-dr:automation-execution', Value: '{{ automation:EXECUTION_ID }}' },
@@ -66,7 +76,7 @@ export function pointInTimeContent(spec: PointInTimeDocumentSpec, roleArn: strin
   });
   const waitInstance = (name: string, identifier: string): AutomationStep[] => [
     {
-      name, action: 'aws:waitForAwsResourceProperty', timeoutSeconds: spec.waitSeconds, onFailure: 'Abort',
+      name, action: 'aws:waitForAwsResourceProperty', timeoutSeconds: waitSeconds, onFailure: 'Abort',
       inputs: {
         Service: 'rds', Api: 'DescribeDBInstances', DBInstanceIdentifier: identifier,
         PropertySelector: '$.DBInstances[0].DBInstanceStatus',
@@ -98,7 +108,11 @@ export function pointInTimeContent(spec: PointInTimeDocumentSpec, roleArn: strin
       { Name: 'LatestRestorableTime', Selector: '$.DBInstances[0].LatestRestorableTime', Type: 'String' },
     ],
   };
-  const steps: AutomationStep[] = [describeSource];
+  const select = selectDatabaseStep({
+    databases: Object.fromEntries(specs.map((s) => [s.database, { Source: s.sourceIdentifier, TargetPattern: pointInTimeTargetPattern(s) }])),
+    outputs: [{ name: 'Source', type: 'String' }],
+  });
+  const steps: AutomationStep[] = [select, describeSource];
   if (cluster) {
     steps.push({
       name: 'DescribeWriter', action: 'aws:executeAwsApi', onFailure: 'Abort',
@@ -108,7 +122,7 @@ export function pointInTimeContent(spec: PointInTimeDocumentSpec, roleArn: strin
     });
   }
   steps.push(
-    approvalStep('Approve', `Restore ${spec.database} (${source}) to {{ TargetTime }} as {{ TargetName }}? Production is not changed; the application is redirected by hand after the checks in the runbook.`,
+    approvalStep('Approve', `Restore {{ Database }} (${source}) to {{ TargetTime }} as {{ TargetName }}? Production is not changed; the application is redirected by hand after the checks in the runbook.`,
       'the restore starts a new, billed instance from production\'s backups'),
     {
       name: 'ChooseTime', action: 'aws:branch',
@@ -120,7 +134,7 @@ export function pointInTimeContent(spec: PointInTimeDocumentSpec, roleArn: strin
   if (cluster) {
     steps.push(
       {
-        name: 'WaitCluster', action: 'aws:waitForAwsResourceProperty', timeoutSeconds: spec.waitSeconds, onFailure: 'Abort',
+        name: 'WaitCluster', action: 'aws:waitForAwsResourceProperty', timeoutSeconds: waitSeconds, onFailure: 'Abort',
         inputs: {
           Service: 'rds', Api: 'DescribeDBClusters', DBClusterIdentifier: '{{ TargetName }}', PropertySelector: '$.DBClusters[0].Status',
           DesiredValues: ['available', 'failed', 'inaccessible-encryption-credentials', 'incompatible-restore'],
@@ -163,20 +177,22 @@ export function pointInTimeContent(spec: PointInTimeDocumentSpec, roleArn: strin
   }
   return {
     schemaVersion: '0.3',
-    description: `cdk-database-dr: point-in-time recovery of ${spec.database} (${cluster ? 'Aurora cluster' : 'RDS instance'} ${source}) to a new ${cluster ? 'cluster' : 'instance'} named by TargetName, at TargetTime. Production is not modified.`,
+    description: `cdk-database-dr: point-in-time recovery of Database (the ${cluster ? 'Aurora cluster' : 'RDS instance'} of ${specs.map((s) => s.database).join(', ')}) to a new ${cluster ? 'cluster' : 'instance'} named by TargetName, at TargetTime. Production is not modified.`,
     assumeRole: '{{ AutomationAssumeRole }}',
     parameters: {
       AutomationAssumeRole: assumeRoleParameter(roleArn),
       Approvers: approversParameter(spec.approvers),
+      Database: databaseParameter(specs.map((s) => s.database)),
       TargetTime: targetTimeParameter('The time to recover to'),
-      TargetName: targetNameParameter(`Identifier of the new ${cluster ? 'cluster' : 'instance'}`, restorePrefix(source), maxSuffix(spec)),
+      TargetName: targetNameParameter(`Identifier of the new ${cluster ? 'cluster' : 'instance'}`,
+        specs.map((s) => restorePrefix(s.sourceIdentifier)), specs.map(pointInTimeTargetPattern)),
     },
     mainSteps: steps,
     outputs: ['DescribeRestored.Endpoint', 'DescribeRestored.Arn'],
   };
 }
 
-/** What the document's role may do: restore from production into `<source>-restore-*`, nothing else. */
+/** What the document's role may do for one database: restore from production into `<source>-restore-*`, nothing else. */
 export function pointInTimeStatements(scope: Stack, spec: PointInTimeDocumentSpec): iam.PolicyStatement[] {
   const arn = (resource: string, resourceName: string) => scope.formatArn({ service: 'rds', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   const source = spec.sourceIdentifier;

@@ -3,13 +3,14 @@
  * Markdown runbooks: values synthesis knows are literal; names CloudFormation generates are
  * markers of the shell variables the runbook's Set up block reads from the deployed stacks.
  */
-import { Token, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { Token, aws_ec2 as ec2, aws_ecs as ecs } from 'aws-cdk-lib';
 import { DatabaseResourceKind } from '../protection/protected-database';
 import { BackupRunner } from '../runner/backup-runner';
 import { findEngine } from '../../runtime/engines';
 import type { DatabaseType } from '../../runtime/engines/record';
 import type { DatabaseRecoveryDescription } from '../../runtime/recovery';
 import { marker } from './shell-lines';
+import type { DrRegionRecovery } from './dr-region-recovery';
 import { StackValue, derivedValue, operatorValue, stackValue } from './stack-value';
 
 /** What the description is built from. */
@@ -26,6 +27,10 @@ export interface DescriptionInput {
   readonly bucket?: StackValue;
   readonly replicaBucket?: StackValue;
   readonly runners: BackupRunner[];
+  /** Restore task definitions by engine (they hold the target's credentials): the run-task lines start these instead of the backup task. */
+  readonly restoreTaskDefinitions?: { readonly [engine: string]: ecs.FargateTaskDefinition };
+  /** The DR Region's recovery: its restore tasks run the DR procedure's runner restore. */
+  readonly drRecovery?: DrRegionRecovery;
   readonly host?: { readonly address: string; readonly port: number; readonly user: string; readonly databaseName?: string; readonly dataDirectory?: string };
   readonly estimateMinutes?: number;
 }
@@ -59,9 +64,24 @@ export function recoveryDescriptionOf(input: DescriptionInput): RunbookDescripti
   const prefix = first && first.backupPrefix.slice(0, first.backupPrefix.length - `/${first.database}/${first.engine}`.length);
   const taskDefinitions: Record<string, string> = {};
   for (const r of input.runners) {
-    const td = r.taskDefinitions[0];
+    const td = input.restoreTaskDefinitions?.[r.engine] ?? r.taskDefinitions[0];
     if (td) taskDefinitions[r.engine] = use(stackValue(`TASK_DEFINITION_${r.engine.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, td.taskDefinitionArn, td))!;
   }
+  const dr = input.drRecovery;
+  const drTasks = dr?.cluster && dr.restoreTaskSecurityGroup && dr.clusterName
+    ? input.runners.flatMap((r) => {
+      const task = dr.restoreTaskOf(r.database);
+      return task && task.engine === r.engine ? [task] : [];
+    })
+    : [];
+  const drRunner = dr && drTasks.length > 0 ? {
+    cluster: use(stackValue('DR_CLUSTER', dr.clusterName!, dr.cluster!))!,
+    taskDefinitions: Object.fromEntries(drTasks.map((t) => [t.engine,
+      use(stackValue(`DR_TASK_DEFINITION_${t.engine.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, t.taskDefinition.taskDefinitionArn, t.taskDefinition))!])),
+    subnets: dr.subnetIds.map((s, i) => use(Token.isUnresolved(s) ? stackValue(`DR_SUBNET_${i}`, s, dr) : { variable: `DR_SUBNET_${i}`, literal: s, display: `\`${s}\``, shell: `DR_SUBNET_${i}='${s}'` })!),
+    securityGroups: [use(stackValue('DR_SECURITY_GROUP_0', dr.restoreTaskSecurityGroup!.securityGroupId, dr.restoreTaskSecurityGroup!))!],
+    containerName: drTasks[0].containerName,
+  } : undefined;
   const description: DatabaseRecoveryDescription = {
     name: input.name,
     databaseType: input.databaseType,
@@ -78,6 +98,7 @@ export function recoveryDescriptionOf(input: DescriptionInput): RunbookDescripti
         : Token.isUnresolved(s) ? stackValue(`SUBNET_${i}`, s, first) : operatorValue(`SUBNET_${i}`, 'a private subnet of the runner'))!),
       securityGroups: first.connections.securityGroups.map((g, i) => use(stackValue(`SECURITY_GROUP_${i}`, g.securityGroupId, g))!),
     } } : {}),
+    ...(drRunner ? { drRunner } : {}),
     ...(source && identifier ? { managed: {
       identifier,
       arn: source.arn.literal ?? marker(source.arn.variable),
@@ -96,7 +117,7 @@ export function recoveryDescriptionOf(input: DescriptionInput): RunbookDescripti
 }
 
 /** The private subnets the runner's tasks run in (its cluster's VPC), or none when they cannot be selected. */
-function subnetsOf(runner: BackupRunner): string[] {
+export function subnetsOf(runner: BackupRunner): string[] {
   try {
     return runner.cluster.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds;
   } catch {

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Duration, ISynthesisSession, Stack, Token, attachCustomSynthesis, aws_iam as iam } from 'aws-cdk-lib';
+import { Duration, ISynthesisSession, Names, Stack, Token, attachCustomSynthesis, aws_ecs as ecs, aws_iam as iam, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
 import { BackupMonitoring } from '../monitoring/backup-monitoring';
@@ -23,10 +23,14 @@ import { renderDatabaseRunbooks, renderIndex } from './markdown';
 import { RenderedRunbook } from './rendered-runbook';
 import { PointInTimeDocumentSpec, pointInTimeContent, pointInTimeStatements, restorePrefix, restoreSuffixRoom } from './point-in-time-document';
 import { RecoveryDocument } from './recovery-document';
-import { DocumentFact, RunbookFacts, documentNameOf, runbookFolder } from './runbook-facts';
+import { DocumentBuild, DocumentGroups, DocumentKind } from './document-groups';
+import { DrRegionRecovery } from './dr-region-recovery';
+import { RunnerRestoreDocumentSpec, RUNNER_RESTORE_WILDCARDS, runnerRestoreContent, runnerRestoreStatements } from './runner-restore-document';
+import { RESTORE_CONTAINER_NAME, runnerRestoreTask } from './runner-restore-task';
+import { DocumentFact, RunbookFacts, runbookFolder } from './runbook-facts';
 import { RunbookKind } from './runbook-kind';
 import { StackValue, stackValue } from './stack-value';
-import { recoveryDescriptionOf } from './recovery-description';
+import { recoveryDescriptionOf, subnetsOf } from './recovery-description';
 import { recoveryProcedures, type RecoveryProcedure } from '../../runtime/recovery';
 import type { DatabaseType } from '../../runtime/engines/record';
 
@@ -125,6 +129,19 @@ export interface RunbookDatabaseProps {
    */
   readonly host?: RunbookHost;
   /**
+   * Credentials (fields `username` and `password`) the primary Region's restore task of the
+   * database's logical runner (pg-dump, mysqldump) connects to the restore target with: the user
+   * needs to create and fill a scratch database there. With them the database gets that task
+   * definition and joins its stack's runner restore document.
+   * @default - no primary-Region restore task or runner restore document for the database
+   */
+  readonly restoreTargetCredentials?: secretsmanager.ISecret;
+  /**
+   * The restore target's user, when `restoreTargetCredentials` holds only the password.
+   * @default - the secret's `username` field
+   */
+  readonly restoreTargetUser?: string;
+  /**
    * Checks to run on a restored copy before redirecting production.
    * @default - none (the runbooks say to compare row counts)
    */
@@ -151,6 +168,22 @@ export interface RecoveryRunbooksProps {
    */
   readonly drRestoreRole?: iam.IRole;
   /**
+   * The DR Region's recovery (its restore tasks): each database with a restore task there joins its
+   * DR stack's runner restore document.
+   * @default - no DR-Region runner restore documents
+   */
+  readonly drRecovery?: DrRegionRecovery;
+  /**
+   * The runner image of the primary Region's restore tasks.
+   * @default - the bundled runner Dockerfile, built at deploy time
+   */
+  readonly image?: ecs.ContainerImage;
+  /**
+   * CPU architecture of the primary Region's restore tasks (and of the bundled image).
+   * @default ecs.CpuArchitecture.ARM64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+  /**
    * Default approvers of every document's approval step (IAM user, role or assumed-role ARNs).
    * @default - none: each execution names its approvers
    */
@@ -169,7 +202,7 @@ export interface RecoveryRunbooksProps {
 
 interface Entry {
   readonly props: RunbookDatabaseProps;
-  readonly documents: Array<{ kind: RunbookKind; document: RecoveryDocument; targetPrefix: string }>;
+  readonly documents: Array<{ kind: RunbookKind; document: RecoveryDocument; targetPrefix?: string; runnerRestore?: boolean }>;
 }
 
 const RESTORE_POLICY = 'AWSBackupServiceRolePolicyForRestores';
@@ -185,6 +218,9 @@ export class RecoveryRunbooks extends Construct {
   private readonly entries: Entry[] = [];
   private readonly monitorings: BackupMonitoring[] = [];
   private restoreRole?: iam.IRole;
+  private readonly documents: DocumentGroups;
+  /** The primary-Region restore task definitions, by `<database>/<engine>`. */
+  private readonly restoreTasks = new Map<string, ecs.FargateTaskDefinition>();
 
   constructor(scope: Construct, id: string, props: RecoveryRunbooksProps) {
     super(scope, id);
@@ -202,6 +238,7 @@ export class RecoveryRunbooks extends Construct {
     if (problems.length > 0) throw new ConfigurationError(`RecoveryRunbooks ${this.node.path}`, problems);
     this.props = props;
     this.planName = props.planName;
+    this.documents = new DocumentGroups(this, props.planName);
     if (props.monitoring) this.monitorings.push(props.monitoring);
     for (const d of props.databases ?? []) this.addDatabase(d);
     // The Markdown is written with the templates, into the same cloud assembly (also for apps
@@ -226,23 +263,19 @@ export class RecoveryRunbooks extends Construct {
     const approvers = this.props.approvers ?? [];
     const id = database.name;
     if (database.protection && source) {
+      const family = source.kind === DatabaseResourceKind.AURORA_CLUSTER ? 'cluster' : 'instance';
       const spec: PointInTimeDocumentSpec = { database: id, kind: source.kind, sourceIdentifier: source.identifier, waitSeconds, approvers };
       documents.push({
         kind: RunbookKind.POINT_IN_TIME,
         targetPrefix: restorePrefix(source.identifier),
-        document: new RecoveryDocument(Stack.of(database.protection), `${this.node.id}-${id}-PointInTime`, {
-          documentName: documentNameOf(this.planName, id, RunbookKind.POINT_IN_TIME),
-          content: (roleArn) => pointInTimeContent(spec, roleArn),
-          statements: pointInTimeStatements(Stack.of(database.protection), spec),
-          purpose: `point-in-time recovery of ${id} into a new ${source.kind === DatabaseResourceKind.AURORA_CLUSTER ? 'cluster' : 'instance'}`,
-          wildcardReasons: RDS_WILDCARDS,
-        }),
+        document: this.documents.add(Stack.of(database.protection), {
+          slug: `point-in-time-${family}`, id: `PointInTime-${capitalized(family)}`, purpose: `point-in-time recovery into a new ${family}`,
+        }, spec, { content: pointInTimeContent, statements: (m, stack) => pointInTimeStatements(stack, m), wildcardReasons: RDS_WILDCARDS }),
       });
       const drVault = this.props.drVault;
       if (drVault) {
         const drStack = Stack.of(drVault);
         const role = this.drRestoreRole(drStack);
-        const drScope = database.drScope ?? drStack;
         const drSpec: DrRestoreDocumentSpec = {
           database: id, kind: source.kind, sourceArn: source.arn,
           targetPrefix: Token.isUnresolved(source.identifier) ? restorePrefix(id) : restorePrefix(source.identifier),
@@ -252,19 +285,68 @@ export class RecoveryRunbooks extends Construct {
         documents.push({
           kind: RunbookKind.DR_REGION,
           targetPrefix: drSpec.targetPrefix,
-          document: new RecoveryDocument(drScope, `${this.node.id}-${id}-DrRegion`, {
-            documentName: documentNameOf(this.planName, id, RunbookKind.DR_REGION),
-            content: (roleArn) => drRestoreContent(drSpec, roleArn),
-            statements: drRestoreStatements(Stack.of(drScope), drSpec),
-            purpose: `recovery of ${id} in the DR Region from the DR vault's copies`,
-            wildcardReasons: RDS_WILDCARDS,
-          }),
+          document: this.documents.add(Stack.of(database.drScope ?? drStack), {
+            slug: `dr-region-${family}`, id: `DrRegion-${capitalized(family)}`, purpose: 'recovery in the DR Region from the DR vault\'s copies',
+          }, drSpec, { content: drRestoreContent, statements: (m, stack) => drRestoreStatements(stack, m), wildcardReasons: RDS_WILDCARDS }),
         });
       }
     }
+    documents.push(...this.runnerRestoreDocuments(database, waitSeconds, approvers));
     const entry = { props: database, documents };
     this.entries.push(entry);
     for (const monitoring of this.monitorings) this.link(monitoring, entry);
+  }
+
+  /**
+   * The database's logical runners (pg-dump, mysqldump) restore with a task: in the primary Region
+   * its own restore task definition (with the restore target's credentials), in the DR Region the
+   * DR stack's restore task; each joins its stack's runner restore document.
+   */
+  private runnerRestoreDocuments(database: RunbookDatabaseProps, waitSeconds: number, approvers: string[]): Entry['documents'] {
+    const out: Entry['documents'] = [];
+    const kind: DocumentKind = { slug: 'runner-restore', id: 'RunnerRestore', purpose: 'restore of logical dumps with a runner restore task' };
+    const build = (region: string): DocumentBuild<RunnerRestoreDocumentSpec> => ({
+      content: (members, roleArn) => runnerRestoreContent(members, roleArn, region), statements: runnerRestoreStatements, wildcardReasons: RUNNER_RESTORE_WILDCARDS,
+    });
+    for (const runner of (database.runners ?? []).filter((r) => RUNNER_DOCUMENT_ENGINES.includes(r.engine))) {
+      const id = `${this.node.id}-${database.name}-${runner.engine}`;
+      const subnets = subnetsOf(runner).filter((s) => s !== '?');
+      if (database.restoreTargetCredentials && subnets.length > 0) {
+        const taskDefinition = runnerRestoreTask(`${id}-RestoreTask`, {
+          runner, targetCredentials: database.restoreTargetCredentials, targetUser: database.restoreTargetUser,
+          image: this.props.image, cpuArchitecture: this.props.cpuArchitecture,
+        });
+        this.restoreTasks.set(`${database.name}/${runner.engine}`, taskDefinition);
+        const stack = Stack.of(runner);
+        out.push({
+          kind: RunbookKind.TABLE_RESTORE, runnerRestore: true,
+          document: this.documents.add(stack, kind, {
+            database: database.name, engine: runner.engine, taskDefinitionArn: taskDefinition.taskDefinitionArn, containerName: RESTORE_CONTAINER_NAME,
+            taskRoleArn: runner.backupRole.roleArn, executionRoleArn: runner.executionRole.roleArn,
+            clusterArn: runner.cluster.clusterArn, clusterName: runner.cluster.clusterName, clusterId: clusterIdOf(runner.cluster),
+            subnets, securityGroups: runner.connections.securityGroups.map((g) => g.securityGroupId),
+            productionDatabase: database.host?.databaseName ?? database.sqlDatabaseName ?? database.name,
+            waitSeconds, approvers,
+          }, build(stack.region)),
+        });
+      }
+      const dr = this.props.drRecovery;
+      const task = dr?.restoreTaskOf(runner.database);
+      if (dr && task && dr.cluster && dr.restoreTaskSecurityGroup && dr.subnetIds.length > 0) {
+        const stack = Stack.of(task.taskDefinition);
+        out.push({
+          kind: RunbookKind.DR_REGION, runnerRestore: true,
+          document: this.documents.add(stack, { ...kind, slug: 'dr-runner-restore', id: 'DrRunnerRestore' }, {
+            database: database.name, engine: runner.engine, taskDefinitionArn: task.taskDefinition.taskDefinitionArn, containerName: task.containerName,
+            taskRoleArn: dr.restoreTaskRole.roleArn, executionRoleArn: dr.executionRole.roleArn,
+            clusterArn: dr.cluster.clusterArn, clusterName: dr.cluster.clusterName, clusterId: clusterIdOf(dr.cluster),
+            subnets: dr.subnetIds, securityGroups: [dr.restoreTaskSecurityGroup.securityGroupId],
+            waitSeconds, approvers,
+          }, build(stack.region)),
+        });
+      }
+    }
+    return out;
   }
 
   /**
@@ -323,7 +405,8 @@ export class RecoveryRunbooks extends Construct {
     const primaryRegion = Stack.of(protection ?? runners[0] ?? this).region;
     const drRegion = this.props.drVault ? Stack.of(this.props.drVault).region : this.props.replicaBucket ? Stack.of(this.props.replicaBucket).region : undefined;
     const documents: DocumentFact[] = e.documents.map((d) => ({
-      kind: d.kind, name: d.document.documentName, region: Stack.of(d.document).region, content: d.document.content, targetPrefix: d.targetPrefix,
+      kind: d.kind, name: d.document.documentName, region: Stack.of(d.document).region, content: d.document.content, database: db.name, targetPrefix: d.targetPrefix,
+      runnerRestore: d.runnerRestore,
     }));
     const named = namedSource(source);
     const sourceFact = protection && named && {
@@ -354,6 +437,11 @@ export class RecoveryRunbooks extends Construct {
         name: db.name, databaseType: db.engine as DatabaseType, primaryRegion, drRegion,
         source: sourceFact && source && { kind: source.kind, identifier: sourceFact.identifier, arn: sourceFact.arn },
         vault, drVault, restoreRole, bucket: bucketValue, replicaBucket: replica, runners,
+        restoreTaskDefinitions: Object.fromEntries(runners.flatMap((r) => {
+          const td = this.restoreTasks.get(`${db.name}/${r.engine}`);
+          return td ? [[r.engine, td]] : [];
+        })),
+        drRecovery: this.props.drRecovery,
         host: db.host && { ...db.host, databaseName: db.host.databaseName ?? db.sqlDatabaseName },
         estimateMinutes: estimates[0]?.restoreMinutes,
       });
@@ -421,6 +509,18 @@ const RDS_WILDCARDS: { [suffix: string]: string } = {
   'awsbackup:*': 'The DR vault\'s copies are named by AWS Backup at copy time; only StartRestoreJob with the restore role is allowed on them, never delete',
   '*': 'kms:CreateGrant/DescribeKey only through RDS (kms:ViaService), for the key production is encrypted with, which the configuration does not name; backup:DescribeRestoreJob has no resource-level permissions',
 };
+
+/** The engines whose dumps a runner restore document restores (both take `--tables`). */
+const RUNNER_DOCUMENT_ENGINES: readonly string[] = ['pg-dump', 'mysqldump'];
+
+/** A short stable id of a cluster, for the Sid of the statement that allows RunTask in it. */
+function clusterIdOf(cluster: ecs.ICluster): string {
+  return Names.uniqueId(cluster).replace(/[^A-Za-z0-9]/g, '').slice(-16);
+}
+
+function capitalized(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
 
 function auroraEngineOf(engine: DatabaseEngine | undefined): string | undefined {
   if (engine === DatabaseEngine.POSTGRES) return 'aurora-postgresql';

@@ -22,6 +22,10 @@ export interface DocumentFact {
   readonly name: string;
   readonly region: string;
   readonly content: AutomationContent;
+  /** The document's Database parameter for this database (a document serves the databases of one stack). */
+  readonly database: string;
+  /** A runner restore document (restores a logical dump with a task), not the page's AWS-side procedure. */
+  readonly runnerRestore?: boolean;
   /** What the document's TargetName must start with (a token: production's generated identifier + `-restore-`). */
   readonly targetPrefix?: string;
 }
@@ -69,9 +73,4 @@ export interface RunbookFacts {
 /** Where a database's runbooks are in the cloud assembly: `runbooks/<plan>/<database>/`. */
 export function runbookFolder(plan: string, database: string): string {
   return `runbooks/${plan}/${database}`;
-}
-
-/** The SSM document name of a database's runbook kind: `<plan>-<database>-<kind>`. */
-export function documentNameOf(plan: string, database: string, kind: RunbookKind): string {
-  return `${plan}-${database}-${kind}`;
 }

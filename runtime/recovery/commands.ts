@@ -41,12 +41,16 @@ export function runnerCommand(d: DatabaseRecoveryDescription, command: string, e
 
 /**
  * Starting a runner command as an ECS task: the AWS CLI line and the RunTask call, with the
- * command as the container's override (the image's entry point is the runner).
+ * command as the container's override (the image's entry point is the runner) and the restore
+ * target's user left to the task definition.
  */
 export function runTask(tasks: RecoveryRunnerTasks, engine: string, region: string, runnerArgs: readonly string[]): { command: RecoveryCommand; api: AwsApiCall } | undefined {
   const taskDefinition = tasks.taskDefinitions[engine];
   if (!taskDefinition) return undefined;
-  const args = runnerArgs[0] === 'runner' ? runnerArgs.slice(1) : [...runnerArgs];
+  const all = runnerArgs[0] === 'runner' ? runnerArgs.slice(1) : [...runnerArgs];
+  // The restore task definition holds the target's credentials, user and password: a --target-user
+  // given here would pair another user with that password.
+  const args = all.filter((a, i) => a !== '--target-user' && all[i - 1] !== '--target-user');
   const container = tasks.containerName ?? 'runner';
   const overrides = { containerOverrides: [{ name: container, command: args }] };
   const network = { awsvpcConfiguration: { subnets: [...tasks.subnets], securityGroups: [...tasks.securityGroups], assignPublicIp: 'DISABLED' } };

@@ -65,7 +65,7 @@ function managed(d: DatabaseRecoveryDescription, region: string): RecoveryProced
   return {
     kind: KIND, title: TITLE, database: d.name, available: true, region,
     summary: `Restores the newest copy of ${m.identifier} in the DR vault ${m.drVaultName} (${region}) into a new ${aurora ? 'Aurora cluster' : 'RDS instance'} {{TargetName}}, checks it, and after approval redirects the application to ${region}.`,
-    parameters: [PARAMETERS.recoveryPointArn(), PARAMETERS.targetInstance(aurora ? 'DB cluster' : 'DB instance')],
+    parameters: [PARAMETERS.recoveryPointArn(), PARAMETERS.targetInstance(aurora ? 'DB cluster' : 'DB instance', d.name)],
     steps,
     byHand: [{ id: 'by-hand', title: 'Without this library', kind: 'manual', touchesProduction: false, commands: [],
       description: 'The AWS CLI lines above are plain AWS Backup and RDS calls. Without AWS Backup, a copied snapshot restores with `aws rds restore-db-instance-from-db-snapshot` once shared to the DR region.' }],
@@ -104,7 +104,7 @@ function logicalDr(d: DatabaseRecoveryDescription, region: string, e: 'pg-dump' 
     redirectStep(d, `${ref('TargetHost')} in ${region}`),
   ];
   const params: RecoveryParameter[] = [PARAMETERS.targetHost(), PARAMETERS.targetPort(pg ? '5432' : '3306'), PARAMETERS.targetUser(d.host?.user ?? (pg ? 'postgres' : 'root')),
-    { ...PARAMETERS.scratchDatabase(), description: 'Database to restore into on the DR server (created when missing)', example: d.host?.databaseName ?? d.name },
+    { ...PARAMETERS.scratchDatabase(d.name), description: 'Database to restore into on the DR server (created when missing)', example: d.host?.databaseName ?? d.name },
     PARAMETERS.backupId()];
   return {
     kind: KIND, title: TITLE, database: d.name, available: true, region,
@@ -142,6 +142,6 @@ function pgbackrest(d: DatabaseRecoveryDescription, region: string): RecoveryPro
   return {
     kind: KIND, title: TITLE, database: d.name, available: true, region,
     summary: `Restores ${d.name} from the pgBackRest repository replicated to ${region} into a new data directory there, to the end of the replicated WAL; after checks and approval the application is redirected.`,
-    parameters: [PARAMETERS.targetDataDirectory(), PARAMETERS.backupId(), PARAMETERS.targetPort('5432')], steps, byHand, ...estimate(d),
+    parameters: [PARAMETERS.targetDataDirectory(d.name), PARAMETERS.backupId(), PARAMETERS.targetPort('5432')], steps, byHand, ...estimate(d),
   };
 }

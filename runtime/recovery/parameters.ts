@@ -104,16 +104,17 @@ export const PARAMETERS = {
     name: 'TargetTime', required: true, example: '2026-11-23T05:52:17Z',
     description: 'Point in time to recover to, ISO 8601 UTC (RDS RestoreTime); at most the source\'s LatestRestorableTime',
   }),
-  targetInstance: (what: string): RecoveryParameter => ({
-    name: 'TargetName', required: true, example: 'orders-pitr-20261123',
+  // Examples name the procedure's own database: an example naming another one gets pasted.
+  targetInstance: (what: string, database: string): RecoveryParameter => ({
+    name: 'TargetName', required: true, example: `${database}-pitr-20261123`,
     description: `Identifier of the new ${what} (a new one: production is left untouched)`,
   }),
-  targetDataDirectory: (): RecoveryParameter => ({
-    name: 'TargetName', required: true, example: '/var/lib/restore/orders-20261123',
+  targetDataDirectory: (database: string): RecoveryParameter => ({
+    name: 'TargetName', required: true, example: `/var/lib/restore/${database}-20261123`,
     description: 'New, empty (or absent) data directory on the restore host to restore into (production\'s data directory is left untouched)',
   }),
-  scratchDatabase: (): RecoveryParameter => ({
-    name: 'TargetName', required: true, example: 'orders_restore_20261123',
+  scratchDatabase: (database: string): RecoveryParameter => ({
+    name: 'TargetName', required: true, example: `${database.replace(/[^A-Za-z0-9_]/g, '_')}_restore_20261123`,
     description: 'Scratch database to restore the tables into (created when missing; must not hold the tables already)',
   }),
   tables: (qualified: string): RecoveryParameter => ({

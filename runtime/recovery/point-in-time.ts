@@ -78,7 +78,7 @@ function managed(d: DatabaseRecoveryDescription): RecoveryProcedure {
   return {
     kind: KIND, title: TITLE, database: d.name, available: true, region,
     summary: `Restores ${m.identifier} as it was at {{TargetTime}} into a new ${d.deployment === 'aurora' ? 'Aurora cluster' : 'RDS instance'} {{TargetName}} (RDS point-in-time restore from the continuous backup), checks it, and after approval redirects the application to it.`,
-    parameters: [PARAMETERS.targetTimeIso(), PARAMETERS.targetInstance(aurora ? 'DB cluster' : 'DB instance')],
+    parameters: [PARAMETERS.targetTimeIso(), PARAMETERS.targetInstance(aurora ? 'DB cluster' : 'DB instance', d.name)],
     steps, byHand: managedByHand(d), ...estimate(d),
   };
 }
@@ -129,7 +129,7 @@ function pgbackrest(d: DatabaseRecoveryDescription): RecoveryProcedure {
   return {
     kind: KIND, title: TITLE, database: d.name, available: true, region,
     summary: `Restores ${d.name} (pgBackRest stanza ${stanza}) as it was at {{TargetTime}} into a new data directory {{TargetName}}: the newest complete backup before the target plus the archived WAL up to it. Production keeps running; after checks and approval the application is redirected.`,
-    parameters: [PARAMETERS.targetTimePostgres(), PARAMETERS.targetDataDirectory(), PARAMETERS.backupId(), PARAMETERS.targetPort('5433')],
+    parameters: [PARAMETERS.targetTimePostgres(), PARAMETERS.targetDataDirectory(d.name), PARAMETERS.backupId(), PARAMETERS.targetPort('5433')],
     steps, byHand, ...estimate(d),
   };
 }
@@ -185,7 +185,7 @@ function mariabackup(d: DatabaseRecoveryDescription, e: 'mariabackup' | 'xtrabac
   return {
     kind: KIND, title: TITLE, database: d.name, available: true, region: d.primaryRegion,
     summary: `Restores ${d.name} as it was at {{TargetTime}} into a new data directory {{TargetName}}: the ${tool} chain of the newest complete backup before the target, then the binlogs up to the target second.`,
-    parameters: [PARAMETERS.targetTimeMariaDb(), PARAMETERS.targetDataDirectory(), PARAMETERS.backupId(), PARAMETERS.targetPort('3307')],
+    parameters: [PARAMETERS.targetTimeMariaDb(), PARAMETERS.targetDataDirectory(d.name), PARAMETERS.backupId(), PARAMETERS.targetPort('3307')],
     steps, byHand, ...estimate(d),
   };
 }
@@ -216,7 +216,7 @@ function walg(d: DatabaseRecoveryDescription): RecoveryProcedure {
   return {
     kind: KIND, title: TITLE, database: d.name, available: true, region: d.primaryRegion,
     summary: `Restores ${d.name} as it was at {{TargetTime}} into a new data directory {{TargetName}} from a wal-g base backup and its archived WAL.`,
-    parameters: [PARAMETERS.targetTimePostgres(), PARAMETERS.targetDataDirectory(), { name: 'BackupId', required: true, example: 'base_000000010000000000000042',
+    parameters: [PARAMETERS.targetTimePostgres(), PARAMETERS.targetDataDirectory(d.name), { name: 'BackupId', required: true, example: 'base_000000010000000000000042',
       description: 'wal-g backup to fetch: one that ended before the target time (runner info lists them)' }, PARAMETERS.targetPort('5433')],
     steps, byHand, ...estimate(d),
   };

@@ -106,7 +106,7 @@ export function tableRestoreProcedure(d: DatabaseRecoveryDescription): RecoveryP
     summary: `Restores the tables {{Tables}} of ${d.name} from a ${e} backup into the scratch database {{TargetName}}, checks them, and after approval merges the rows back into ${prodDb}.`,
     parameters: [
       PARAMETERS.tables(pg ? 'public.orders,public.order_lines' : `${prodDb}.orders`),
-      PARAMETERS.scratchDatabase(),
+      PARAMETERS.scratchDatabase(d.name),
       PARAMETERS.targetHost(d.host?.address),
       PARAMETERS.targetPort(d.host ? String(d.host.port) : defaultPort),
       PARAMETERS.targetUser(d.host?.user ?? (pg ? 'postgres' : 'root')),

@@ -53,7 +53,7 @@ describe('the example plan\'s runbooks', () => {
     }
     const index = readFileSync(join(outdir, 'runbooks', 'database-dr', 'README.md'), 'utf8');
     expect(index).toContain('[point-in-time](orders/point-in-time.md)');
-    expect(index).toContain('`database-dr-billing-dr-region` (us-west-2)');
+    expect(index).toContain('`database-dr-dr-region-cluster-databases1` (us-west-2)');
     expect(built.runbooks.renderRunbooks().map((f) => f.path)).toHaveLength(10);
   });
 
@@ -70,12 +70,26 @@ describe('the example plan\'s runbooks', () => {
     for (const f of files) expect(`${f.path}:\n${readFileSync(join(dir, f.path), 'utf8')}`).toBe(`${f.path}:\n${f.content}`);
   });
 
+  test('every page\'s TargetName example names its own database, never another database of the plan', () => {
+    const names = ['orders', 'billing', 'ledger'];
+    for (const db of names) {
+      for (const kind of Object.values(RunbookKind)) {
+        const line = page(db, kind).split('\n').find((l) => l.startsWith('TargetName='));
+        if (!line) continue;
+        const value = line.slice('TargetName='.length).split('   #')[0];
+        for (const other of names.filter((n) => n !== db)) expect(`${db}/${kind}: ${value}`).not.toContain(other);
+        expect(`${db}/${kind}: ${value}`).toMatch(new RegExp(`${db}.*: .*${db}`));
+      }
+    }
+  });
+
   test('point in time (RDS): real names, the model\'s estimate, the document, and the procedure\'s steps with their command lines', () => {
     const text = page('orders', 'point-in-time');
     expect(text).toContain("SOURCE='orders-prod'");
     expect(text).toContain('| RPO (objective) | 15 min |');
     expect(text).toContain('34 min estimated (rds-pitr: 30 min + 200 GB at 50 GB/min)');
-    expect(text).toContain('--document-name database-dr-orders-point-in-time');
+    expect(text).toContain('--document-name database-dr-point-in-time-instance-databases1');
+    expect(text).toContain('--parameters "{\\"Database\\":[\\"orders\\"],\\"TargetTime\\":[\\"$TargetTime\\"],\\"TargetName\\":[\\"$TargetName\\"],');
     expect(text).toContain("TargetName='orders-prod-restore-1'");
     // runtime/recovery's command line, its parameters as shell variables, the subnet group read from RDS
     expect(text).toContain('aws rds restore-db-instance-to-point-in-time --region us-east-1 --source-db-instance-identifier orders-prod '
@@ -100,7 +114,7 @@ describe('the example plan\'s runbooks', () => {
     const drVaultId = Object.keys(dr.findResources('AWS::Backup::BackupVault'))[0];
     expect(text).toContain(`DR_VAULT=$(aws cloudformation describe-stack-resource --region us-west-2 --stack-name CdkDatabaseDr-Dr --logical-resource-id ${drVaultId} `);
     expect(text).toContain('RESTORE_ROLE_ARN=$(aws iam get-role --role-name "$RESTORE_ROLE" --query Role.Arn --output text)');
-    expect(text).toContain('--document-name database-dr-billing-dr-region');
+    expect(text).toContain('--document-name database-dr-dr-region-cluster-databases1');
     expect(text).toContain('aws backup start-restore-job --region us-west-2 --recovery-point-arn "${RecoveryPointArn}" --iam-role-arn "${RESTORE_ROLE_ARN}" --resource-type Aurora');
   });
 
@@ -115,34 +129,49 @@ describe('the example plan\'s runbooks', () => {
     expect(orders).toContain('[point-in-time.md](point-in-time.md)');
   });
 
-  test('SSM Automation documents: one per AWS-side procedure, schema 0.3, sound shape, updated in place under a fixed name', () => {
+  test('SSM Automation documents: one per stack and kind (and instance or cluster), schema 0.3, sound shape, updated in place under a fixed name', () => {
     const docs = { ...findPrimary('AWS::SSM::Document'), ...dr.findResources('AWS::SSM::Document') };
     const names = Object.values(docs).map((d) => d.Properties.Name).sort();
-    expect(names).toEqual(['database-dr-billing-dr-region', 'database-dr-billing-point-in-time', 'database-dr-orders-dr-region', 'database-dr-orders-point-in-time']);
+    expect(names).toEqual([
+      'database-dr-dr-region-cluster-databases1', 'database-dr-dr-region-instance-databases1', 'database-dr-dr-runner-restore-databases1',
+      'database-dr-point-in-time-cluster-databases1', 'database-dr-point-in-time-instance-databases1', 'database-dr-runner-restore-databases1',
+    ]);
     for (const doc of Object.values(docs)) {
       expect(doc.Properties).toMatchObject({ DocumentType: 'Automation', DocumentFormat: 'JSON', UpdateMethod: 'NewVersion' });
       const content = doc.Properties.Content as AutomationContent;
       expect(content.schemaVersion).toBe('0.3');
       expect(automationContentProblems(content)).toEqual([]);
-      // The approval comes before the first step that creates anything.
+      // The approval comes before the first step that creates or starts anything.
       const steps = content.mainSteps.map((s) => s.name);
-      const firstWrite = content.mainSteps.findIndex((s) => /Restore|CreateDBInstance|StartRestoreJob/.test(String(s.inputs.Api ?? '')));
+      const firstWrite = content.mainSteps.findIndex((s) => /Restore|CreateDBInstance|StartRestoreJob|RunTask/.test(String(s.inputs.Api ?? '')));
+      expect(firstWrite).toBeGreaterThan(0);
       expect(steps.indexOf('Approve')).toBeGreaterThan(-1);
       expect(steps.indexOf('Approve')).toBeLessThan(firstWrite);
-      expect(content.parameters.TargetTime.allowedPattern).toBeDefined();
-      expect(content.parameters.TargetName.allowedPattern).toMatch(/^\^(orders|billing)-prod-restore-/);
+      // Nothing before the approval calls an AWS API that writes: the database is looked up from the document itself.
+      expect(steps[0]).toBe('SelectDatabase');
+      expect(content.parameters.Database.allowedValues!.length).toBeGreaterThan(0);
+    }
+    const content = (name: string) => Object.values(docs).find((d) => d.Properties.Name === name)!.Properties.Content as AutomationContent;
+    expect(content('database-dr-point-in-time-instance-databases1').parameters.Database.allowedValues).toEqual(['orders']);
+    expect(content('database-dr-point-in-time-cluster-databases1').parameters.Database.allowedValues).toEqual(['billing']);
+    expect(content('database-dr-runner-restore-databases1').parameters.Database.allowedValues).toEqual(['billing', 'ledger']);
+    for (const name of ['database-dr-point-in-time-instance-databases1', 'database-dr-dr-region-cluster-databases1']) {
+      expect(content(name).parameters.TargetTime.allowedPattern).toBeDefined();
+      expect(content(name).parameters.TargetName.allowedPattern).toMatch(/^\^\(\?:(orders|billing)-prod-restore-/);
     }
   });
 
-  test('each document\'s role: trusted by Systems Manager of this account only, least privilege, never deletes or unlocks', () => {
+  test('each document\'s role: trusted by Systems Manager of this account only, least privilege, explicitly denied every delete and unlock', () => {
     const policies = { ...findPrimary('AWS::IAM::ManagedPolicy'), ...dr.findResources('AWS::IAM::ManagedPolicy') };
-    const documentPolicies = Object.entries(policies).filter(([id]) => /PointInTime|DrRegion/.test(id));
-    expect(documentPolicies).toHaveLength(4);
+    const documentPolicies = Object.entries(policies).filter(([id]) => /^Runbooks(PointInTime|DrRegion|RunnerRestore|DrRunnerRestore)/.test(id));
+    expect(documentPolicies).toHaveLength(6);
     for (const [, policy] of documentPolicies) {
-      const statements = policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>;
+      const all = policy.Properties.PolicyDocument.Statement as Array<{ Effect: string; Action: string | string[]; Resource: unknown }>;
+      expect(all).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: expect.arrayContaining(['s3:DeleteObject', 'backup:DeleteRecoveryPoint', 'kms:ScheduleKeyDeletion']), Resource: '*' }));
+      const statements = all.filter((s) => s.Effect === 'Allow');
       const actions = statements.flatMap((s) => [s.Action].flat());
       for (const a of actions) {
-        expect(a).not.toMatch(/\*|Delete|Modify|PutBackupVault|UpdateRecoveryPoint|Disassociate|kms:Decrypt|kms:ScheduleKeyDeletion/);
+        expect(a).not.toMatch(/\*|Delete|Modify|PutBackupVault|UpdateRecoveryPoint|Disassociate|kms:Decrypt|kms:ScheduleKeyDeletion|StopTask/);
       }
       const rdsWrites = statements.filter((s) => [s.Action].flat().some((a) => /rds:(Restore|Create)/.test(a)));
       for (const s of rdsWrites) {
@@ -154,7 +183,7 @@ describe('the example plan\'s runbooks', () => {
       }
     }
     const roles = Object.entries({ ...findPrimary('AWS::IAM::Role'), ...dr.findResources('AWS::IAM::Role') }).filter(([id]) => /AutomationRole/.test(id));
-    expect(roles).toHaveLength(4);
+    expect(roles).toHaveLength(6);
     for (const [, role] of roles) {
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([expect.objectContaining({
         Principal: { Service: 'ssm.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
@@ -171,7 +200,7 @@ describe('the example plan\'s runbooks', () => {
     expect(orders.length).toBeGreaterThan(2);
     for (const d of orders) {
       expect(d).toContain('Runbooks of orders: runbooks/database-dr/orders/ in the cloud assembly');
-      expect(d).toContain('database-dr-orders-point-in-time (us-east-1), database-dr-orders-dr-region (us-west-2)');
+      expect(d).toContain('database-dr-point-in-time-instance-databases1 (us-east-1), database-dr-dr-region-instance-databases1 (us-west-2)');
     }
     const ledger = alarms.filter((d) => /Databases: ledger\./.test(d));
     expect(ledger.length).toBeGreaterThan(0);
@@ -246,12 +275,15 @@ describe('composing the constructs', () => {
     expect(pitr).toMatch(/SOURCE=\$\(aws cloudformation describe-stack-resource --region eu-west-1 --stack-name App --logical-resource-id Orders[0-9A-F]{8} /);
     expect(pitr).toContain('--source-db-instance-identifier "${SOURCE}" --target-db-instance-identifier "${TargetName}"');
     for (const f of files) expect(f.content).not.toMatch(/\$\{Token|__RB_/);
-    expect(runbooks.documentNames).toEqual(['shop-orders-point-in-time', 'shop-orders-dr-region']);
+    expect(runbooks.documentNames).toEqual(['shop-point-in-time-instance-app', 'shop-dr-region-instance-dr']);
     const content = Template.fromStack(drStack).findResources('AWS::SSM::Document');
     const drContent = Object.values(content)[0].Properties.Content as AutomationContent;
     // The source lives in another stack: the DR document asks for its ARN and names restored copies after the database.
-    expect(drContent.parameters.SourceArn.default).toBeUndefined();
-    expect(drContent.parameters.TargetName.allowedPattern).toMatch(/^\^orders-restore-/);
+    expect(drContent.parameters.SourceArn.default).toBe('');
+    const select = drContent.mainSteps[0].inputs.InputPayload as { Databases: Record<string, Record<string, string>>; Required: string[] };
+    expect(select.Databases.orders.SourceArn).toBeUndefined();
+    expect(select.Required).toContain('SourceArn');
+    expect(drContent.parameters.TargetName.allowedPattern).toMatch(/^\^\(\?:orders-restore-/);
     expect(JSON.stringify(Template.fromStack(drStack).toJSON())).not.toMatch(/ExportsReader|Fn::ImportValue/);
     expect(pitr).toContain('TargetName="$SOURCE-restore-1"');
     expect(drContent.parameters.Approvers.default).toEqual(['arn:aws:iam::111111111111:role/oncall']);
