@@ -86,7 +86,7 @@ export function compileDatabase(ctx: AppContext, a: DatabaseAssessment): Compile
     runners,
     verified: verifiedDatabase(ctx, db),
     drillRunner: db.verification && ctx.vpc && db.deployment === DeploymentKind.SELF_MANAGED
-      ? runners.find((r) => findEngine(r.engine)?.drill) : undefined,
+      ? runners.find((r) => findEngine(r.engine)?.drill && r.engine !== 'pgbackrest') : undefined, // pgBackRest drills: not in the DR app until the lead decides
   };
 }
 

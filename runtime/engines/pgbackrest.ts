@@ -1,3 +1,4 @@
+import { POSTGRESQL_SERVER_15, UTIL_LINUX } from './packages';
 import { weeklyFullDaily } from './schedules';
 import type { EngineRecord } from './record';
 
@@ -13,7 +14,9 @@ export const PGBACKREST: EngineRecord = {
   recoveryPointAt: 'end',
   restore: { fixedMinutes: 10, gbPerMinute: 3, source: 'measured 1.7 GB in 6–9 s locally; cloud assumed 3 GB/min' },
   archive: { planArchive: 'pgbackrest', replayMinutes: 5 },
-  packages: [{ name: 'pgbackrest', source: 'debian', arch: 'any', tools: ['pgbackrest'], why: 'pgBackRest 2.45, the version Debian 12 database hosts run too (repository host and database host must run the same pgBackRest)' }],
-  drill: false,
+  packages: [{ name: 'pgbackrest', source: 'debian', arch: 'any', tools: ['pgbackrest'], why: 'pgBackRest 2.45, the version Debian 12 database hosts run too (repository host and database host must run the same pgBackRest)' },
+    // Restore drills start the restored cluster in the task, as postgres, to replay its WAL.
+    POSTGRESQL_SERVER_15, UTIL_LINUX],
+  drill: true,
   provenHere: true,
 };

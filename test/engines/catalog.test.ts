@@ -62,7 +62,7 @@ describe('engine catalog', () => {
 
   it('drills and measured RPO read the catalog', () => {
     expect(DRILLED_ENGINES).toEqual(ENGINES.filter((e) => e.drill).map((e) => e.name));
-    expect(DRILLED_ENGINES).toEqual(['pg-dump', 'mysqldump', 'mariabackup']);
+    expect(DRILLED_ENGINES).toEqual(['pg-dump', 'mysqldump', 'pgbackrest', 'mariabackup']);
     expect(SNAPSHOT_AT_START_ENGINES).toEqual(['pg-dump', 'mysqldump']);
   });
 });

@@ -158,9 +158,9 @@ describe('runner drill on PostgreSQL (pg-dump)', () => {
     expect(result.exitCode).toBe(2);
     expect(result.message).toMatch(/engine mongodump has no restore drill/);
     expect(result.message).toMatch(/--target-host is set by the drill/);
-    const physicalPg = await drill(['--engine', 'pgbackrest', '--database', 'x', '--posix-repo', dir, '--baseline-file', baselineFile], c.io);
-    expect(physicalPg.exitCode).toBe(2);
-    expect(physicalPg.message).toMatch(/engine pgbackrest has no restore drill \(supported: pg-dump, mysqldump, mariabackup\)/);
+    const walG = await drill(['--engine', 'wal-g', '--database', 'x', '--posix-repo', dir, '--baseline-file', baselineFile], c.io);
+    expect(walG.exitCode).toBe(2);
+    expect(walG.message).toMatch(/engine wal-g has no restore drill \(supported: pg-dump, mysqldump, pgbackrest, mariabackup\)/);
   });
 });
 

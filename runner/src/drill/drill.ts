@@ -10,11 +10,15 @@
  *   --row-count-absolute-tolerance N (default 0), --row-count-growth-rate-per-day F (default 0.05)
  *   --rto-objective-seconds N (RUNNER_RTO_OBJECTIVE_SECONDS), --rpo-objective-seconds N (RUNNER_RPO_OBJECTIVE_SECONDS):
  *     the database's objectives; the drill logs whether each was met and emits RtoObjectiveMet / RpoObjectiveMet
- * Measured RTO (MeasuredRtoSeconds): drill start to a verified copy. Achieved recovery point: the
- * restored backup's recovery point (its start for a dump, its end for a physical backup, as the
- * engine catalog says); RestoredDataAgeSeconds is its age at verification, and the RPO objective is
- * met when it is at most the objective before the drill's start (the simulated disaster).
- * The target of the restore (--target-*, --target-dir, --restore-datadir) is set by the drill.
+ * Measured RTO (MeasuredRtoSeconds): drill start to a verified copy; for pgBackRest this includes
+ * replaying the WAL archive to its end (the scratch server accepts connections only once recovery
+ * has ended and promoted). Achieved recovery point: the restored backup's recovery point (its start
+ * for a dump, its end for a physical backup, as the engine catalog says), or for pgBackRest the
+ * newest commit replayed from the archive (pg_last_xact_replay_timestamp(), the backup's stop time
+ * when none was replayed); RestoredDataAgeSeconds is its age at verification, and the RPO objective
+ * is met when it is at most the objective before the drill's start (the simulated disaster).
+ * The target of the restore (--target-*, --target-dir, --restore-datadir, and for pgBackRest
+ * --pgbackrest-archive-mode off and --pgbackrest-recovery-config-path) is set by the drill.
  *
  * Exit codes: 0 all checks passed; 5 a check failed; the restore's own code when it failed;
  * 2 bad flags or a missing tool; 3 the scratch server or the connection failed.
@@ -45,17 +49,25 @@ interface EngineShape {
   readonly kind: 'logical' | 'physical';
   /** Flag naming the data directory of a physical restore. */
   readonly dataDirFlag?: string;
+  /**
+   * The restored data directory recovers by replaying the WAL archive when the server starts
+   * (pgBackRest): the drill measures that replay too, and takes the newest replayed commit as the
+   * recovery point.
+   */
+  readonly replaysWal?: boolean;
 }
 
 /**
  * Engines with a drill, each proven on real servers by test/verification/drill.test.ts.
- * pgBackRest and wal-g (their restored cluster would replay WAL through a restore_command that
- * needs the repository's credentials as the postgres user) and XtraBackup (needs MySQL's mysqld,
- * not in the image) are not drilled yet: the drill refuses them with exit 2.
+ * pgBackRest restores a data directory whose restore_command reads the repository with a
+ * recovery config of the restore's own (passphrase and credentials in a 0600 file under the drill
+ * directory, removed with it). wal-g (not installable here to prove it) and XtraBackup (needs
+ * MySQL's mysqld, not in the image) are not drilled yet: the drill refuses them with exit 2.
  */
 export const DRILL_ENGINES: Record<string, EngineShape> = {
   'pg-dump': { sql: 'postgres', kind: 'logical' },
   'mysqldump': { sql: 'mysql', kind: 'logical' },
+  'pgbackrest': { sql: 'postgres', kind: 'physical', dataDirFlag: 'target-dir', replaysWal: true },
   'mariabackup': { sql: 'mysql', kind: 'physical', dataDirFlag: 'restore-datadir' },
 };
 
@@ -128,7 +140,7 @@ export async function drill(argv: string[], io: DrillIo = {}): Promise<DrillResu
     absoluteRows: numberFlag(flags.get('row-count-absolute-tolerance'), 0, 'row-count-absolute-tolerance', problems),
     growthRatePerDay: numberFlag(flags.get('row-count-growth-rate-per-day'), 0.05, 'row-count-growth-rate-per-day', problems),
   };
-  for (const f of ['target-host', 'target-port', 'target-user', 'target-dir', 'restore-datadir']) {
+  for (const f of ['target-host', 'target-port', 'target-user', 'target-dir', 'restore-datadir', 'pgbackrest-archive-mode', 'pgbackrest-recovery-config-path']) {
     if (flags.has(f)) problems.push(`--${f} is set by the drill (it restores into its own scratch server)`);
   }
   if (problems.length || !engine || !shape) return fail(EXIT.config, new ConfigurationError('invalid configuration', problems).message);
@@ -144,7 +156,7 @@ export async function drill(argv: string[], io: DrillIo = {}): Promise<DrillResu
 
   const restoreFlags = new Map([...flags].filter(([k]) => !DRILL_FLAGS.includes(k) && k !== 'engine'));
   restoreFlags.set('engine', engineName!);
-  const backupTime = await latestRecoveryPoint(engine, restoreFlags, env, signal, sink);
+  let backupTime = await latestRecoveryPoint(engine, restoreFlags, env, signal, sink);
   const drillDir = flags.get('drill-dir') ?? env.RUNNER_DRILL_DIR ?? '/tmp/runner-drill';
   const runDir = join(drillDir, `drill-${process.pid}-${Date.now()}`);
   const targetDb = flags.get('target-db') ?? flags.get('db-name') ?? env.RUNNER_TARGET_DB ?? env.RUNNER_DB_NAME ?? (shape.sql === 'postgres' ? 'postgres' : undefined);
@@ -173,15 +185,31 @@ export async function drill(argv: string[], io: DrillIo = {}): Promise<DrillResu
       }
     } else {
       restoreFlags.set(shape.dataDirFlag!, join(runDir, 'data'));
+      if (shape.replaysWal) {
+        // The copy must never archive into production's stanza; its restore_command's config stays in the drill directory.
+        restoreFlags.set('pgbackrest-archive-mode', 'off');
+        restoreFlags.set('pgbackrest-recovery-config-path', join(runDir, 'recovery-config'));
+      }
     }
     log.info('drill restore started', { engine: engineName, backupId: restoreFlags.get('backup-id') ?? 'latest', target: shape.kind });
     const code = await runJob({ engine, command: 'restore', flags: restoreFlags, env: restoreEnv, signal, sink });
     if (code !== EXIT.ok) return fail(code, `restore of the latest ${engineName} backup failed with exit code ${code} (see the restore log lines)`);
     if (shape.kind === 'physical') {
-      server = await startMariaDbScratch({ dir: join(runDir, 'server'), dataDir: join(runDir, 'data') });
+      const physical = { dir: join(runDir, 'server'), dataDir: join(runDir, 'data') };
+      if (shape.sql === 'mysql') server = await startMariaDbScratch(physical);
+      else {
+        log.info('drill recovery started: replaying the WAL archive to its end', { engine: engineName });
+        server = await startPostgresScratch({ ...physical, recoveryDirs: [join(runDir, 'recovery-config')] });
+      }
     }
     const restoreSeconds = (Date.now() - restoreStarted) / 1000;
     client = await connect({ engine: shape.sql, host: server!.host, port: server!.port, user: server!.user, password: server!.password, database: targetDb, tls: false });
+    if (shape.replaysWal) {
+      const replayed = await recoveredTo(client);
+      log.info('drill recovery complete', { restoreSeconds, newestReplayedCommit: replayed?.toISOString() ?? null, backupStop: backupTime?.toISOString() ?? null });
+      // The newest commit replayed from the archive; none replayed: the backup's end is the recovery point.
+      if (replayed && (!backupTime || replayed > backupTime)) backupTime = replayed;
+    }
     const report = await verifyRestoredCopy(client, baseline, { ...(backupTime ? { restorePointTime: backupTime } : {}), tolerance });
     const message = summarize(report, 4000);
     const durationSeconds = (Date.now() - started) / 1000;
@@ -218,6 +246,22 @@ export async function drill(argv: string[], io: DrillIo = {}): Promise<DrillResu
     await server?.stop();
     // Restored data must not outlive the drill, whatever happened.
     rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Waits until the restored cluster is out of recovery (it accepts connections only then, hot
+ * standby being off, so this is a guard) and returns the time of the newest commit it replayed
+ * (pg_last_xact_replay_timestamp() stays at it after promotion; null when no commit was replayed).
+ */
+async function recoveredTo(client: DatabaseClient): Promise<Date | undefined> {
+  for (;;) {
+    const [row] = await client.query('select pg_is_in_recovery() as r, pg_last_xact_replay_timestamp() as t');
+    if (!row?.r) {
+      const t = row?.t instanceof Date ? row.t : row?.t ? new Date(String(row.t)) : undefined;
+      return t && !Number.isNaN(t.getTime()) ? t : undefined;
+    }
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * Throw-away database servers for restore drills: started inside the task on 127.0.0.1 with
  * their data under the drill directory, and removed afterwards. Either a fresh server that a
- * logical restore (pg_restore, mysql) loads into, or a MariaDB server started on a data
- * directory that mariabackup restored.
+ * logical restore (pg_restore, mysql) loads into, or a server started on a data directory that
+ * a physical engine restored (mariabackup: MariaDB; pgBackRest: PostgreSQL, recovering its WAL).
  *
  * Servers refuse to run as root: when the runner is root they run as the engine's service user
  * (postgres, mysql) through setpriv. Passwords go through files and stdin, never argv.
@@ -68,35 +68,100 @@ function run(cmd: string[], what: string, input?: string): string {
 export interface PostgresScratchOptions {
   /** Root of everything the server writes (data directory included). */
   readonly dir: string;
+  /**
+   * A data directory restored by a physical engine (pgBackRest): the server starts on it, replays
+   * WAL through the restore_command the restore wrote until the end of the archive, and promotes.
+   * Its own accounts are production's: the scratch server lets only the OS user postgres in, over
+   * its own socket and 127.0.0.1 (trust), so the drill needs no production password.
+   * @default - a new cluster (initdb) with a generated password
+   */
+  readonly dataDir?: string;
+  /** Directories the restored cluster reads while it recovers (the restore_command's pgBackRest config), handed to postgres. */
+  readonly recoveryDirs?: string[];
 }
 
-/** A new PostgreSQL cluster for a logical restore, reachable with a generated password on 127.0.0.1. */
+/**
+ * A PostgreSQL server for a drill, reachable on 127.0.0.1: a new cluster for a logical restore
+ * (password generated), or a restored data directory recovered to the end of its WAL archive.
+ */
 export async function startPostgresScratch(o: PostgresScratchOptions): Promise<ScratchServer> {
   const bin = postgresBinDir();
   mkdirSync(o.dir, { recursive: true });
   chmodSync(o.dir, 0o755);
   const sockets = join(o.dir, 'sock');
   mkdirSync(sockets, { recursive: true });
-  const dataDir = join(o.dir, 'data');
-  const password = randomBytes(18).toString('base64url');
+  const dataDir = o.dataDir ?? join(o.dir, 'data');
   const user = 'postgres';
-  const pwfile = join(o.dir, 'pwfile');
-  writeFileSync(pwfile, password + '\n', { mode: 0o600 });
-  chown(o.dir, 'postgres');
-  run(asUser('postgres', [join(bin, 'initdb'), '-D', dataDir, '-U', user, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync']), 'initdb');
-  rmSync(pwfile);
+  let password = '';
+  const settings = ['listen_addresses=127.0.0.1', `unix_socket_directories=${sockets}`, 'fsync=off'];
+  if (!o.dataDir) {
+    password = randomBytes(18).toString('base64url');
+    const pwfile = join(o.dir, 'pwfile');
+    writeFileSync(pwfile, password + '\n', { mode: 0o600 });
+    chown(o.dir, 'postgres');
+    run(asUser('postgres', [join(bin, 'initdb'), '-D', dataDir, '-U', user, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync']), 'initdb');
+    rmSync(pwfile);
+  } else {
+    // Production's postgresql.conf (often not even in the data directory) and pg_hba.conf are not
+    // used: a configuration of the drill's own, and an hba file that lets only postgres in locally.
+    const conf = join(o.dir, 'postgresql.conf');
+    const hba = join(o.dir, 'pg_hba.conf');
+    writeFileSync(conf, '# restore drill: every setting is on the command line\n', { mode: 0o600 });
+    writeFileSync(hba, ['local all postgres trust', 'host all postgres 127.0.0.1/32 trust', ''].join('\n'), { mode: 0o600 });
+    chown(o.dir, 'postgres');
+    for (const d of [dataDir, ...(o.recoveryDirs ?? [])]) chown(d, 'postgres');
+    settings.push(`config_file=${conf}`, `hba_file=${hba}`,
+      // Command-line settings beat postgresql.auto.conf (ALTER SYSTEM) of production too.
+      'archive_mode=off', 'ssl=off', "shared_preload_libraries=''", 'hot_standby=off', 'logging_collector=off');
+  }
   const port = await freeLoopbackPort();
-  const opts = [`-c listen_addresses=127.0.0.1`, `-c port=${port}`, `-c unix_socket_directories=${sockets}`, '-c fsync=off'].join(' ');
+  const opts = [`port=${port}`, ...settings].map((s) => `-c ${s}`).join(' ');
   const log = join(o.dir, 'postgres.log');
-  run(asUser('postgres', [join(bin, 'pg_ctl'), '-D', dataDir, '-l', log, '-o', opts, '-w', '-t', '600', 'start']), 'pg_ctl start');
+  const stopServer = () => {
+    const stop = asUser('postgres', [join(bin, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    spawnSync(stop[0], stop.slice(1), { stdio: 'ignore' });
+  };
+  const removeAll = () => {
+    rmSync(o.dir, { recursive: true, force: true });
+    if (o.dataDir) rmSync(o.dataDir, { recursive: true, force: true });
+  };
+  // A restored cluster replays the whole archive before it accepts connections (hot_standby off):
+  // no limit of our own, the task's timeout bounds it.
+  const wait = o.dataDir ? '86400' : '600';
+  try {
+    run(asUser('postgres', [join(bin, 'pg_ctl'), '-D', dataDir, '-l', log, '-o', opts, '-w', '-t', wait, 'start']), 'pg_ctl start');
+    // With hot standby off pg_ctl returns once recovery has started: wait until the server accepts connections.
+    if (o.dataDir) await untilAccepting(bin, dataDir, sockets, port);
+  } catch (err) {
+    const tail = existsSync(log) ? spawnSync('tail', ['-n', '20', log], { encoding: 'utf8' }).stdout.trim() : '';
+    // pg_ctl may give up while the postmaster runs on: it must not outlive the drill.
+    stopServer();
+    throw new DatabaseError(`${(err as Error).message}${tail ? `; server log: ${tail}` : ''}`);
+  }
   return {
     host: '127.0.0.1', port, user, password,
     async stop(): Promise<void> {
-      const stop = asUser('postgres', [join(bin, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', '-w', 'stop']);
-      spawnSync(stop[0], stop.slice(1), { stdio: 'ignore' });
-      rmSync(o.dir, { recursive: true, force: true });
+      stopServer();
+      removeAll();
     },
   };
+}
+
+/**
+ * Waits until the recovering server accepts connections (recovery ended and promoted); fails when
+ * the postmaster is gone. No limit of its own: the task's timeout bounds a long replay.
+ */
+async function untilAccepting(bin: string, dataDir: string, sockets: string, port: number): Promise<void> {
+  const isReady = existsSync(join(bin, 'pg_isready')) ? join(bin, 'pg_isready') : findTool('pg_isready');
+  if (!isReady) throw new MissingToolError('pg_isready', 'drill (PostgreSQL recovery)');
+  for (;;) {
+    const r = spawnSync(isReady, ['-q', '-h', sockets, '-p', String(port)], { stdio: 'ignore' });
+    if (r.error) throw new DatabaseError(`pg_isready could not start: ${r.error.message}`);
+    if (r.status === 0) return;
+    const status = asUser('postgres', [join(bin, 'pg_ctl'), '-D', dataDir, 'status']);
+    if (spawnSync(status[0], status.slice(1), { stdio: 'ignore' }).status !== 0) throw new DatabaseError('PostgreSQL stopped during recovery of the restored data directory');
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 export interface MariaDbScratchOptions {
