@@ -16,6 +16,7 @@ import { ConfigurationError } from '../errors';
 import { VerificationMetrics } from '../monitoring/verification-metrics';
 import { BackupRunner, IBackupRunner } from '../runner/backup-runner';
 import { RUNNER_ENV } from '../../runtime/contracts/runner-env';
+import { PGBACKREST_RUNNER_ENV } from '../../runtime/pgbackrest/config';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
 import { BackupBucket } from '../storage/backup-bucket';
 import { DRILLED_ENGINES } from './drill-engines';
@@ -146,6 +147,7 @@ export class RunnerDrill extends Construct {
       problems.push(`runner: engine ${props.runner.engine} has no restore drill (supported: ${DRILLED_ENGINES.join(', ')})`);
     }
     const objectives = [...objectiveArgs('rto', props.rto, problems), ...objectiveArgs('rpo', props.rpo, problems)];
+    const pgBackRest = props.runner.engine === 'pgbackrest' ? pgBackRestOf(props.runner, problems) : undefined;
     if (problems.length) throw new ConfigurationError(`RunnerDrill ${this.node.path}`, problems);
 
     const runner = props.runner;
@@ -162,25 +164,30 @@ export class RunnerDrill extends Construct {
       path: props.taskRolePath,
       description: `Restore drill of ${runner.database}: reads its runner backups and baseline`,
     });
-    const backups = props.backupBucket.bucket.arnForObjects(`${prefix}/${runner.database}/*`);
+    // The runner's backups of this database, and for pgBackRest its stanza's repository folders
+    // (backup and archive: the restore and the recovery's archive-get read them).
+    const readPrefixes = [`${prefix}/${runner.database}`, ...(pgBackRest ? runner.keyPrefixes.filter((p) => !p.startsWith(`${prefix}/${runner.database}/`)) : [])];
+    const backups = readPrefixes.map((p) => props.backupBucket.bucket.arnForObjects(`${p}/*`));
     const baselineObject = props.baselineBucket.arnForObjects(objectKey);
     // A customer-managed policy: inline policies fail the HIPAA/NIST/PCI IAMNoInlinePolicy rule.
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       roles: [this.taskRole],
       description: `Restore drill of ${runner.database}: read-only`,
       statements: [
-        new iam.PolicyStatement({ sid: 'ReadBackups', actions: ['s3:GetObject'], resources: [backups] }),
+        new iam.PolicyStatement({ sid: 'ReadBackups', actions: ['s3:GetObject'], resources: backups }),
         new iam.PolicyStatement({
           sid: 'ListBackups', actions: ['s3:ListBucket'], resources: [props.backupBucket.bucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': [`${prefix}/${runner.database}/*`, `${prefix}/${runner.database}/`] } },
+          conditions: { StringLike: { 's3:prefix': readPrefixes.flatMap((p) => [`${p}/*`, `${p}/`]) } },
         }),
         new iam.PolicyStatement({ sid: 'DecryptBackups', actions: ['kms:Decrypt'], resources: [props.backupBucket.encryptionKey.keyArn] }),
         new iam.PolicyStatement({ sid: 'ReadBaseline', actions: ['s3:GetObject'], resources: [baselineObject] }),
         new iam.PolicyStatement({ sid: 'DecryptBaseline', actions: ['kms:Decrypt'], resources: [props.baselineEncryptionKey.keyArn] }),
       ],
     });
-    acknowledgeWildcardResource(this.policy, backups,
-      `Backup object names carry the backup id chosen at backup time; the prefix limits reads to ${runner.database}'s runner backups`);
+    for (const b of backups) {
+      acknowledgeWildcardResource(this.policy, b,
+        `Backup object names carry the backup id chosen at backup time; the prefix limits reads to ${runner.database}'s runner backups${pgBackRest ? ' and its pgBackRest stanza\'s repository folders' : ''}`);
+    }
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu ?? 2048,
@@ -207,13 +214,19 @@ export class RunnerDrill extends Construct {
         [RUNNER_ENV.region]: stack.region,
         [RUNNER_ENV.spoolDir]: `${DRILL_DIR}/spool`,
         RUNNER_DRILL_DIR: DRILL_DIR,
+        // pgBackRest: the runner's repository settings (no secret in them).
+        ...(pgBackRest ? { [PGBACKREST_RUNNER_ENV.settings]: pgBackRest.settings } : {}),
       },
+      // The repository's cipher passphrase, read at task start by the runner's execution role (already granted it).
+      ...(pgBackRest ? { secrets: { [PGBACKREST_RUNNER_ENV.cipherPass]: pgBackRest.cipherPass } } : {}),
       logging: ecs.LogDrivers.awsLogs({ logGroup: runner.logGroup, streamPrefix: `${runner.database}-drill` }),
       essential: true,
       stopTimeout: Duration.seconds(60),
     });
     acknowledge(this.taskDefinition, [
-      ['AwsSolutions-ECS2', 'The environment holds only non-secret drill settings (engine, database name, bucket, prefix, scratch paths); the drill needs no secret: it restores into its own scratch server'],
+      ['AwsSolutions-ECS2', pgBackRest
+        ? 'The environment holds only non-secret drill settings (engine, database name, bucket, prefix, scratch paths, pgBackRest repository settings); the cipher passphrase is a Secrets Manager secret of the task'
+        : 'The environment holds only non-secret drill settings (engine, database name, bucket, prefix, scratch paths); the drill needs no secret: it restores into its own scratch server'],
     ]);
 
     const dlqKey = runner.deadLetterQueue.encryptionMasterKey;
@@ -279,6 +292,29 @@ export class RunnerDrill extends Construct {
   public metricRestoredDataAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return VerificationMetrics.restoredDataAge(this.database, props);
   }
+}
+
+/** What a pgBackRest runner's tasks get that its restore needs: the settings value and the cipher passphrase secret. */
+interface PgBackRestDrillInputs {
+  readonly settings: string;
+  readonly cipherPass: ecs.Secret;
+}
+
+/**
+ * The pgBackRest settings (environment) and cipher passphrase (task secret) of the runner's tasks,
+ * taken from its first task definition so the drill restores with exactly what the backups were
+ * taken with. The passphrase is read at task start by the runner's execution role, which the drill
+ * reuses and which the runner already granted the secret: nothing is granted again. No TLS
+ * identity: the restore reads the repository itself and never reaches the database host.
+ */
+function pgBackRestOf(runner: BackupRunner, problems: string[]): PgBackRestDrillInputs | undefined {
+  const rendered = runner.taskDefinitions[0]?.defaultContainer?.renderContainerDefinition();
+  const settings = rendered?.environment && (rendered.environment as ecs.CfnTaskDefinition.KeyValuePairProperty[]).find((e) => e.name === PGBACKREST_RUNNER_ENV.settings)?.value;
+  const cipher = rendered?.secrets && (rendered.secrets as ecs.CfnTaskDefinition.SecretProperty[]).find((e) => e.name === PGBACKREST_RUNNER_ENV.cipherPass)?.valueFrom;
+  if (!settings) problems.push(`runner: the pgBackRest runner ${runner.node.path} has no ${PGBACKREST_RUNNER_ENV.settings} in its tasks (create it with BackupRunner.pgBackRest)`);
+  if (!cipher) problems.push(`runner: the pgBackRest runner ${runner.node.path} has no ${PGBACKREST_RUNNER_ENV.cipherPass} secret in its tasks (create it with BackupRunner.pgBackRest)`);
+  if (!settings || !cipher) return undefined;
+  return { settings, cipherPass: { arn: cipher, hasField: false, grantRead: (grantee: iam.IGrantable) => iam.Grant.drop(grantee, 'read of the pgBackRest cipher passphrase: granted to the runner\'s execution role by the runner') } };
 }
 
 function defaultImage(arch: ecs.CpuArchitecture): ecs.ContainerImage {

@@ -26,6 +26,8 @@ const m = VERIFICATION_METRICS;
 let pg: PostgresServer;
 let server: ChildProcess | undefined;
 let runnerEnv: Record<string, string>;
+/** What RunnerDrill gives the drill task: the settings and the cipher passphrase, no TLS identity (the restore reads the repository itself). */
+let drillEnv: NodeJS.ProcessEnv;
 let work: string;
 let manifests: string;
 let baselineFile: string;
@@ -67,6 +69,7 @@ beforeAll(async () => {
   mkdirSync(repo, { recursive: true });
   mkdirSync(manifests, { recursive: true });
   ({ pg, server, runnerEnv } = await startPosixDbHost(work, repo, { stanza: STANZA, cipher: CIPHER }));
+  drillEnv = { ...process.env, RUNNER_PGBACKREST_SETTINGS: runnerEnv.RUNNER_PGBACKREST_SETTINGS, RUNNER_PGBACKREST_CIPHER_PASS: runnerEnv.RUNNER_PGBACKREST_CIPHER_PASS };
   pg.psql('create database shop');
   pg.psql(PG_SHOP_SCHEMA, 'shop');
   const db = await connect({ engine: 'postgres', host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'shop', tls: false });
@@ -92,7 +95,7 @@ describe('runner drill on PostgreSQL (pgBackRest, physical)', () => {
     const committed = new Date(pg.psql("select to_char(now() at time zone 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"));
     await waitArchived(pg, pg.psql('select pg_switch_wal()'));
     const c = collect();
-    const result = await drill([...args(), '--rto-objective-seconds', '3600', '--rpo-objective-seconds', '3600'], { ...c.io, env: { ...process.env, ...runnerEnv } });
+    const result = await drill([...args(), '--rto-objective-seconds', '3600', '--rpo-objective-seconds', '3600'], { ...c.io, env: drillEnv });
     expect({ message: result.message, errors: c.lines.filter((l) => l.includes('"level":"error"')).join('\n') })
       .toEqual({ message: 'PASSED 8/8 checks on shop', errors: '' });
     expect(result.exitCode).toBe(0);
@@ -118,7 +121,7 @@ describe('runner drill on PostgreSQL (pgBackRest, physical)', () => {
     pg.psql('delete from orders where id > 950', 'shop');
     await backup('incr');
     const c = collect();
-    const result = await drill(args(), { ...c.io, env: { ...process.env, ...runnerEnv } });
+    const result = await drill(args(), { ...c.io, env: drillEnv });
     recordDamage(DAMAGE_LOG, 'postgres drill (pgBackRest backup)', 'drop rows', result.message);
     expect(result.exitCode).toBe(5);
     expect(result.message).toMatch(/row count orders — expected 1000 ± \d+ rows, found 950 rows \(−50\)/);
@@ -129,7 +132,7 @@ describe('runner drill on PostgreSQL (pgBackRest, physical)', () => {
 
   it('refuses the restore flags the drill sets itself', async () => {
     const c = collect();
-    const result = await drill([...args(), '--pgbackrest-archive-mode', 'preserve', '--target-dir', join(work, 'x')], { ...c.io, env: { ...process.env, ...runnerEnv } });
+    const result = await drill([...args(), '--pgbackrest-archive-mode', 'preserve', '--target-dir', join(work, 'x')], { ...c.io, env: drillEnv });
     expect(result.exitCode).toBe(2);
     expect(result.message).toMatch(/--target-dir is set by the drill[\s\S]*--pgbackrest-archive-mode is set by the drill/);
     expect(existsSync(join(work, 'x'))).toBe(false);

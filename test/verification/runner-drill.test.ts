@@ -24,13 +24,17 @@ jest.mock('../../lib/verification/lambda-support', () => ({
 // A fixed image context: assets/runner is rebuilt by concurrent test runs.
 const image = ecs.ContainerImage.fromAsset(join(__dirname, '..', 'runner', 'construct', 'fixtures', 'image'));
 
-function setup(extra: Partial<ConstructorParameters<typeof RunnerDrill>[2]> = {}) {
+function setup(extra: Partial<ConstructorParameters<typeof RunnerDrill>[2]> = {}, engine: 'pg-dump' | 'pgbackrest' = 'pg-dump') {
   const app = new App();
   const stack = new Stack(app, 'Db', { env: { account: '111122223333', region: 'eu-west-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const bucket = new BackupBucket(stack, 'Backups');
   const password = new secretsmanager.Secret(stack, 'Password');
-  const runner = BackupRunner.pgDump(stack, 'Runner', { database: 'orders', backupBucket: bucket, vpc, host: 'db.internal', user: 'backup', databaseName: 'orders', passwordSecret: password, image });
+  const runner = engine === 'pg-dump'
+    ? BackupRunner.pgDump(stack, 'Runner', { database: 'orders', backupBucket: bucket, vpc, host: 'db.internal', user: 'backup', databaseName: 'orders', passwordSecret: password, image })
+    : BackupRunner.pgBackRest(stack, 'Runner', { database: 'orders', backupBucket: bucket, vpc, stanza: 'orders-main', image,
+      databaseHost: { address: 'db1.internal', pgPath: '/var/lib/postgresql/15/main' },
+      cipherPassphrase: new secretsmanager.Secret(stack, 'Cipher'), tlsIdentity: new secretsmanager.Secret(stack, 'Tls') });
   const verification = new RestoreVerification(stack, 'Verification', {
     vaults: [backup.BackupVault.fromBackupVaultName(stack, 'Vault', 'primary')], vpc,
     databases: [{ name: 'orders', engine: VerifiedEngine.POSTGRESQL, databaseName: 'orders', database: ProtectedDatabase.fromInstanceArn('arn:aws:rds:eu-west-1:111122223333:db:orders'),
@@ -40,7 +44,7 @@ function setup(extra: Partial<ConstructorParameters<typeof RunnerDrill>[2]> = {}
     runner, backupBucket: bucket, baselineBucket: verification.baselineBucket, baselineEncryptionKey: verification.encryptionKey,
     databaseName: 'orders', image, ...extra,
   });
-  return { stack, drill, verification, template: () => Template.fromStack(stack) };
+  return { stack, drill, runner, verification, template: () => Template.fromStack(stack) };
 }
 
 describe('RunnerDrill', () => {
@@ -130,6 +134,47 @@ describe('RunnerDrill', () => {
     expect(nagFindings(stack).filter((f) => f.includes('/Drill/'))).toEqual([]);
   });
 
+  describe('of a pgBackRest runner', () => {
+    it('gives the task the runner\'s repository settings and cipher passphrase secret, and no TLS identity', () => {
+      const { template, stack, drill, runner } = setup({}, 'pgbackrest');
+      const td = Object.values(template().findResources('AWS::ECS::TaskDefinition')).find((r: any) => r.Properties.ContainerDefinitions[0].Name === 'drill') as any;
+      const container = stack.resolve(td.Properties.ContainerDefinitions[0]);
+      const runnerTd = stack.resolve((runner.taskDefinitions[0].node.defaultChild as any)._toCloudFormation()).Resources;
+      const runnerContainer = (Object.values(runnerTd)[0] as any).Properties.ContainerDefinitions[0];
+      const env = (c: any, name: string) => c.Environment.find((e: any) => e.Name === name)?.Value;
+      expect(env(container, 'RUNNER_ENGINE')).toBe('pgbackrest');
+      expect(env(container, 'RUNNER_PGBACKREST_SETTINGS')).toEqual(env(runnerContainer, 'RUNNER_PGBACKREST_SETTINGS'));
+      expect(JSON.stringify(env(container, 'RUNNER_PGBACKREST_SETTINGS'))).toContain('orders-main');
+      expect(container.Secrets.map((x: any) => x.Name)).toEqual(['RUNNER_PGBACKREST_CIPHER_PASS']);
+      expect(container.Secrets[0].ValueFrom).toEqual(runnerContainer.Secrets.find((x: any) => x.Name === 'RUNNER_PGBACKREST_CIPHER_PASS').ValueFrom);
+      expect(JSON.stringify(container)).not.toMatch(/TLS/);
+      // The drill reuses the runner's execution role, which already reads the passphrase.
+      expect(stack.resolve(td.Properties.ExecutionRoleArn)).toEqual(stack.resolve((runner.executionRole as any).roleArn));
+      expect(drill.taskRole).toBeDefined();
+    });
+
+    it('reads the stanza\'s repository folders, read only: no write, no delete, nothing of another database', () => {
+      const { template, stack, drill } = setup({}, 'pgbackrest');
+      const policy = template().toJSON().Resources[stack.getLogicalId(drill.policy.node.defaultChild as any)];
+      const statements = stack.resolve(policy.Properties.PolicyDocument.Statement) as any[];
+      const actions = statements.flatMap((st) => [].concat(st.Action)).sort();
+      expect(actions).toEqual(['kms:Decrypt', 'kms:Decrypt', 's3:GetObject', 's3:GetObject', 's3:ListBucket']);
+      const text = JSON.stringify(statements);
+      for (const p of ['runner/orders/*', 'pgbackrest/backup/orders-main/*', 'pgbackrest/archive/orders-main/*']) expect(text).toContain(p);
+      const list = statements.find((st) => st.Sid === 'ListBackups');
+      expect(list.Condition.StringLike['s3:prefix']).toEqual(['runner/orders/*', 'runner/orders/', 'pgbackrest/backup/orders-main/*', 'pgbackrest/backup/orders-main/',
+        'pgbackrest/archive/orders-main/*', 'pgbackrest/archive/orders-main/']);
+      // The task role holds nothing else.
+      const inline = Object.values(template().findResources('AWS::IAM::Policy')).filter((x: any) => JSON.stringify(x.Properties.Roles).includes(stack.getLogicalId(drill.taskRole.node.defaultChild as any)));
+      expect(inline).toEqual([]);
+    });
+
+    it('passes the four compliance packs', () => {
+      const { stack } = setup({}, 'pgbackrest');
+      expect(nagFindings(stack).filter((f) => f.includes('/Drill/'))).toEqual([]);
+    });
+  });
+
   it('refuses a runner whose engine has no drill', () => {
     const app = new App();
     const stack = new Stack(app, 'Pg', { env: { account: '111122223333', region: 'eu-west-1' } });
@@ -138,7 +183,7 @@ describe('RunnerDrill', () => {
     const runner = BackupRunner.mongoDump(stack, 'Runner', { database: 'docs', backupBucket: bucket, vpc, host: 'mongo.internal', user: 'backup',
       passwordSecret: new secretsmanager.Secret(stack, 'Password'), image });
     expect(() => new RunnerDrill(stack, 'Drill', { runner, backupBucket: bucket, baselineBucket: bucket.bucket, baselineEncryptionKey: bucket.encryptionKey, databaseName: 'docs', image }))
-      .toThrow(/runner: engine mongodump has no restore drill \(supported: pg-dump, mysqldump, mariabackup\)/);
+      .toThrow(/runner: engine mongodump has no restore drill \(supported: pg-dump, mysqldump, pgbackrest, mariabackup\)/);
   });
 
   it('rejects bad props, every problem at once', () => {
