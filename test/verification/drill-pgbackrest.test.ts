@@ -130,6 +130,16 @@ describe('runner drill on PostgreSQL (pgBackRest, physical)', () => {
     expect(processesUnder(drillDir())).toEqual([]);
   }, 120_000);
 
+  it('a restore that fails (wrong cipher passphrase) fails the drill with the restore\'s code and leaves nothing behind', async () => {
+    const c = collect();
+    const result = await drill(args(), { ...c.io, env: { ...drillEnv, RUNNER_PGBACKREST_CIPHER_PASS: 'not the passphrase' } });
+    expect(result.message).toMatch(/^restore of the latest pgbackrest backup failed with exit code [1-9]/);
+    expect([0, 5]).not.toContain(result.exitCode);
+    expect(c.metrics[0]).toMatchObject({ [m.success]: 0, [m.failure]: 1 });
+    expect(readdirSync(drillDir())).toEqual([]);
+    expect(processesUnder(drillDir())).toEqual([]);
+  }, 60_000);
+
   it('refuses the restore flags the drill sets itself', async () => {
     const c = collect();
     const result = await drill([...args(), '--pgbackrest-archive-mode', 'preserve', '--target-dir', join(work, 'x')], { ...c.io, env: drillEnv });

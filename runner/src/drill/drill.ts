@@ -29,7 +29,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMON_OPTIONS } from '../core/common-options';
-import { asRunnerError, EXIT } from '../core/errors';
+import { asRunnerError, DatabaseError, EXIT } from '../core/errors';
 import { runJob } from '../core/job';
 import { JsonLogger, LineSink, stdoutSink } from '../core/logger';
 import { splitArgs } from '../core/options';
@@ -255,12 +255,14 @@ export async function drill(argv: string[], io: DrillIo = {}): Promise<DrillResu
  * (pg_last_xact_replay_timestamp() stays at it after promotion; null when no commit was replayed).
  */
 async function recoveredTo(client: DatabaseClient): Promise<Date | undefined> {
+  const started = Date.now();
   for (;;) {
     const [row] = await client.query('select pg_is_in_recovery() as r, pg_last_xact_replay_timestamp() as t');
     if (!row?.r) {
       const t = row?.t instanceof Date ? row.t : row?.t ? new Date(String(row.t)) : undefined;
       return t && !Number.isNaN(t.getTime()) ? t : undefined;
     }
+    if (Date.now() - started > 600000) throw new DatabaseError('the restored cluster accepted connections but stayed in recovery for 600 s');
     await new Promise((r) => setTimeout(r, 250));
   }
 }
