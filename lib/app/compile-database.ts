@@ -86,7 +86,7 @@ export function compileDatabase(ctx: AppContext, a: DatabaseAssessment): Compile
     runners,
     verified: verifiedDatabase(ctx, db),
     drillRunner: db.verification && ctx.vpc && db.deployment === DeploymentKind.SELF_MANAGED
-      ? runners.find((r) => findEngine(r.engine)?.drill && r.engine !== 'pgbackrest') : undefined, // pgBackRest drills: not in the DR app until the lead decides
+      ? drilledRunner(runners, a.recoveryTier?.tool) : undefined,
   };
 }
 
@@ -98,6 +98,16 @@ function runnerEngines(tiers: TierDecision[]): EngineRecord[] {
     if (e && !out.includes(e)) out.push(e);
   }
   return out;
+}
+
+/**
+ * The runner a drill proves: the one of the tier the feasibility model's RTO estimate restores from
+ * (e.g. pgBackRest and its WAL archive for a self-managed PostgreSQL), so the drill measures the RTO
+ * of the path the estimate promises; else the first runner whose engine can be drilled.
+ */
+function drilledRunner(runners: BackupRunner[], recoveryTool: string | undefined): BackupRunner | undefined {
+  const drillable = runners.filter((r) => findEngine(r.engine)?.drill);
+  return drillable.find((r) => r.engine === recoveryTool) ?? drillable[0];
 }
 
 function protect(ctx: AppContext, db: DatabaseConfig): DatabaseProtection {
