@@ -89,6 +89,13 @@ export function runnerRestoreContent(specs: RunnerRestoreDocumentSpec[], roleArn
   const parameter = (description: string, allowedPattern: string, fallback?: string): AutomationParameter => ({
     type: 'String', description, allowedPattern, ...(fallback !== undefined ? { default: fallback } : {}),
   });
+  // The runners of a stack share their subnets and security groups (RunnerInfrastructure): then the
+  // document names them itself, and only a stack whose databases differ substitutes the chosen
+  // database's lists into RunTask's nested network configuration.
+  const same = (pick: (s: RunnerRestoreDocumentSpec) => string[]) => specs.every((s) => JSON.stringify(pick(s)) === JSON.stringify(pick(specs[0])));
+  const network = same((s) => s.subnets) && same((s) => s.securityGroups)
+    ? { subnets: [...specs[0].subnets], securityGroups: [...specs[0].securityGroups] }
+    : { subnets: '{{ SelectDatabase.Subnets }}', securityGroups: '{{ SelectDatabase.SecurityGroups }}' };
   const steps: AutomationStep[] = [
     selectDatabaseStep({
       databases: Object.fromEntries(specs.map((s) => [s.database, {
@@ -115,7 +122,7 @@ export function runnerRestoreContent(specs: RunnerRestoreDocumentSpec[], roleArn
         launchType: 'FARGATE',
         count: 1,
         startedBy: 'cdk-database-dr-recovery',
-        networkConfiguration: { awsvpcConfiguration: { subnets: '{{ SelectDatabase.Subnets }}', securityGroups: '{{ SelectDatabase.SecurityGroups }}', assignPublicIp: 'DISABLED' } },
+        networkConfiguration: { awsvpcConfiguration: { ...network, assignPublicIp: 'DISABLED' } },
         overrides: { containerOverrides: [{ name: '{{ SelectDatabase.Container }}', command: [...RUNNER_RESTORE_COMMAND] }] },
       },
       outputs: [{ Name: 'TaskArn', Selector: '$.tasks[0].taskArn', Type: 'String' }],

@@ -87,6 +87,11 @@ describe('the example plan\'s runner restore documents', () => {
     const run = step(c, 'StartRestore').inputs as any;
     expect(run).toMatchObject({ Service: 'ecs', Api: 'RunTask', launchType: 'FARGATE', taskDefinition: '{{ SelectDatabase.TaskDefinition }}', cluster: '{{ SelectDatabase.Cluster }}' });
     expect(run.networkConfiguration.awsvpcConfiguration.assignPublicIp).toBe('DISABLED');
+    // The stack's runners share their network: the document names it (no list variable nested in RunTask's input).
+    const network = run.networkConfiguration.awsvpcConfiguration;
+    expect(JSON.stringify(network)).not.toContain('{{');
+    expect(network.subnets).toEqual(built.plan.network!.privateSubnetIds);
+    expect(network.securityGroups).toHaveLength(1);
     expect(run.overrides.containerOverrides[0].command).toEqual([...RUNNER_RESTORE_COMMAND]);
     expect(step(c, 'WaitForTask').inputs).toMatchObject({ Api: 'DescribeTasks', PropertySelector: '$.tasks[0].lastStatus', DesiredValues: ['STOPPED'] });
     const check = step(c, 'CheckExitCode');
