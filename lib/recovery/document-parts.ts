@@ -144,3 +144,18 @@ export function approvalStep(name: string, message: string, why: string): Automa
   };
 }
 
+
+/**
+ * Waits (up to `waitSeconds`) until the RDS instance `identifier` is available or has failed, then
+ * aborts unless it is available: step `waitName` waits, step `assertName` checks.
+ */
+export function instanceAvailableSteps(waitName: string, assertName: string, identifier: string, waitSeconds: number): AutomationStep[] {
+  const status = { Service: 'rds', Api: 'DescribeDBInstances', DBInstanceIdentifier: identifier, PropertySelector: '$.DBInstances[0].DBInstanceStatus' };
+  return [
+    {
+      name: waitName, action: 'aws:waitForAwsResourceProperty', timeoutSeconds: waitSeconds, onFailure: 'Abort',
+      inputs: { ...status, DesiredValues: ['available', 'failed', 'incompatible-restore', 'incompatible-parameters', 'incompatible-network'] },
+    },
+    { name: assertName, action: 'aws:assertAwsResourceProperty', onFailure: 'Abort', inputs: { ...status, DesiredValues: ['available'] } },
+  ];
+}

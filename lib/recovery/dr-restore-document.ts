@@ -9,7 +9,8 @@ import { ArnFormat, Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
 import { DatabaseResourceKind } from '../protection/protected-database';
 import { AutomationContent, AutomationStep } from './automation-content';
 import {
-  approvalStep, approversParameter, assumeRoleParameter, databaseParameter, selectDatabaseStep, targetNameParameter, targetNamePattern, targetTimeParameter,
+  approvalStep, approversParameter, assumeRoleParameter, databaseParameter, instanceAvailableSteps, selectDatabaseStep, targetNameParameter, targetNamePattern,
+  targetTimeParameter,
 } from './document-parts';
 
 /** One database of a DR-region document. */
@@ -131,17 +132,7 @@ export function drRestoreContent(specs: DrRestoreDocumentSpec[], roleArn: string
           Tags: [{ Key: 'cdk-database-dr:restored-from', Value: '{{ Database }}' }],
         },
       },
-      {
-        name: 'WaitWriter', action: 'aws:waitForAwsResourceProperty', timeoutSeconds: waitSeconds, onFailure: 'Abort',
-        inputs: {
-          Service: 'rds', Api: 'DescribeDBInstances', DBInstanceIdentifier: '{{ TargetName }}-1', PropertySelector: '$.DBInstances[0].DBInstanceStatus',
-          DesiredValues: ['available', 'failed', 'incompatible-parameters', 'incompatible-network'],
-        },
-      },
-      {
-        name: 'WriterAvailable', action: 'aws:assertAwsResourceProperty', onFailure: 'Abort',
-        inputs: { Service: 'rds', Api: 'DescribeDBInstances', DBInstanceIdentifier: '{{ TargetName }}-1', PropertySelector: '$.DBInstances[0].DBInstanceStatus', DesiredValues: ['available'] },
-      },
+      ...instanceAvailableSteps('WaitWriter', 'WriterAvailable', '{{ TargetName }}-1', waitSeconds),
     );
   }
   steps.push({

@@ -9,7 +9,8 @@ import { ArnFormat, Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
 import { DatabaseResourceKind } from '../protection/protected-database';
 import { AutomationContent, AutomationStep } from './automation-content';
 import {
-  approvalStep, approversParameter, assumeRoleParameter, databaseParameter, selectDatabaseStep, targetNameParameter, targetNamePattern, targetTimeParameter,
+  approvalStep, approversParameter, assumeRoleParameter, databaseParameter, instanceAvailableSteps, selectDatabaseStep, targetNameParameter, targetNamePattern,
+  targetTimeParameter,
 } from './document-parts';
 
 /** One database of a point-in-time document. */
@@ -74,20 +75,7 @@ export function pointInTimeContent(specs: PointInTimeDocumentSpec[], roleArn: st
       DBSubnetGroupName: '{{ DescribeSource.SubnetGroup }}', VpcSecurityGroupIds: '{{ DescribeSource.SecurityGroups }}', Tags: tags,
     },
   });
-  const waitInstance = (name: string, identifier: string): AutomationStep[] => [
-    {
-      name, action: 'aws:waitForAwsResourceProperty', timeoutSeconds: waitSeconds, onFailure: 'Abort',
-      inputs: {
-        Service: 'rds', Api: 'DescribeDBInstances', DBInstanceIdentifier: identifier,
-        PropertySelector: '$.DBInstances[0].DBInstanceStatus',
-        DesiredValues: ['available', 'failed', 'incompatible-restore', 'incompatible-parameters', 'incompatible-network'],
-      },
-    },
-    {
-      name: `${name}Available`, action: 'aws:assertAwsResourceProperty', onFailure: 'Abort',
-      inputs: { Service: 'rds', Api: 'DescribeDBInstances', DBInstanceIdentifier: identifier, PropertySelector: '$.DBInstances[0].DBInstanceStatus', DesiredValues: ['available'] },
-    },
-  ];
+  const waitInstance = (name: string, identifier: string) => instanceAvailableSteps(name, `${name}Available`, identifier, waitSeconds);
   const describeSource: AutomationStep = cluster ? {
     name: 'DescribeSource', action: 'aws:executeAwsApi', onFailure: 'Abort',
     description: `Reads production's subnet group, security groups and engine, so the restored cluster sits beside it.`,
