@@ -164,6 +164,16 @@ export class BackupRunner extends BackupRunnerBase {
   /** The tasks' security groups: allow them into the database. */
   public readonly connections: ec2.Connections;
   /**
+   * The environment every task of this runner starts with (no secret in it), e.g. for a drill or a
+   * restore task that must run with exactly the runner's settings.
+   */
+  public readonly containerEnvironment: { [name: string]: string };
+  /**
+   * The secrets ECS gives every task of this runner at start, by environment variable; the runner's
+   * execution role may read them.
+   */
+  public readonly containerSecrets: { [name: string]: ecs.Secret };
+  /**
    * Policy for the database host's instance role (pgBackRest only): archive-push and archive-get
    * of this stanza's WAL, nothing else.
    * @default - none (not pgBackRest)
@@ -275,6 +285,8 @@ export class BackupRunner extends BackupRunnerBase {
     };
     const secrets: Record<string, ecs.Secret> = {};
     for (const s of props.secrets ?? []) secrets[s.environmentVariable] = taskSecret(s.secret, s.field, stack.region);
+    this.containerEnvironment = environment;
+    this.containerSecrets = secrets;
 
     this.deadLetterQueue = props.deadLetterQueue ?? new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,

@@ -301,20 +301,17 @@ interface PgBackRestDrillInputs {
 }
 
 /**
- * The pgBackRest settings (environment) and cipher passphrase (task secret) of the runner's tasks,
- * taken from its first task definition so the drill restores with exactly what the backups were
- * taken with. The passphrase is read at task start by the runner's execution role, which the drill
- * reuses and which the runner already granted the secret: nothing is granted again. No TLS
- * identity: the restore reads the repository itself and never reaches the database host.
+ * The pgBackRest settings (environment) and cipher passphrase (task secret) the runner's tasks start
+ * with, so the drill restores with exactly what the backups were taken with. The passphrase is read
+ * at task start by the runner's execution role, which the drill reuses. No TLS identity: the restore
+ * reads the repository itself and never reaches the database host.
  */
 function pgBackRestOf(runner: BackupRunner, problems: string[]): PgBackRestDrillInputs | undefined {
-  const rendered = runner.taskDefinitions[0]?.defaultContainer?.renderContainerDefinition();
-  const settings = rendered?.environment && (rendered.environment as ecs.CfnTaskDefinition.KeyValuePairProperty[]).find((e) => e.name === PGBACKREST_RUNNER_ENV.settings)?.value;
-  const cipher = rendered?.secrets && (rendered.secrets as ecs.CfnTaskDefinition.SecretProperty[]).find((e) => e.name === PGBACKREST_RUNNER_ENV.cipherPass)?.valueFrom;
+  const settings = runner.containerEnvironment[PGBACKREST_RUNNER_ENV.settings];
+  const cipherPass = runner.containerSecrets[PGBACKREST_RUNNER_ENV.cipherPass];
   if (!settings) problems.push(`runner: the pgBackRest runner ${runner.node.path} has no ${PGBACKREST_RUNNER_ENV.settings} in its tasks (create it with BackupRunner.pgBackRest)`);
-  if (!cipher) problems.push(`runner: the pgBackRest runner ${runner.node.path} has no ${PGBACKREST_RUNNER_ENV.cipherPass} secret in its tasks (create it with BackupRunner.pgBackRest)`);
-  if (!settings || !cipher) return undefined;
-  return { settings, cipherPass: { arn: cipher, hasField: false, grantRead: (grantee: iam.IGrantable) => iam.Grant.drop(grantee, 'read of the pgBackRest cipher passphrase: granted to the runner\'s execution role by the runner') } };
+  if (!cipherPass) problems.push(`runner: the pgBackRest runner ${runner.node.path} has no ${PGBACKREST_RUNNER_ENV.cipherPass} secret in its tasks (create it with BackupRunner.pgBackRest)`);
+  return settings && cipherPass ? { settings, cipherPass } : undefined;
 }
 
 function defaultImage(arch: ecs.CpuArchitecture): ecs.ContainerImage {
