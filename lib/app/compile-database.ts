@@ -5,7 +5,6 @@
  * verification records what the shared RestoreVerification and drills need.
  */
 import { Annotations, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
 import { ConfigurationError } from '../errors';
 import { BackupPlanConfig, DatabaseAssessment, DatabaseConfig, DeploymentKind, TierDecision, TierKind, databasePath } from '../plan';
 import { DatabaseProtection, protectedDatabaseFromPlan, protectionOptionsFromPlan } from '../protection';
@@ -32,6 +31,8 @@ export interface AppContext {
   readonly runnerImage?: ecs.ContainerImage;
   /** What every runner of the app shares (cluster, key, logs, dead-letter queue, security group). */
   readonly runnerInfrastructure?: RunnerInfrastructure;
+  /** The stack's protection holding the backup plan of each set of objectives (filled as databases compile). */
+  readonly sharedPlans: Map<string, DatabaseProtection>;
 }
 
 /**
@@ -126,9 +127,7 @@ function protect(ctx: AppContext, db: DatabaseConfig): DatabaseProtection {
     rpoMinutes: options.rpo.toMinutes(), schedule: options.snapshotSchedule.expressionString, dailyDays: options.snapshotRetention.toDays(),
     weeklyDays: options.weeklyRetention?.toDays(), monthlyDays: options.monthlyRetention?.toDays(), continuous: options.continuousBackup,
   });
-  let plans = SHARED_PLANS.get(ctx.scope);
-  if (!plans) SHARED_PLANS.set(ctx.scope, plans = new Map());
-  const sharePlanWith = plans.get(objectives);
+  const sharePlanWith = ctx.sharedPlans.get(objectives);
   const protection = new DatabaseProtection(ctx.scope, `Protect-${idOf(db.name)}`, {
     ...options,
     database,
@@ -138,12 +137,9 @@ function protect(ctx: AppContext, db: DatabaseConfig): DatabaseProtection {
     backupRole: ctx.primary.roles.backupRole,
     sharePlanWith,
   });
-  if (!sharePlanWith) plans.set(objectives, protection);
+  if (!sharePlanWith) ctx.sharedPlans.set(objectives, protection);
   return protection;
 }
-
-/** Per database stack: the protection holding the backup plan of each set of objectives. */
-const SHARED_PLANS = new WeakMap<Construct, Map<string, DatabaseProtection>>();
 
 /** The runner of one engine tier, or undefined (with a warning) when this app cannot deploy it. */
 function buildRunner(ctx: AppContext, db: DatabaseConfig, engine: EngineRecord): BackupRunner | undefined {

@@ -147,7 +147,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
       // One scheduler role per database stack, which may pass only this stack's runner roles.
       taskRolePath: `/${primary.stackName}/${scope.node.id}/`,
     }) : undefined;
-    const ctx: AppContext = { plan, primary, scope, dr, vpc, drVault, crossAccountVault, runnerImage, runnerInfrastructure: shardRunners };
+    const ctx: AppContext = { plan, primary, scope, dr, vpc, drVault, crossAccountVault, runnerImage, runnerInfrastructure: shardRunners, sharedPlans: new Map() };
     const compiled = group.map((a) => compileDatabase(ctx, a));
     compiledAll.push(...compiled);
     // The same databases' DR-Region recovery (restore tasks, restore tests, DR documents) in a nested
