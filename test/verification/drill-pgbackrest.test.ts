@@ -6,16 +6,15 @@
  */
 import '../../runner/src/engines';
 import { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureBaseline, connect } from '../../runtime/integrity';
 import { drill } from '../../runner/src/drill';
 import { VERIFICATION_METRICS } from '../../runtime/metrics/names';
 import { PostgresServer, requireTool } from '../support/servers';
 import { startPosixDbHost, stopServer, waitArchived } from '../runner/pgbackrest/setup';
 import { runRunner } from '../runner/support/run-runner';
-import { PG_SHOP_SCHEMA, recordDamage, userChecksFor } from './fixtures';
+import { PG_SHOP_SCHEMA, recordDamage, writeShopBaseline } from './fixtures';
 
 const DAMAGE_LOG = process.env.DAMAGE_LOG ?? join(__dirname, '..', '..', 'cdk.out', 'damage-cases.txt');
 const CIPHER = 'drill pgbackrest passphrase';
@@ -72,13 +71,7 @@ beforeAll(async () => {
   drillEnv = { ...process.env, RUNNER_PGBACKREST_SETTINGS: runnerEnv.RUNNER_PGBACKREST_SETTINGS, RUNNER_PGBACKREST_CIPHER_PASS: runnerEnv.RUNNER_PGBACKREST_CIPHER_PASS };
   pg.psql('create database shop');
   pg.psql(PG_SHOP_SCHEMA, 'shop');
-  const db = await connect({ engine: 'postgres', host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'shop', tls: false });
-  try {
-    baselineFile = join(work, 'baseline.json');
-    writeFileSync(baselineFile, JSON.stringify(await captureBaseline(db, { database: 'shop', userChecks: userChecksFor('postgres') })));
-  } finally {
-    await db.close();
-  }
+  baselineFile = await writeShopBaseline(pg, 'postgres', work);
   await backup('full');
 }, 120_000);
 

@@ -4,17 +4,16 @@
  * the verification metrics. A backup of a damaged database fails the drill, naming each damage.
  */
 import '../../runner/src/engines';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureBaseline, connect } from '../../runtime/integrity';
 import { drill, DRILL_ENGINES } from '../../runner/src/drill';
 import { DRILLED_ENGINES } from '../../lib/verification/drill-engines';
 import { VERIFICATION_METRICS } from '../../runtime/metrics/names';
 import { MariaDbServer, PostgresServer, startMariaDb, startPostgres } from '../support/servers';
 import { runRunner } from '../runner/support/run-runner';
 
-import { MYSQL_SHOP_SCHEMA, PG_SHOP_SCHEMA, recordDamage, userChecksFor } from './fixtures';
+import { MYSQL_SHOP_SCHEMA, PG_SHOP_SCHEMA, recordDamage, writeShopBaseline } from './fixtures';
 
 const DAMAGE_LOG = process.env.DAMAGE_LOG ?? join(__dirname, '..', '..', 'cdk.out', 'damage-cases.txt');
 
@@ -57,14 +56,7 @@ describe('runner drill on PostgreSQL (pg-dump)', () => {
     dir = scratch('drill-pg-');
     pg.psql('create database shop');
     pg.psql(PG_SHOP_SCHEMA, 'shop');
-    const db = await connect({ engine: 'postgres', host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'shop', tls: false });
-    try {
-      const baseline = await captureBaseline(db, { database: 'shop', userChecks: userChecksFor('postgres') });
-      baselineFile = join(dir, 'baseline.json');
-      writeFileSync(baselineFile, JSON.stringify(baseline));
-    } finally {
-      await db.close();
-    }
+    baselineFile = await writeShopBaseline(pg, 'postgres', dir);
     await backup();
   });
 
@@ -174,13 +166,7 @@ describe('runner drill on MariaDB (mysqldump)', () => {
     dir = scratch('drill-my-');
     db.sql('create database shop');
     db.sql(MYSQL_SHOP_SCHEMA, 'shop');
-    const c = await connect({ engine: 'mysql', host: db.host, port: db.port, user: db.user, password: db.password, database: 'shop', tls: false });
-    try {
-      baselineFile = join(dir, 'baseline.json');
-      writeFileSync(baselineFile, JSON.stringify(await captureBaseline(c, { database: 'shop', userChecks: userChecksFor('mysql') })));
-    } finally {
-      await c.close();
-    }
+    baselineFile = await writeShopBaseline(db, 'mysql', dir);
     const r = await runRunner(['backup', '--engine', 'mysqldump', '--database', 'shop', '--posix-repo', join(dir, 'repo'),
       '--db-host', db.host, '--db-port', String(db.port), '--db-user', 'root', '--db-name', 'shop',
       '--spool-dir', join(dir, 'spool')], { RUNNER_DB_PASSWORD: db.password });
@@ -215,13 +201,7 @@ describe('runner drill on MariaDB (mariabackup, physical)', () => {
     dir = scratch('drill-mb-');
     db.sql('create database shop');
     db.sql(MYSQL_SHOP_SCHEMA, 'shop');
-    const c = await connect({ engine: 'mysql', host: db.host, port: db.port, user: db.user, password: db.password, database: 'shop', tls: false });
-    try {
-      baselineFile = join(dir, 'baseline.json');
-      writeFileSync(baselineFile, JSON.stringify(await captureBaseline(c, { database: 'shop', userChecks: userChecksFor('mysql') })));
-    } finally {
-      await c.close();
-    }
+    baselineFile = await writeShopBaseline(db, 'mysql', dir);
     const r = await runRunner(['backup', '--engine', 'mariabackup', '--database', 'shop', '--posix-repo', join(dir, 'repo'), '--type', 'full',
       '--db-user', 'root', '--db-socket', db.socket, '--mysql-defaults-file', db.defaultsFile, '--spool-dir', join(dir, 'spool')], { RUNNER_DB_PASSWORD: db.password, TZ: 'UTC' });
     if (r.code !== 0) throw new Error(`runner backup failed: ${r.stdout}${r.stderr}`);

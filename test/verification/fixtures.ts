@@ -2,9 +2,9 @@
  * Shared fixtures of the verification tests: a small shop schema with every kind of object the
  * fingerprint covers, the user checks of a typical plan, and a collector of damage messages.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { UserCheck } from '../../runtime/integrity';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { UserCheck, captureBaseline, connect } from '../../runtime/integrity';
 
 export const PG_SHOP_SCHEMA = `
 create table customers (
@@ -72,4 +72,19 @@ export function recordDamage(file: string, engine: string, damage: string, messa
   // The default log lives in cdk.out/, which a fresh clone does not have yet.
   mkdirSync(dirname(file), { recursive: true });
   appendFileSync(file, `${engine} | ${damage} | ${message}\n`);
+}
+
+/**
+ * Captures the baseline of database `shop` on a test server (with the plan's user checks of its
+ * engine) into `<dir>/baseline.json`, as the baseline capture would; returns the file.
+ */
+export async function writeShopBaseline(server: { host: string; port: number; user: string; password: string }, engine: 'postgres' | 'mysql', dir: string): Promise<string> {
+  const db = await connect({ engine, host: server.host, port: server.port, user: server.user, password: server.password, database: 'shop', tls: false });
+  try {
+    const file = join(dir, 'baseline.json');
+    writeFileSync(file, JSON.stringify(await captureBaseline(db, { database: 'shop', userChecks: userChecksFor(engine) })));
+    return file;
+  } finally {
+    await db.close();
+  }
 }
