@@ -62,6 +62,14 @@ export function checkConfig(c: unknown): string[] {
       if (!(typeof c?.lookbackSeconds === 'number' && c.lookbackSeconds > 0 && c.lookbackSeconds <= 455 * 86400)) {
         problems.push(`${q}.lookbackSeconds must be between 1 and 455 days (CloudWatch keeps 15 months), got ${JSON.stringify(c?.lookbackSeconds)}`);
       }
+      if (c?.windowSeconds !== undefined && !(typeof c.windowSeconds === 'number' && c.windowSeconds > 0)) {
+        problems.push(`${q}.windowSeconds must be a positive number of seconds, got ${JSON.stringify(c.windowSeconds)}`);
+      }
+      if ((c?.windowSeconds === undefined) !== (c?.kind === undefined)) {
+        problems.push(`${q}: windowSeconds and kind go together (both publish SilencePercentOfWindow), got windowSeconds ${JSON.stringify(c?.windowSeconds)} and kind ${JSON.stringify(c?.kind)}`);
+      } else if (c?.kind !== undefined && !isString(c.kind)) {
+        problems.push(`${q}.kind must be a non-empty string, got ${JSON.stringify(c.kind)}`);
+      }
     });
     if (d?.awsBackup && (!Array.isArray(d.awsBackup.resourceArns) || d.awsBackup.resourceArns.length === 0 || !d.awsBackup.resourceArns.every(isString))) {
       problems.push(`${p}.awsBackup.resourceArns must be a non-empty list of ARNs, got ${JSON.stringify(d.awsBackup.resourceArns)}`);
@@ -71,6 +79,9 @@ export function checkConfig(c: unknown): string[] {
     }
     if (d?.rds && !isString(d.rds.instanceIdentifier) && !isString(d.rds.clusterIdentifier)) {
       problems.push(`${p}.rds needs instanceIdentifier or clusterIdentifier, got ${JSON.stringify(d.rds)}`);
+    }
+    if (d?.rpoSeconds !== undefined && !(typeof d.rpoSeconds === 'number' && d.rpoSeconds > 0)) {
+      problems.push(`${p}.rpoSeconds must be a positive number of seconds, got ${JSON.stringify(d.rpoSeconds)}`);
     }
     if (d?.manifests) checkLocation(`${p}.manifests`, d.manifests, problems);
     if (d?.walArchive) checkLocation(`${p}.walArchive`, d.walArchive, problems);

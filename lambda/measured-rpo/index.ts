@@ -137,7 +137,17 @@ export async function handler(): Promise<{ databases: DatabaseMeasurement[]; sil
     Unit: 'Seconds',
     Value: m.measuredRpoSeconds,
   }));
+  const byName = new Map(config.databases.map((db) => [db.name, db]));
+  for (const m of measurements) {
+    const rpo = byName.get(m.database)?.rpoSeconds;
+    if (rpo) data.push(percentDatum(RECOVERY_METRICS.measuredRpoPercentOfObjective, [[RECOVERY_METRICS.dimensions.database, m.database]], m.measuredRpoSeconds, rpo, timestamp));
+  }
   for (const s of silences) {
+    const c = byName.get(s.database)?.silenceChecks?.find((x) => x.check === s.check);
+    if (c?.windowSeconds && c.kind) {
+      const d = RECOVERY_METRICS.dimensions;
+      data.push(percentDatum(RECOVERY_METRICS.silencePercentOfWindow, [[d.database, s.database], [d.check, s.check], [d.kind, c.kind]], s.secondsSinceLastSuccess, c.windowSeconds, timestamp));
+    }
     data.push({
       MetricName: RECOVERY_METRICS.secondsSinceLastSuccess,
       Dimensions: [{ Name: RECOVERY_METRICS.dimensions.database, Value: s.database }, { Name: RECOVERY_METRICS.dimensions.check, Value: s.check }],
@@ -151,4 +161,13 @@ export async function handler(): Promise<{ databases: DatabaseMeasurement[]; sil
     await cloudWatchClient().send(new PutMetricDataCommand({ Namespace: RECOVERY_METRICS.namespace, MetricData: data.slice(i, i + 1000) }));
   }
   return { databases: measurements, silences };
+}
+
+/**
+ * `seconds` as a percentage of `objectiveSeconds`, rounded to 0.01 %, at most 1e9 % ("never",
+ * published as seconds since 1970, stays far beyond any threshold).
+ */
+function percentDatum(name: string, dims: Array<[string, string]>, seconds: number, objectiveSeconds: number, timestamp: Date): MetricDatum {
+  const percent = Math.min(1e9, Math.round((10000 * seconds) / objectiveSeconds) / 100);
+  return { MetricName: name, Dimensions: dims.map(([Name, Value]) => ({ Name, Value })), Timestamp: timestamp, Unit: 'Percent', Value: percent };
 }

@@ -62,6 +62,14 @@ export interface SilenceCheckConfig {
   readonly dimensions: Record<string, string>;
   /** How far back to search; older successes read as none. */
   readonly lookbackSeconds: number;
+  /**
+   * The silence window. With `kind`, the Lambda also publishes SilencePercentOfWindow
+   * {Database, Check, Kind}: seconds since the last success as a percentage of it.
+   * @default - SecondsSinceLastSuccess only
+   */
+  readonly windowSeconds?: number;
+  /** The alarm kind watching the check (the `Kind` dimension), e.g. `runner-silent`. @default - none */
+  readonly kind?: string;
 }
 
 /** The sources of one database; each present one is measured. */
@@ -86,6 +94,11 @@ export interface MeasuredRpoDatabaseConfig {
   readonly walArchive?: MeasuredRpoS3Location;
   /** Success metrics to date (published as SecondsSinceLastSuccess, not as the RPO). */
   readonly silenceChecks?: SilenceCheckConfig[];
+  /**
+   * The database's RPO in seconds: the Lambda also publishes MeasuredRpoPercentOfObjective.
+   * @default - MeasuredRpoSeconds only
+   */
+  readonly rpoSeconds?: number;
 }
 
 /** The measured-RPO Lambda's configuration. */

@@ -41,9 +41,20 @@ export const VERIFICATION_METRICS = {
 /** Emitted by the measured-RPO Lambda. */
 export const RECOVERY_METRICS = {
   namespace: 'CdkDatabaseDr/Recovery',
-  dimensions: { database: 'Database', check: 'Check' },
+  dimensions: { database: 'Database', check: 'Check', kind: 'Kind' },
   /** Age in seconds of the newest recovery point the database could be restored from. */
   measuredRpoSeconds: 'MeasuredRpoSeconds',
+  /**
+   * MeasuredRpoSeconds as a percentage of the database's RPO (dimension Database), published
+   * when the configuration gives the RPO: one threshold fits every database, so one
+   * multi-time-series alarm watches a whole fleet.
+   */
+  measuredRpoPercentOfObjective: 'MeasuredRpoPercentOfObjective',
+  /**
+   * SecondsSinceLastSuccess as a percentage of the check's silence window (dimensions Database,
+   * Check and Kind, the alarm kind), published when the configuration gives the window.
+   */
+  silencePercentOfWindow: 'SilencePercentOfWindow',
   /**
    * Seconds since a success metric (e.g. VerificationSuccess) last counted, dimensions Database
    * and Check: the clock for "no success within N days" when N exceeds the 7 days a CloudWatch

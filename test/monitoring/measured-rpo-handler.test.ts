@@ -310,6 +310,19 @@ describe('choosing among sources', () => {
     expect(published('ledger')).toBe(200);
   });
 
+  test('with its RPO, a database is also published as a percentage of it', async () => {
+    configure({ databases: [
+      { name: 'orders', rds: { instanceIdentifier: 'orders' }, rpoSeconds: 400 },
+      { name: 'ledger', rds: { clusterIdentifier: 'ledger' } },
+    ] });
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ LatestRestorableTime: ago(100) }] });
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ LatestRestorableTime: ago(200) }] });
+    await handler();
+    const data = cw.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData ?? [];
+    expect(data.filter((d) => d.MetricName === RECOVERY_METRICS.measuredRpoPercentOfObjective).map((d) => [d.Dimensions, d.Value, d.Unit]))
+      .toEqual([[[{ Name: 'Database', Value: 'orders' }], 25, 'Percent']]);
+  });
+
   test('a failed PutMetricData fails the invocation (the alarm then sees missing data, treated as breaching)', async () => {
     configure({ databases: [{ name: 'orders', rds: { instanceIdentifier: 'orders' } }] });
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ LatestRestorableTime: ago(100) }] });
@@ -361,6 +374,43 @@ describe('silence checks (windows longer than an alarm can evaluate)', () => {
     expect(secondsSince('orders', 'runner-silent')).toBe(noRecoveryPointAgeSeconds(NOW));
     expect(out.silences.map((s) => s.status)).toEqual(['none', 'error']);
     expect(out.silences[1].error).toMatch(/^AccessDenied: User is not authorized/);
+  });
+
+  test('with a window and a kind, the silence is also published as a percentage of the window, for one fleet alarm', async () => {
+    configure({ databases: [
+      { name: 'orders', silenceChecks: [{ ...verification, windowSeconds: 4 * 86400, kind: 'verification-missing' }] },
+      { name: 'ledger', silenceChecks: [{ ...verification, dimensions: { Database: 'ledger' }, windowSeconds: 86400, kind: 'verification-missing' }] },
+    ] });
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'success', Timestamps: [ago(3 * 86400)], Values: [1] }] });
+    await handler();
+    const data = cw.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData ?? [];
+    const percents = data.filter((d) => d.MetricName === RECOVERY_METRICS.silencePercentOfWindow);
+    expect(percents.map((d) => [d.Dimensions, d.Value, d.Unit])).toEqual([
+      [[{ Name: 'Database', Value: 'orders' }, { Name: 'Check', Value: 'verification-missing' }, { Name: 'Kind', Value: 'verification-missing' }], 75, 'Percent'],
+      [[{ Name: 'Database', Value: 'ledger' }, { Name: 'Check', Value: 'verification-missing' }, { Name: 'Kind', Value: 'verification-missing' }], 300, 'Percent'],
+    ]);
+    // The seconds are still published for the dashboards.
+    expect(secondsSince('orders', 'verification-missing')).toBe(3 * 86400);
+  });
+
+  test('never succeeded reads as far beyond any percentage threshold', async () => {
+    configure({ databases: [{ name: 'orders', silenceChecks: [{ ...verification, windowSeconds: 86400, kind: 'verification-missing' }] }] });
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'success', Timestamps: [], Values: [] }] });
+    await handler();
+    const data = cw.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData ?? [];
+    const percent = data.find((d) => d.MetricName === RECOVERY_METRICS.silencePercentOfWindow)!;
+    expect(percent.Value).toBeGreaterThan(1e6);
+  });
+
+  test('a window without a kind, a bad window or RPO, is a configuration problem naming each', () => {
+    expect(checkConfig({ databases: [{ name: 'x', rpoSeconds: -5, silenceChecks: [
+      { check: 'c', namespace: 'n', metricName: 'm', dimensions: {}, lookbackSeconds: 60, windowSeconds: 60 },
+      { check: 'd', namespace: 'n', metricName: 'm', dimensions: {}, lookbackSeconds: 60, windowSeconds: 0, kind: 'k' },
+    ] }] })).toEqual([
+      'databases[0].silenceChecks[0]: windowSeconds and kind go together (both publish SilencePercentOfWindow), got windowSeconds 60 and kind undefined',
+      'databases[0].silenceChecks[1].windowSeconds must be a positive number of seconds, got 0',
+      'databases[0].rpoSeconds must be a positive number of seconds, got -5',
+    ]);
   });
 
   test('a bad silence check is a configuration problem', () => {
