@@ -10,6 +10,7 @@ import { App, Duration, aws_events as events } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BackupPlanConfig, DatabaseAssessment, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
 import { BackupMonitoring, MonitoringCoverage } from '../monitoring/backup-monitoring';
+import { FleetAlarms } from '../monitoring/fleet-alarms';
 import { RecoveryRunbooks, runbookDatabaseFromPlan } from '../recovery';
 import { addDrRecoveryOfPlan } from '../recovery/dr-region-plan';
 import { isDrRestoreTaskEngine } from '../recovery/dr-region-validation';
@@ -35,9 +36,11 @@ export interface DrAppOptions {
   /**
    * Databases per database stack (nested in the primary stack), placed in plan order. Keep it
    * fixed once deployed: changing it moves databases between stacks, which replaces their
-   * resources. 10 keeps the heaviest database kind (self-managed PostgreSQL with pgBackRest, a
-   * dump, a drill and restore verification, about 35 resources) well under CloudFormation's 500.
-   * @default 10
+   * resources (an app deployed with the earlier default of 10 keeps its layout with
+   * `databasesPerStack: 10`). 15 keeps a stack of the heaviest database kind (self-managed
+   * PostgreSQL with pgBackRest, a dump, a drill and restore verification, about 27 resources in
+   * its database stack) under CloudFormation's 500.
+   * @default 15
    */
   readonly databasesPerStack?: number;
 }
@@ -64,12 +67,14 @@ export interface DrApp {
   readonly databaseStacks: DatabaseStack[];
   /** The DR stack's database stacks (the same databases' DR-Region recovery), in order; a group with nothing to restore there has none. */
   readonly drDatabaseStacks: DatabaseStack[];
-  /** Each database stack's monitoring (its databases' alarms, measured RPO, dashboard), in order. */
+  /** Each database stack's monitoring (its databases' measured RPO, functions' alarms, dashboard), in order. */
   readonly databaseMonitorings: BackupMonitoring[];
+  /** The multi-time-series alarms of every database's own conditions (each database a contributor), in the primary stack. */
+  readonly fleetAlarms: FleetAlarms;
 }
 
 /** Default of {@link DrAppOptions.databasesPerStack}. */
-export const DEFAULT_DATABASES_PER_STACK = 10;
+export const DEFAULT_DATABASES_PER_STACK = 15;
 
 /**
  * Builds both stacks of the DR app from a plan (already validated by `loadPlanFile`/`parsePlan`).
@@ -118,6 +123,9 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
     throw new ConfigurationError(`${plan.sourceName}: invalid for the DR app`, [`databasesPerStack: a whole number of at least 1, got ${perStack}`]);
   }
   // Databases fill stacks of `perStack` in plan order: adding one at the end never moves another.
+  // One multi-time-series alarm per condition for every database of the plan (each database a
+  // contributor with its own notification), in the primary stack: alarms do not grow with databases.
+  const fleetAlarms = new FleetAlarms(primary, 'FleetAlarms', { planName: plan.name, alarmTopic: primary.alarmTopic });
   const groups: DatabaseAssessment[][] = [];
   assessment.databases.forEach((a, i) => (groups[databaseStackNumberOf(i, perStack) - 1] ??= []).push(a));
 
@@ -238,6 +246,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
       dashboardName: `${plan.name}-backup-dr${suffix ? `-${suffix}` : ''}`,
       coverage: MonitoringCoverage.DATABASES,
       alarmTopic: primary.alarmTopic,
+      fleetAlarms,
       encryptionKey: functionsKey,
       databases: group.map(({ database: d }) => ({ name: d.name, rpo: Duration.minutes(d.rpoMinutes), rto: Duration.minutes(d.rtoMinutes) })),
       protections: compiled.flatMap((c) => (c.protection ? [{ protection: c.protection, database: c.assessment.database.name }] : [])),
@@ -297,6 +306,6 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const withDr = { ...assessment, warnings: [...assessment.warnings, ...dr.recovery.unavailable] };
   return {
     plan, assessment: withDr, primary, dr, protections, runners, verification: verifications[0], verifications, drills, audit, monitoring,
-    databaseStacks, drDatabaseStacks: [...new Set(drScopes.values())], databaseMonitorings, runbooks,
+    databaseStacks, drDatabaseStacks: [...new Set(drScopes.values())], databaseMonitorings, runbooks, fleetAlarms,
   };
 }

@@ -76,8 +76,20 @@ export interface DrAlarmProps extends AlarmOverrides {
   readonly databases: string[];
   /** What this alarm means when it fires, specific to its subject. */
   readonly meaning: string;
-  /** The metric (its period is the alarm's period). */
+  /** The metric (its period is the alarm's period); with `expression`, the series the expression is about, for the description. */
   readonly metric: cloudwatch.Metric;
+  /**
+   * Alarm on this expression instead of `metric`, with `metric`'s period: a metric math
+   * expression over `usingMetrics`, or a Metrics Insights query (`SELECT ... GROUP BY ...`), whose
+   * every returned time series is a contributor with its own ALARM/OK state and notification.
+   * @default - the alarm evaluates `metric`
+   */
+  readonly expression?: string;
+  /**
+   * The metrics a math `expression` refers to, by id.
+   * @default - none
+   */
+  readonly usingMetrics?: { [id: string]: cloudwatch.Metric };
   /** The unit of the threshold, for the description (jobs, seconds, milliseconds...). */
   readonly thresholdUnit: string;
 }
@@ -169,7 +181,7 @@ export class AlarmFactory {
     };
     const threshold = spec.threshold ?? 1;
     const datapointsToAlarm = spec.datapointsToAlarm ?? spec.evaluationPeriods;
-    const condition = this.conditionKey(props.metric, threshold, spec.comparison);
+    const condition = this.conditionKey(props.metric, threshold, spec.comparison) + (props.expression ? `|${props.expression}` : '');
     const existing = this.byCondition.get(condition);
     if (existing) {
       // One alarm per condition: the existing alarm watches these databases too.
@@ -184,7 +196,8 @@ export class AlarmFactory {
     const alarmName = `${this.props.alarmNamePrefix}-${props.subject}-${props.kind.id}-${severityTag}`;
     const docsPage = this.props.docsBaseUrl ? `${this.props.docsBaseUrl}${props.kind.id}.md` : props.kind.docsPage;
     const periodSeconds = props.metric.period.toSeconds();
-    const firesWhen = `Fires when ${props.metric.metricName} (${props.metric.statistic}) ${COMPARISON_TEXT[spec.comparison] ?? spec.comparison} ${threshold} ${props.thresholdUnit}`
+    const subjectOfCondition = props.expression ? `[${props.expression}]` : `${props.metric.metricName} (${props.metric.statistic})`;
+    const firesWhen = `Fires when ${subjectOfCondition} ${COMPARISON_TEXT[spec.comparison] ?? spec.comparison} ${threshold} ${props.thresholdUnit}`
       + ` in ${datapointsToAlarm} of ${spec.evaluationPeriods} period(s) of ${periodSeconds} s; missing data: ${spec.treatMissingData}.`;
     const index = this.descriptions.length;
     // Rendered at synthesis: the databases a deduplicated alarm watches and the runbooks linked later are known then.
@@ -198,7 +211,9 @@ export class AlarmFactory {
     const alarm = new cloudwatch.Alarm(this.scope, `${props.subject}-${props.kind.id}-${severityTag}`.replace(/[^A-Za-z0-9-]/g, '_'), {
       alarmName,
       alarmDescription: Lazy.string({ produce: describe }),
-      metric: props.metric,
+      metric: props.expression
+        ? new cloudwatch.MathExpression({ expression: props.expression, usingMetrics: props.usingMetrics ?? {}, period: props.metric.period, label: props.kind.id })
+        : props.metric,
       threshold,
       comparisonOperator: spec.comparison,
       evaluationPeriods: spec.evaluationPeriods,
@@ -213,7 +228,7 @@ export class AlarmFactory {
     const dims = Object.entries(props.metric.dimensions ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ');
     this.descriptions.push({
       alarmName, kind: props.kind.id, severity: props.severity, databases: [...props.databases], meaning: props.meaning,
-      metric: `${props.metric.namespace} ${props.metric.metricName} {${dims}}`, statistic: props.metric.statistic,
+      metric: props.expression ?? `${props.metric.namespace} ${props.metric.metricName} {${dims}}`, statistic: props.metric.statistic,
       comparisonOperator: spec.comparison, threshold, thresholdUnit: props.thresholdUnit,
       periodSeconds, evaluationPeriods: spec.evaluationPeriods, datapointsToAlarm,
       treatMissingData: spec.treatMissingData, docsPage,

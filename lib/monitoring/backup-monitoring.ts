@@ -16,7 +16,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
 import { AlarmDescription, AlarmFactory } from './alarm-factory';
 import { AlarmTopic } from './alarm-topic';
+import { MONITOR_STOPPED } from './alarms/monitor-stopped';
+import { AlarmSeverity } from './alarms/alarm-kind';
 import { DrAlarms } from './dr-alarms';
+import { FleetAlarms } from './fleet-alarms';
 import { MeasuredRpo } from './measured-rpo';
 import { buildMonitoringDashboard } from './monitoring-dashboard';
 import { buildMonitoringAlarms, measuredRpoDatabases, replicationsOf } from './monitoring-alarms';
@@ -196,6 +199,15 @@ export interface BackupMonitoringProps {
    * @default MonitoringCoverage.ALL
    */
   readonly coverage?: MonitoringCoverage;
+  /**
+   * Multi-time-series alarms shared by the monitorings of a Region: when given, each database's
+   * runner-job-failed, runner-silent, measured-rpo, verification-failed, verification-missing and
+   * drill-rto-exceeded conditions are contributors of these alarms instead of alarms of their own
+   * (the measured-RPO Lambda then publishes them as percentages of their objectives, and a
+   * `monitor-stopped` alarm watches the Lambda). Its measured-RPO levels replace `measuredRpoAlarm`.
+   * @default - one alarm per database and condition
+   */
+  readonly fleetAlarms?: FleetAlarms;
 }
 
 /**
@@ -332,6 +344,14 @@ export class BackupMonitoring extends Construct {
   /** Every problem of the whole picture, at once; throws them as one ConfigurationError. */
   private validateMonitoring(): string[] {
     const problems = monitoringProblems(this, this._model(), this.measuredRpoInterval(), this._props.coverage !== MonitoringCoverage.SHARED_SERIES);
+    const fleet = this._props.fleetAlarms;
+    if (fleet) {
+      if (this._props.measuredRpoAlarm) problems.push('measuredRpoAlarm: set the levels on the fleetAlarms (measuredRpoWarning, measuredRpoCritical) they judge, not here');
+      const interval = this.measuredRpoInterval();
+      if (!interval.isUnresolved() && interval.toSeconds() > fleet.period.toSeconds()) {
+        problems.push(`measuredRpoInterval: the measured-RPO Lambda must run at least once per fleet alarm period (${fleet.period.toHumanString()}), got ${interval.toHumanString()}`);
+      }
+    }
     if (problems.length > 0) throw new ConfigurationError(`BackupMonitoring '${this._props.planName}'`, problems);
     return [];
   }
@@ -352,11 +372,12 @@ export class BackupMonitoring extends Construct {
     if (this.built) return;
     this.built = true;
     const interval = this.measuredRpoInterval();
-    const silenceChecks = new Map<string, Array<{ check: string; metric: cloudwatch.Metric; window: Duration }>>();
+    const fleet = this._props.fleetAlarms;
+    const silenceChecks = new Map<string, Array<{ check: string; metric: cloudwatch.Metric; window: Duration; kind?: string }>>();
     const alarms = new DrAlarms(this.alarmFactory, (s) => {
-      silenceChecks.set(s.database, [...(silenceChecks.get(s.database) ?? []), { check: s.check, metric: s.success, window: s.window }]);
+      silenceChecks.set(s.database, [...(silenceChecks.get(s.database) ?? []), { check: s.check, metric: s.success, window: s.window, kind: s.kind }]);
       return RecoveryMetrics.secondsSinceLastSuccess(s.database, s.check, { period: Duration.seconds(interval.toSeconds() * 2) });
-    });
+    }, fleet);
     const model = this._model();
     const coverage = this._props.coverage ?? MonitoringCoverage.ALL;
     buildMonitoringAlarms(this, model, alarms, {
@@ -367,9 +388,10 @@ export class BackupMonitoring extends Construct {
       replicaLagLevels: this._props.replicaLagAlarm as LevelOptions | undefined,
     });
     if (coverage === MonitoringCoverage.SHARED_SERIES) return;
-    const measured = measuredRpoDatabases(model, silenceChecks);
+    const measured = measuredRpoDatabases(model, silenceChecks, fleet !== undefined);
     if (measured.length > 0) {
       this.measured = new MeasuredRpo(this, 'MeasuredRpo', { interval, encryptionKey: this._props.encryptionKey, databases: measured });
+      if (fleet) this.alarmMonitorStopped(this.measured, fleet, measured.map((d) => d.name));
     }
     // A bad plan name is reported by the validation; it would only fail the dashboard here.
     if ((this._props.dashboard ?? true) && /^[A-Za-z0-9_-]{1,100}$/.test(this._props.planName)) {
@@ -377,6 +399,23 @@ export class BackupMonitoring extends Construct {
         (this._props.measuredRpoAlarm?.warning?.enabled === false) ? undefined : (this._props.measuredRpoAlarm?.warning?.percentOfObjective ?? 80),
         replicationsOf(this, model));
     }
+  }
+
+  /**
+   * The fleet alarms judge what the measured-RPO Lambda publishes; a series that stops has no
+   * contributor, so the Lambda's errors or absence in a period is an alarm of its own.
+   */
+  private alarmMonitorStopped(measured: MeasuredRpo, fleet: FleetAlarms, databases: string[]): void {
+    const fn = measured.lambdaFunction;
+    const period = fleet.period;
+    const errors = fn.metricErrors({ period, statistic: cloudwatch.Stats.SUM });
+    const invocations = fn.metricInvocations({ period, statistic: cloudwatch.Stats.SUM });
+    this.alarmFactory.createAlarm({
+      kind: MONITOR_STOPPED, subject: 'measured-rpo', severity: AlarmSeverity.CRITICAL, databases,
+      meaning: 'the measured-RPO Lambda of these databases failed or did not run: their fleet alarms on measured RPO and silence see nothing',
+      metric: errors, expression: 'IF(FILL(errors, 0) > 0 || FILL(invocations, 0) < 1, 1, 0)', usingMetrics: { errors, invocations },
+      threshold: 1, thresholdUnit: 'stopped (1) or running (0)',
+    });
   }
 
   /** @internal Everything added, grouped per database, with what refers to an unknown database. */

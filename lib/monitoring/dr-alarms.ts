@@ -14,6 +14,7 @@ import { BASELINE_CAPTURE_FAILED } from './alarms/baseline-capture-failed';
 import { COPY_JOB_FAILED } from './alarms/copy-job-failed';
 import { DEAD_LETTERS } from './alarms/dead-letters';
 import { DRILL_RTO_EXCEEDED } from './alarms/drill-rto-exceeded';
+import type { FleetAlarms } from './fleet-alarms';
 import { GLOBAL_RPO_LAG } from './alarms/global-rpo-lag';
 import { MEASURED_RPO } from './alarms/measured-rpo';
 import { NO_SUCCESSFUL_BACKUP } from './alarms/no-successful-backup';
@@ -61,6 +62,11 @@ export interface LongSilence {
   readonly success: cloudwatch.Metric;
   /** The window. */
   readonly window: Duration;
+  /**
+   * The alarm kind judging it as a percentage of the window (fleet alarms).
+   * @default - judged on SecondsSinceLastSuccess
+   */
+  readonly kind?: string;
 }
 
 /** Registers a long silence and returns the `SecondsSinceLastSuccess` metric to alarm on. */
@@ -75,7 +81,12 @@ function silenceWindow(window: Duration): { period: Duration; evaluationPeriods:
 
 /** @internal The typed alarm methods over one AlarmFactory (BackupMonitoring's, not public API). */
 export class DrAlarms {
-  constructor(private readonly factory: AlarmFactory, private readonly longSilence: LongSilenceHandler) {}
+  /**
+   * @param fleet when given, the per-database conditions (runner job failed and silent, measured
+   * RPO, verification failed and missing, drill RTO) go to its multi-time-series alarms, and every
+   * silence is dated by the measured-RPO Lambda as a percentage of its window.
+   */
+  constructor(private readonly factory: AlarmFactory, private readonly longSilence: LongSilenceHandler, private readonly fleet?: FleetAlarms) {}
 
   /** `backup-job-failed` of one vault and resource type. */
   public backupJobFailed(t: VaultAlarmTarget, o: AlarmOverrides = {}): cloudwatch.Alarm {
@@ -105,7 +116,8 @@ export class DrAlarms {
   }
 
   /** `measured-rpo` of one database at one level (a percentage of its RPO), over `period`. */
-  public measuredRpo(database: string, rpo: Duration, severity: AlarmSeverity, percent: number, period: Duration, o: AlarmOverrides = {}): cloudwatch.Alarm {
+  public measuredRpo(database: string, rpo: Duration, severity: AlarmSeverity, percent: number, period: Duration, o: AlarmOverrides = {}): cloudwatch.Alarm | undefined {
+    if (this.fleet) return this.fleet._measuredRpo(database, severity);
     return this.factory.createAlarm({
       kind: MEASURED_RPO, subject: database, severity, databases: [database],
       meaning: `the newest recovery point of ${database} is older than ${percent} % of its RPO (${rpo.toHumanString()}); no recovery point at all reads as seconds since 1970`,
@@ -164,6 +176,7 @@ export class DrAlarms {
 
   /** `runner-job-failed` of one runner job. */
   public runnerJobFailed(subject: string, job: RunnerJob, o: AlarmOverrides = {}): cloudwatch.Alarm {
+    if (this.fleet) return this.fleet._runnerJobFailed(job.database);
     return this.factory.createAlarm({
       kind: RUNNER_JOB_FAILED, subject, severity: AlarmSeverity.CRITICAL, databases: [job.database],
       meaning: `the runner's ${job.job} job (${job.engine}) failed for ${job.database}`,
@@ -173,6 +186,10 @@ export class DrAlarms {
 
   /** `runner-silent`: no success of one runner job within `window`. */
   public runnerSilent(subject: string, job: RunnerJob, window: Duration, o: AlarmOverrides = {}): cloudwatch.Alarm {
+    if (this.fleet) {
+      this.fleetSilence(RUNNER_SILENT, subject, job.database, (period) => RunnerMetrics.jobSuccess(job, { period }), window);
+      return this.fleet._runnerSilent(job.database);
+    }
     return this.silence(RUNNER_SILENT, subject, AlarmSeverity.CRITICAL, [job.database],
       `the runner's ${job.job} job (${job.engine}) has not succeeded for ${job.database} within ${window.toHumanString()}`,
       (period) => RunnerMetrics.jobSuccess(job, { period }), window, 'jobs', o);
@@ -180,6 +197,7 @@ export class DrAlarms {
 
   /** `verification-failed` of one database (restore tests and drills publish the same metric). */
   public verificationFailed(database: string, o: AlarmOverrides = {}): cloudwatch.Alarm {
+    if (this.fleet) return this.fleet._verificationFailed(database);
     return this.factory.createAlarm({
       kind: VERIFICATION_FAILED, subject: database, severity: AlarmSeverity.CRITICAL, databases: [database],
       meaning: `a restore verification of ${database} failed: its backups may not be restorable`,
@@ -189,6 +207,10 @@ export class DrAlarms {
 
   /** `verification-missing`: no successful verification of one database within `window`. */
   public verificationMissing(database: string, window: Duration, o: AlarmOverrides = {}): cloudwatch.Alarm {
+    if (this.fleet) {
+      this.fleetSilence(VERIFICATION_MISSING, database, database, (period) => VerificationMetrics.success(database, { period }), window);
+      return this.fleet._verificationMissing(database);
+    }
     return this.silence(VERIFICATION_MISSING, database, AlarmSeverity.WARNING, [database],
       `no restore verification of ${database} succeeded within ${window.toHumanString()}`,
       (period) => VerificationMetrics.success(database, { period }), window, 'verifications', o);
@@ -196,6 +218,7 @@ export class DrAlarms {
 
   /** `drill-rto-exceeded`: a verified restore of one database took longer than its RTO (drill start, or restore job start, to verified). */
   public drillRtoExceeded(database: string, rto: Duration, o: AlarmOverrides = {}): cloudwatch.Alarm {
+    if (this.fleet) return this.fleet._drillRtoExceeded(database);
     return this.factory.createAlarm({
       kind: DRILL_RTO_EXCEEDED, subject: database, severity: AlarmSeverity.WARNING, databases: [database],
       meaning: `a recovery drill of ${database} took longer than its RTO of ${rto.toHumanString()} to a verified copy`,
@@ -229,6 +252,12 @@ export class DrAlarms {
       meaning: `${what}: events that failed every retry are waiting in the dead-letter queue`,
       metric: visible, threshold: 1, thresholdUnit: 'messages', ...o,
     });
+  }
+
+  /** A silence the measured-RPO Lambda dates and publishes as a percentage of its window, for the fleet alarm of `kind`. */
+  private fleetSilence(kind: AlarmKind, subject: string, database: string, success: (period: Duration) => cloudwatch.Metric, window: Duration): void {
+    const check = subject === database ? kind.id : `${subject}-${kind.id}`;
+    this.longSilence({ database, check, success: success(Duration.minutes(5)), window, kind: kind.id });
   }
 
   private vaultCount(kind: AlarmKind, t: VaultAlarmTarget, meaning: string, metric: cloudwatch.Metric, o: AlarmOverrides,

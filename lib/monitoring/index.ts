@@ -9,3 +9,4 @@ export * from './alarms';
 export * from './alarm-factory';
 export * from './alarm-topic';
 export * from './backup-monitoring';
+export * from './fleet-alarms';

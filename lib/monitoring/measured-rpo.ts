@@ -59,6 +59,13 @@ export interface SilenceCheck {
   readonly metric: cloudwatch.Metric;
   /** The silence window; the Lambda searches one day further back. */
   readonly window: Duration;
+  /**
+   * The alarm kind watching the check (e.g. `runner-silent`): the Lambda then also publishes
+   * `SilencePercentOfWindow` {Database, Check, Kind}, the silence as a percentage of the window,
+   * which one multi-time-series alarm (FleetAlarms) judges for every database.
+   * @default - SecondsSinceLastSuccess only
+   */
+  readonly kind?: string;
 }
 
 /** Where one database's recovery points can be found. At least one source (or silence check) is required. */
@@ -100,6 +107,12 @@ export interface MeasuredRpoDatabase {
    * @default - none
    */
   readonly silenceChecks?: SilenceCheck[];
+  /**
+   * The database's RPO: the Lambda then also publishes `MeasuredRpoPercentOfObjective`
+   * {Database}, which one multi-time-series alarm (FleetAlarms) judges for every database.
+   * @default - MeasuredRpoSeconds only
+   */
+  readonly rpo?: Duration;
 }
 
 /** Properties of MeasuredRpo. */
@@ -270,6 +283,7 @@ export class MeasuredRpo extends Construct {
       ...(d.runnerBackups ? { manifests: this.grantLocation(d.runnerBackups, `*/${RUNNER_MANIFEST_NAME}`) } : {}),
       ...(d.walArchive ? { walArchive: this.grantLocation(d.walArchive) } : {}),
       ...(d.silenceChecks?.length ? { silenceChecks: d.silenceChecks.map((c) => this.silenceCheck(c)) } : {}),
+      ...(d.rpo ? { rpoSeconds: d.rpo.toSeconds() } : {}),
     };
   }
 
@@ -277,7 +291,10 @@ export class MeasuredRpo extends Construct {
     this.policy.addStatements(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
     const dimensions: Record<string, string> = {};
     for (const [k, v] of Object.entries(c.metric.dimensions ?? {})) dimensions[k] = String(v);
-    return { check: c.check, namespace: c.metric.namespace, metricName: c.metric.metricName, dimensions, lookbackSeconds: c.window.toSeconds() + 86400 };
+    return {
+      check: c.check, namespace: c.metric.namespace, metricName: c.metric.metricName, dimensions, lookbackSeconds: c.window.toSeconds() + 86400,
+      ...(c.kind ? { windowSeconds: c.window.toSeconds(), kind: c.kind } : {}),
+    };
   }
 
   /** Lets the role list the prefix and, when `readPattern` is given, read only matching keys under it. */
@@ -302,7 +319,7 @@ export class MeasuredRpo extends Construct {
   private acknowledgeFindings(): void {
     const v = Validations.of(this.lambdaFunction);
     for (const pack of ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321']) {
-      v.acknowledge({ id: `${pack}-LambdaDLQ`, reason: 'A failed scheduled run publishes no MeasuredRpoSeconds data point, and the measured-RPO alarm treats missing data as breaching: the failure pages through the alarm, and a queue would only hold empty schedule events' });
+      v.acknowledge({ id: `${pack}-LambdaDLQ`, reason: 'A failed scheduled run publishes no data point: the per-database measured-RPO alarm treats missing data as breaching, and with fleet alarms the monitor-stopped alarm fires on the error; the failure pages either way, and a queue would only hold empty schedule events' });
       v.acknowledge({ id: `${pack}-LambdaInsideVPC`, reason: 'The function only calls AWS APIs (AWS Backup, RDS describe, S3, CloudWatch); it never connects to a database, so it needs no VPC' });
     }
     const p = Validations.of(this.policy);
@@ -330,6 +347,9 @@ function checkProps(props: MeasuredRpoProps, interval: Duration): string[] {
     }
     if (!d.rdsInstanceIdentifier && !d.auroraClusterIdentifier && !d.runnerBackups && !d.walArchive && !d.silenceChecks?.length) {
       problems.push(`database '${d.name}' has no recovery-point source: set rdsInstanceIdentifier, auroraClusterIdentifier, runnerBackups or walArchive`);
+    }
+    if (d.rpo && (d.rpo.isUnresolved() || d.rpo.toSeconds() <= 0)) {
+      problems.push(`database '${d.name}': rpo must be a concrete duration above zero, got ${d.rpo.toHumanString()}`);
     }
     for (const c of d.silenceChecks ?? []) {
       if (c.window.isUnresolved() || c.window.toSeconds() > 454 * 86400) {

@@ -154,7 +154,7 @@ function lagAlarms(db: DatabaseModel, alarms: DrAlarms, levels: LevelOptions | u
 }
 
 /** @internal The measured-RPO Lambda's view of each database with a source or a long silence check. */
-export function measuredRpoDatabases(model: MonitoringModel, silenceChecks: Map<string, MeasuredRpoDatabase['silenceChecks']>): MeasuredRpoDatabase[] {
+export function measuredRpoDatabases(model: MonitoringModel, silenceChecks: Map<string, MeasuredRpoDatabase['silenceChecks']>, withRpo = false): MeasuredRpoDatabase[] {
   const out: MeasuredRpoDatabase[] = [];
   for (const db of model.databases.values()) {
     const checks = silenceChecks.get(db.objectives.name);
@@ -178,6 +178,8 @@ export function measuredRpoDatabases(model: MonitoringModel, silenceChecks: Map<
       runnerBackups: runner ? { bucket: runner.backupBucket.bucket, prefix: runner.backupPrefix } : undefined,
       walArchive: archive ? { bucket: archive.backupBucket.bucket, prefix: archive.walArchivePrefix! } : undefined,
       silenceChecks: checks,
+      // Fleet alarms judge the measured RPO as a percentage of the RPO.
+      ...(withRpo && hasMeasuredSource(db) && !db.objectives.rpo.isUnresolved() ? { rpo: db.objectives.rpo } : {}),
     });
   }
   return out;

@@ -359,12 +359,15 @@ export class RecoveryRunbooks extends Construct {
   }
 
   private link(monitoring: BackupMonitoring, entry: Entry): void {
-    monitoring.alarmFactory.linkRunbook({
+    const link = {
       database: entry.props.name,
       folder: this.folderOf(entry.props.name),
       index: `${RecoveryRunbooks.ROOT_FOLDER}/${this.planName}/README.md`,
       documents: entry.documents.map((d) => `${d.document.documentName} (${Stack.of(d.document).region})`),
-    });
+    };
+    monitoring.alarmFactory.linkRunbook(link);
+    // The fleet alarms watching the monitoring's databases name the runbooks too.
+    monitoring._props.fleetAlarms?.alarmFactory.linkRunbook(link);
   }
 
   /** The folder of a database's runbooks, relative to the cloud assembly directory. */

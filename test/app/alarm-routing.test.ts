@@ -54,8 +54,11 @@ describe('the DR app built from examples/backup-plan.json', () => {
   test('one alarm topic per stack, subscribed by the plan\'s alarm_email', () => {
     const counts = { primary: routingCounts(primary), dr: routingCounts(dr) };
     process.stdout.write(`alarm routing of the example DR app: ${JSON.stringify(counts)}\n`);
-    // 32: one baseline capture per database stack (orders' and ledger's baselines) has one pair of capture alarms.
-    expect(counts.primary).toEqual({ alarms: 32, topics: 1, subscriptions: 1 });
+    // 23: the shared series (vault jobs, replication), the functions' alarms of the database stack
+    // (validator, baseline capture, monitor-stopped) and one fleet alarm per condition of the
+    // databases' own (runner job failed and silent, measured RPO at two levels, verification failed
+    // and missing, drill RTO), each database a contributor.
+    expect(counts.primary).toEqual({ alarms: 23, topics: 1, subscriptions: 1 });
     // DR: a failed restore and no completed restore of the DR vault's copies, for RDS (orders) and Aurora (billing).
     expect(counts.dr).toEqual({ alarms: 4, topics: 1, subscriptions: 1 });
     for (const t of [primary, dr]) {
@@ -64,10 +67,9 @@ describe('the DR app built from examples/backup-plan.json', () => {
   });
 
   test('the verification constructs create no topic: their conditions are alarmed once, by BackupMonitoring', () => {
-    const kinds = [built.monitoring, ...built.databaseMonitorings].flatMap((m) => m.describeAlarms()).map((d) => `${d.kind} ${d.databases.join(',')}`);
-    expect(kinds.filter((k) => k.startsWith('verification-')).sort()).toEqual([
-      'verification-failed ledger', 'verification-failed orders', 'verification-missing ledger', 'verification-missing orders',
-    ]);
+    const kinds = [...[built.monitoring, ...built.databaseMonitorings].flatMap((m) => m.describeAlarms()), ...built.fleetAlarms.alarmFactory.describeAlarms()]
+      .map((d) => `${d.kind} ${[...d.databases].sort().join(',')}`);
+    expect(kinds.filter((k) => k.startsWith('verification-')).sort()).toEqual(['verification-failed ledger,orders', 'verification-missing ledger,orders']);
   });
 });
 

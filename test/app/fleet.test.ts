@@ -42,8 +42,8 @@ describe('a fleet of 25 databases, and the same plan with a 26th', () => {
   const grown = build(n + 1);
   const fleetTemplates = templates(fleet);
 
-  test('25 databases fill three database stacks of 10 in plan order; each template stays under 500 resources and well under 1 MB', () => {
-    expect(fleet.databaseStacks.map((s) => s.databaseNames.length)).toEqual([10, 10, 5]);
+  test('25 databases fill database stacks of 15 in plan order; each template stays under 500 resources and well under 1 MB', () => {
+    expect(fleet.databaseStacks.map((s) => s.databaseNames.length)).toEqual([15, 10]);
     expect(fleet.databaseStacks.flatMap((s) => s.databaseNames)).toEqual(fleet.plan.databases.map((d) => d.name));
     for (const { stack, template } of fleetTemplates) {
       const resources = Object.keys(template.Resources).length;
@@ -56,7 +56,7 @@ describe('a fleet of 25 databases, and the same plan with a 26th', () => {
   });
 
   test('the 26th database joins the last database stack: every resource of the first 25 keeps its logical id and type', () => {
-    expect(grown.databaseStacks.map((s) => s.databaseNames.length)).toEqual([10, 10, 6]);
+    expect(grown.databaseStacks.map((s) => s.databaseNames.length)).toEqual([15, 11]);
     const grownTemplates = new Map(templates(grown).map(({ stack, template }) => [stack.node.path, template]));
     let compared = 0;
     for (const { stack, template } of fleetTemplates) {
@@ -69,7 +69,7 @@ describe('a fleet of 25 databases, and the same plan with a 26th', () => {
     }
     expect(compared).toBeGreaterThan(25 * 10);
     // The new database's resources are all in the last database stack (and its alarms' shared series in the primary stack).
-    const last = grown.databaseStacks[2];
+    const last = grown.databaseStacks[1];
     expect(Object.keys(Template.fromStack(last).toJSON().Resources).filter((id) => id.startsWith('billing8')).length).toBeGreaterThan(5);
   });
 
@@ -117,9 +117,9 @@ describe('a fleet of 25 databases, and the same plan with a 26th', () => {
   });
 
   test('a database stack too full for CloudFormation is refused at synth, naming the stack and the count (no TooManyResourcesInStack trace)', () => {
-    // 40 Aurora MySQL databases with dumps in one database stack: over 500 resources.
-    const billing = EXAMPLE.databases[1];
-    const plan = { ...EXAMPLE, databases: Array.from({ length: 40 }, (_, i) => ({ ...billing, name: `billing${i}` })) };
+    // 40 self-managed PostgreSQL databases with pgBackRest, dumps and drills in one database stack: over 500 resources.
+    const ledger = EXAMPLE.databases[2];
+    const plan = { ...EXAMPLE, databases: Array.from({ length: 40 }, (_, i) => ({ ...ledger, name: `ledger${i}` })) };
     const crowded = buildDrApp(new App(), parsePlan(plan, 'crowded.json'), { databasesPerStack: 40 });
     let error: unknown;
     try {
@@ -128,7 +128,17 @@ describe('a fleet of 25 databases, and the same plan with a 26th', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect(String((error as Error).message)).toMatch(/stack CdkDatabaseDr-Primary\/Databases1: \d{3} resources, over CloudFormation's limit of 500 per template/);
+    expect(String((error as Error).message)).toMatch(/stack CdkDatabaseDr-Primary\/Databases1: \d{3,4} resources, over CloudFormation's limit of 500 per template/);
+  });
+
+  test('a full database stack of the heaviest kind (pgBackRest, a dump, a drill, verification) stays under 500 resources', () => {
+    const ledger = EXAMPLE.databases[2];
+    const plan = { ...EXAMPLE, databases: Array.from({ length: 16 }, (_, i) => ({ ...ledger, name: `ledger${i}` })) };
+    const heavy = buildDrApp(new App(), parsePlan(plan, 'heavy.json'));
+    expect(heavy.databaseStacks.map((s) => s.databaseNames.length)).toEqual([15, 1]);
+    const resources = Object.keys(Template.fromStack(heavy.databaseStacks[0]).toJSON().Resources).length;
+    process.stdout.write(`15 pgBackRest databases: ${resources} resources\n`);
+    expect(resources).toBeLessThanOrEqual(CLOUDFORMATION_LIMITS.resources);
   });
 
   test('databasesPerStack must be a whole number of at least 1', () => {

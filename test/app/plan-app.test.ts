@@ -160,7 +160,8 @@ describe('the DR app built from examples/backup-plan.json', () => {
       expect(a.Properties.AlarmActions?.length ?? 0).toBeGreaterThan(0);
     }
     // The shared series (vault jobs, replication) in the primary stack, each database's alarms in its stack.
-    expect(Object.keys(primary.findResources('AWS::CloudWatch::Alarm')).length).toBe(built.monitoring.describeAlarms().length);
+    expect(Object.keys(primary.findResources('AWS::CloudWatch::Alarm')).length)
+      .toBe(built.monitoring.describeAlarms().length + built.fleetAlarms.alarmFactory.describeAlarms().length);
     databases.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     databases.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'database-dr-backup-dr' });
     primary.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'dr-oncall@example.com' });

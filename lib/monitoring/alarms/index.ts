@@ -23,6 +23,7 @@ import { DRILL_RTO_EXCEEDED } from './drill-rto-exceeded';
 import { VALIDATOR_FAILED } from './validator-failed';
 import { BASELINE_CAPTURE_FAILED } from './baseline-capture-failed';
 import { DEAD_LETTERS } from './dead-letters';
+import { MONITOR_STOPPED } from './monitor-stopped';
 
 export * from './alarm-kind';
 
@@ -46,6 +47,7 @@ const ALARM_KINDS: AlarmKind[] = [
   VALIDATOR_FAILED,
   BASELINE_CAPTURE_FAILED,
   DEAD_LETTERS,
+  MONITOR_STOPPED,
 ];
 
 /** The alarm catalog: every kind the library alarms on, with its defaults and docs page. */
