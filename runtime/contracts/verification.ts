@@ -41,7 +41,8 @@ export interface ValidatorDatabaseConfig {
   readonly name: string;
   readonly engine: VerifiedEngineName;
   /**
-   * ARN of the protected RDS instance or Aurora cluster (the restore job's SourceResourceArn); for
+   * ARN of the protected RDS instance or Aurora cluster (the restore job's SourceResourceArn, which
+   * tells apart the databases of one shared restore testing selection); for
    * a database selected by tags, the ARN pattern of its resource type (`…:db:*`, `…:cluster:*`).
    */
   readonly sourceArn: string;
