@@ -43,7 +43,7 @@ export interface ValidatorDatabaseConfig {
   /**
    * ARN of the protected RDS instance or Aurora cluster (the restore job's SourceResourceArn, which
    * tells apart the databases of one shared restore testing selection); for
-   * a database selected by tags, the ARN pattern of its resource type (`…:db:*`, `…:cluster:*`).
+   * a database selected by tags, the ARN pattern of its resource type (`arn:*:rds:*:*:db:*`, `…:cluster:*`).
    */
   readonly sourceArn: string;
   /**

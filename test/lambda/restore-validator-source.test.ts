@@ -12,8 +12,8 @@ import { ValidatorDatabaseConfig } from '../../runtime/contracts/verification';
 const rdsMock = mockClient(RDSClient);
 const rds = new RDSClient({});
 const NAMED: ValidatorDatabaseConfig = { name: 'orders', engine: 'postgres', sourceArn: 'arn:aws:rds:eu-west-1:111122223333:db:orders', secretArn: 's', databaseName: 'orders' };
-const TAGGED: ValidatorDatabaseConfig = { name: 'shop', engine: 'postgres', sourceArn: 'arn:aws:rds:eu-west-1:111122223333:db:*', sourceTags: { app: 'shop', tier: 'gold' }, secretArn: 's', databaseName: 'shop' };
-const TAGGED_CLUSTER: ValidatorDatabaseConfig = { ...TAGGED, name: 'shop-cluster', sourceArn: 'arn:aws:rds:eu-west-1:111122223333:cluster:*' };
+const TAGGED: ValidatorDatabaseConfig = { name: 'shop', engine: 'postgres', sourceArn: 'arn:*:rds:*:*:db:*', sourceTags: { app: 'shop', tier: 'gold' }, secretArn: 's', databaseName: 'shop' };
+const TAGGED_CLUSTER: ValidatorDatabaseConfig = { ...TAGGED, name: 'shop-cluster', sourceArn: 'arn:*:rds:*:*:cluster:*' };
 
 beforeEach(() => rdsMock.reset());
 

@@ -100,11 +100,7 @@ describe('RestoreVerification', () => {
 
   describe('databases named by ARN share a selection per resource type', () => {
     const RDS_ARN = (i: number) => `arn:aws:rds:eu-west-1:123456789012:db:shop${i}-prod`;
-    /**
-     * `instances` RDS databases by ARN, one Aurora cluster by ARN, and one RDS instance selected by
-     * tags when `tagged` (its ARN pattern holds deploy-time references: the validator configuration
-     * of a large fleet cannot then move to a configuration object, so the large fleets leave it out).
-     */
+    /** `instances` RDS databases by ARN, one Aurora cluster by ARN, and one RDS instance selected by tags when `tagged`. */
     const fleet = (instances: number, tagged = false) => setup((defaults) => ({
       databases: [
         ...Array.from({ length: instances }, (_, i) => ({ ...defaults.databases[0], checks: undefined, name: `shop${i}`, database: ProtectedDatabase.fromInstanceArn(RDS_ARN(i)) })),
@@ -156,8 +152,15 @@ describe('RestoreVerification', () => {
       const fn = Object.values(template().findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.VERIFICATION_CONFIG)!;
       const config = parseConfig(fn.Properties.Environment.Variables.VERIFICATION_CONFIG);
       expect(config.databases.map((d: { name: string; sourceArn: string }) => `${d.name} ${d.sourceArn}`)).toEqual([
-        `shop0 ${RDS_ARN(0)}`, `shop1 ${RDS_ARN(1)}`, 'ledger arn:aws:rds:eu-west-1:123456789012:cluster:ledger-prod', expect.stringMatching(/^tagged arn:.*:db:\*$/),
+        `shop0 ${RDS_ARN(0)}`, `shop1 ${RDS_ARN(1)}`, 'ledger arn:aws:rds:eu-west-1:123456789012:cluster:ledger-prod', 'tagged arn:*:rds:*:*:db:*',
       ]);
+    });
+
+    it('a fleet with a database selected by tags moves its validator configuration to the configuration object (no deploy-time reference in it)', () => {
+      const { template } = fleet(31, true);
+      const fn = Object.values(template().findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.VERIFICATION_CONFIG)!;
+      expect(fn.Properties.Environment.Variables.VERIFICATION_CONFIG_OBJECT).toBeDefined();
+      expect(parseConfig(fn.Properties.Environment.Variables.VERIFICATION_CONFIG).databases).toBeUndefined();
     });
   });
 
