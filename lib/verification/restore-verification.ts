@@ -304,15 +304,12 @@ export class RestoreVerification extends Construct {
       rowCountAbsoluteTolerance: props.rowCountAbsoluteTolerance ?? 0,
       rowCountGrowthRatePerDay: props.rowCountGrowthRatePerDay ?? 0.05,
       databases: props.databases.map((d) => ({
-        name: d.name, engine: d.engine, secretArn: d.masterSecret.secretArn, databaseName: d.databaseName,
-        ...(d.database.selectionTags
-          ? {
-            // The validator reads only the resource type of a tag-selected database's pattern: written without the
-            // stack's partition, Region and account (deploy-time references), a fleet's configuration can move to its object.
-            sourceArn: `arn:*:rds:*:*:${d.database.kind === DatabaseResourceKind.AURORA_CLUSTER ? 'cluster' : 'db'}:*`,
-            sourceTags: Object.fromEntries(d.database.selectionTags.map((t) => [t.key, t.value])),
-          }
-          : { sourceArn: d.database.arn }),
+        name: d.name, engine: d.engine,
+        // The validator reads only the resource type of a tag-selected database's pattern: written without the stack's
+        // partition, Region and account (deploy-time references), a fleet's configuration can move to its object.
+        sourceArn: d.database.selectionTags ? `arn:*:rds:*:*:${d.database.kind === DatabaseResourceKind.AURORA_CLUSTER ? 'cluster' : 'db'}:*` : d.database.arn,
+        secretArn: d.masterSecret.secretArn, databaseName: d.databaseName,
+        ...(d.database.selectionTags ? { sourceTags: Object.fromEntries(d.database.selectionTags.map((t) => [t.key, t.value])) } : {}),
       })),
     };
     const validatorEnv = configEnvironment(this, `RestoreVerification ${this.node.path}`, VALIDATOR_ENV.config, validatorConfig as unknown as Record<string, unknown>, 'databases');
