@@ -23,6 +23,7 @@ import { RunnerEngine } from '../runner/runner-engine';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
 import { IBackupBucket } from '../storage/backup-bucket-base';
 import { IBackupVault } from '../storage/backup-vault';
+import { SharedRestoreTestingSelections } from '../verification/restore-testing-selections';
 import { RUNNER_ENV } from '../../runtime/contracts/runner-env';
 import { DR_RESTORE_DENIED_ACTIONS, DR_RESTORE_ENV, DR_RESTORE_TEST_SCHEDULE, DR_RESTORE_PORTS, drRecoveryProblems, drRestoreRunnerProblems, drRestoreTestProblems } from './dr-region-validation';
 
@@ -225,7 +226,10 @@ export class DrRegionRecovery extends Construct {
   public readonly restoreTestingPlan: backup.CfnRestoreTestingPlan;
   public readonly restoreTestingPlanName: string;
   public readonly restoreTestingPlanArn: string;
-  /** One restore testing selection per restore-tested database. */
+  /**
+   * The restore testing selections over the DR vault's copies: one per resource type and scope for the
+   * databases named by ARN (a second one past 30 ARNs), one per database selected by tags.
+   */
   public readonly restoreTestingSelections: backup.CfnRestoreTestingSelection[] = [];
   /** One restore task per database with replicated runner backups. */
   public readonly restoreTasks: DrRestoreTask[] = [];
@@ -263,6 +267,9 @@ export class DrRegionRecovery extends Construct {
   private readonly props: DrRegionRecoveryProps;
   private readonly drAlarms: DrAlarms;
   private readonly usedSelectionNames = new Set<string>();
+  private readonly sharedSelections = new SharedRestoreTestingSelections();
+  private readonly selectionByTest = new Map<string, backup.CfnRestoreTestingSelection>();
+  private readonly scopeLabels = new Map<Construct, string>();
   private readonly vpcSubnets: ec2.SubnetSelection;
   private readonly recovery: ManagedPolicyRole;
   private runTaskStatement?: iam.PolicyStatement;
@@ -474,10 +481,43 @@ export class DrRegionRecovery extends Construct {
     return task;
   }
 
-  /** Adds a restore testing selection over one database's copies in the DR vault, and its alarms. */
+  /**
+   * Adds a restore test of one database's copies in the DR vault, and its alarms. Databases named by
+   * ARN share a restore testing selection per resource type and scope (up to 30 ARNs, AWS Backup's
+   * limit, then a second one); a database selected by tags gets its own. Returns the database's selection.
+   */
   public addRestoreTest(t: DrRestoreTest): backup.CfnRestoreTestingSelection {
-    throwIfProblems(`DrRegionRecovery ${this.node.path}`, drRestoreTestProblems(t, this.restoreTestingSelections.length));
-    const instance = t.database.kind === DatabaseResourceKind.RDS_INSTANCE;
+    throwIfProblems(`DrRegionRecovery ${this.node.path}`, drRestoreTestProblems(t, [...this.selectionByTest.keys()]));
+    const scope = t.scope ?? this;
+    const kind = t.database.kind;
+    let selection: backup.CfnRestoreTestingSelection;
+    if (t.database.selectionTags) {
+      // Every protected resource of the type carrying all the database's tags, in a selection of its own.
+      selection = this.newSelection(scope, `RestoreTest-${t.name.replace(/[^A-Za-z0-9]/g, '-')}`, kind, `dr_${t.name.replace(/[^A-Za-z0-9_]/g, '_')}`, {
+        protectedResourceArns: ['*'],
+        protectedResourceConditions: { stringEquals: t.database.selectionTags.map((tag) => ({ key: `aws:ResourceTag/${tag.key}`, value: tag.value })) },
+      });
+    } else {
+      // Ids and names depend on the scope, the type and the group number only: a database added later never replaces a selection.
+      selection = this.sharedSelections.add(scope, kind, t.database.arn, (n) => {
+        const label = scope === this ? '' : `${this.scopeLabel(scope)}_`;
+        return this.newSelection(scope, `RestoreTests.${kind}.${n}`, kind, `dr_${label}${kind}_${n}`.slice(-50), { protectedResourceArns: [] });
+      });
+    }
+    this.selectionByTest.set(t.name, selection);
+    this.alarmRestoreTests(t);
+    return selection;
+  }
+
+  /** The restore testing selection over a restore-tested database's DR copies (shared with the databases of its type and scope when it is named by ARN), or undefined. */
+  public restoreTestingSelectionOf(name: string): backup.CfnRestoreTestingSelection | undefined {
+    return this.selectionByTest.get(name);
+  }
+
+  private newSelection(
+    scope: Construct, id: string, kind: DatabaseResourceKind, wantedName: string,
+    select: Pick<backup.CfnRestoreTestingSelectionProps, 'protectedResourceArns' | 'protectedResourceConditions'>,
+  ): backup.CfnRestoreTestingSelection {
     const network: Record<string, string> = this.restoreSubnetGroup && this.restoredInstanceSecurityGroup
       ? {
         dbSubnetGroupName: this.restoreSubnetGroup.subnetGroupName,
@@ -485,25 +525,39 @@ export class DrRegionRecovery extends Construct {
       }
       : {};
     // Keys AWS Backup lets a restore testing selection override for RDS instances and for clusters.
-    const overrides: Record<string, string> = instance
+    const overrides: Record<string, string> = kind === DatabaseResourceKind.RDS_INSTANCE
       ? { dbInstanceClass: this.props.restoredInstanceClass ?? 'db.t4g.medium', publiclyAccessible: 'false', ...network }
       : network;
-    let selectionName = `dr_${t.name.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 50);
-    for (let i = 2; this.usedSelectionNames.has(selectionName); i++) selectionName = `${selectionName.slice(0, 46)}_${i}`;
+    let selectionName = wantedName.slice(0, 50);
+    for (let i = 2; this.usedSelectionNames.has(selectionName); i++) selectionName = `${wantedName.slice(0, 46)}_${i}`;
     this.usedSelectionNames.add(selectionName);
-    const selection = new backup.CfnRestoreTestingSelection(t.scope ?? this, `RestoreTest-${t.name.replace(/[^A-Za-z0-9]/g, '-')}`, {
+    const selection = new backup.CfnRestoreTestingSelection(scope, id, {
       restoreTestingPlanName: this.restoreTestingPlanName,
       restoreTestingSelectionName: selectionName,
-      protectedResourceType: t.database.kind,
-      protectedResourceArns: [t.database.arn],
+      protectedResourceType: kind,
+      ...select,
       iamRoleArn: this.restoreServiceRole.roleArn,
       restoreMetadataOverrides: Object.keys(overrides).length ? overrides : undefined,
       validationWindowHours: (this.props.validationWindow ?? Duration.hours(2)).toHours(),
     });
     selection.addResourceDependency(this.restoreTestingPlan);
     this.restoreTestingSelections.push(selection);
-    this.alarmRestoreTests(t);
     return selection;
+  }
+
+  /**
+   * A short, stable label of a scope for the names of its shared selections (the names are unique per
+   * restore testing plan): its id, or its path-derived unique name when another scope has that id.
+   */
+  private scopeLabel(scope: Construct): string {
+    const known = this.scopeLabels.get(scope);
+    if (known) return known;
+    let label = scope.node.id.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 30);
+    if ([...this.scopeLabels.values()].includes(label)) {
+      label = Names.uniqueResourceName(scope, { maxLength: 30, separator: '_', allowedSpecialCharacters: '_' }).replace(/[^A-Za-z0-9_]/g, '_');
+    }
+    this.scopeLabels.set(scope, label);
+    return label;
   }
 
   private alarmRestoreTests(t: DrRestoreTest): void {

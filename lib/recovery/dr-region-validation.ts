@@ -132,9 +132,12 @@ export function drRestoreRunnerProblems(r: DrRestoreRunner, existing: string[]):
   return problems;
 }
 
-export function drRestoreTestProblems(t: DrRestoreTest, existing: number): string[] {
+/** The problems of a restore test, `existing` being the names of the restore tests added before it. */
+export function drRestoreTestProblems(t: DrRestoreTest, existing: string[]): string[] {
   const problems: string[] = [];
-  if (!t.name || t.name.trim() === '') problems.push(`restoreTests[${existing}].name must not be empty, got ${JSON.stringify(t.name)}`);
-  if (!t.database) problems.push(`restoreTests[${existing}].database is required (the RDS instance or Aurora cluster whose copies are in the DR vault)`);
+  const at = `restoreTests[${existing.length}]`;
+  if (!t.name || t.name.trim() === '') problems.push(`${at}.name must not be empty, got ${JSON.stringify(t.name)}`);
+  else if (existing.includes(t.name)) problems.push(`${at}.name: "${t.name}" already has a DR restore test`);
+  if (!t.database) problems.push(`${at}.database is required (the RDS instance or Aurora cluster whose copies are in the DR vault)`);
   return problems;
 }

@@ -20,12 +20,13 @@ import {
 } from './baseline-capture';
 import { VALIDATOR_ENV, ValidatorConfig } from '../../runtime/contracts/verification';
 import { verificationFunction, verificationKey } from './lambda-support';
+import { SharedRestoreTestingSelections } from './restore-testing-selections';
 import { VerifiedDatabase } from './verified-database';
 
 export interface RestoreVerificationProps {
   /** Vaults whose recovery points are restore-tested (the protection's primary vaults). */
   readonly vaults: backup.IBackupVault[];
-  /** The databases to verify: one restore testing selection each. */
+  /** The databases to verify: those named by ARN share a restore testing selection per resource type, one selected by tags has its own. */
   readonly databases: VerifiedDatabase[];
   /** VPC of the restored instances and the Lambda functions. */
   readonly vpc: ec2.IVpc;
@@ -130,6 +131,11 @@ export class RestoreVerification extends Construct {
   public readonly restoreTestingPlan: backup.CfnRestoreTestingPlan;
   public readonly restoreTestingPlanName: string;
   public readonly restoreTestingPlanArn: string;
+  /**
+   * The restore testing selections: databases identified by ARN share one per resource type (RDS
+   * instances, Aurora clusters), up to 30 ARNs each (AWS Backup's limit), then a second; a database
+   * selected by tags has one of its own. `selectionOf(database)` gives a database's selection.
+   */
   public readonly selections: backup.CfnRestoreTestingSelection[];
   /** Rule on `Restore Job State Change` / `COMPLETED` that invokes the validator. */
   public readonly restoreCompletedRule: events.Rule;
@@ -149,6 +155,7 @@ export class RestoreVerification extends Construct {
   public readonly validatorDeadLetterQueue: sqs.IQueue;
   /** The names of the verified databases. */
   public readonly databaseNames: string[];
+  private readonly selectionByDatabase: Map<string, backup.CfnRestoreTestingSelection>;
   /** The vaults whose recovery points are restore-tested. */
   public readonly vaults: backup.IBackupVault[];
   /** How long a verified database may go without a passing restore test before it is alarmed. */
@@ -238,41 +245,55 @@ export class RestoreVerification extends Construct {
     const restoreRole = props.restoreRole ?? this.defaultRestoreRole();
     const sgList = stack.toJsonString([this.restoredInstanceSecurityGroup.securityGroupId]);
     const usedSelectionNames = new Set<string>();
-    this.selections = props.databases.map((db) => {
-      const instance = db.database.kind === DatabaseResourceKind.RDS_INSTANCE;
-      // Keys are those AWS Backup lets a selection override for RDS instances and for clusters.
-      const overrides: Record<string, string> = instance
-        ? {
-          dbInstanceClass: props.restoredInstanceClass ?? 'db.t4g.medium',
-          dbSubnetGroupName: this.restoreSubnetGroup.subnetGroupName,
-          vpcSecurityGroupIds: sgList,
-          publiclyAccessible: 'false',
-        }
-        : {
-          dbSubnetGroupName: this.restoreSubnetGroup.subnetGroupName,
-          vpcSecurityGroupIds: sgList,
-        };
-      let selectionName = db.name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 50);
-      for (let i = 2; usedSelectionNames.has(selectionName); i++) selectionName = `${selectionName.slice(0, 46)}_${i}`;
-      usedSelectionNames.add(selectionName);
-      const selection = new backup.CfnRestoreTestingSelection(this, `Selection${db.name}`, {
-        restoreTestingPlanName: this.restoreTestingPlanName,
-        restoreTestingSelectionName: selectionName,
-        protectedResourceType: db.database.kind,
-        // A database selected by tags: every protected resource of the type carrying all its tags.
-        ...(db.database.selectionTags
-          ? {
-            protectedResourceArns: ['*'],
-            protectedResourceConditions: { stringEquals: db.database.selectionTags.map((t) => ({ key: `aws:ResourceTag/${t.key}`, value: t.value })) },
-          }
-          : { protectedResourceArns: [db.database.arn] }),
-        iamRoleArn: restoreRole.roleArn,
-        restoreMetadataOverrides: overrides,
-        validationWindowHours: (props.validationWindow ?? Duration.hours(4)).toHours(),
-      });
-      selection.addResourceDependency(this.restoreTestingPlan);
-      return selection;
+    const uniqueName = (wanted: string) => {
+      let name = wanted.slice(0, 50);
+      for (let i = 2; usedSelectionNames.has(name); i++) name = `${wanted.slice(0, 46)}_${i}`;
+      usedSelectionNames.add(name);
+      return name;
+    };
+    // Keys are those AWS Backup lets a selection override for RDS instances and for clusters.
+    const network = { dbSubnetGroupName: this.restoreSubnetGroup.subnetGroupName, vpcSecurityGroupIds: sgList };
+    const overridesOf = (kind: DatabaseResourceKind): Record<string, string> => (kind === DatabaseResourceKind.RDS_INSTANCE
+      ? { dbInstanceClass: props.restoredInstanceClass ?? 'db.t4g.medium', ...network, publiclyAccessible: 'false' }
+      : network);
+    const selectionProps = (kind: DatabaseResourceKind, name: string): backup.CfnRestoreTestingSelectionProps => ({
+      restoreTestingPlanName: this.restoreTestingPlanName,
+      restoreTestingSelectionName: uniqueName(name),
+      protectedResourceType: kind,
+      iamRoleArn: restoreRole.roleArn,
+      restoreMetadataOverrides: overridesOf(kind),
+      validationWindowHours: (props.validationWindow ?? Duration.hours(4)).toHours(),
     });
+    const shared = new SharedRestoreTestingSelections();
+    const selections: backup.CfnRestoreTestingSelection[] = [];
+    const selectionOf = new Map<string, backup.CfnRestoreTestingSelection>();
+    for (const db of props.databases) {
+      const kind = db.database.kind;
+      let selection: backup.CfnRestoreTestingSelection;
+      if (db.database.selectionTags) {
+        // A database selected by tags: every protected resource of the type carrying all its tags, in a selection of its own.
+        selection = new backup.CfnRestoreTestingSelection(this, `Selection${db.name}`, {
+          ...selectionProps(kind, db.name.replace(/[^A-Za-z0-9_]/g, '_')),
+          protectedResourceArns: ['*'],
+          protectedResourceConditions: { stringEquals: db.database.selectionTags.map((t) => ({ key: `aws:ResourceTag/${t.key}`, value: t.value })) },
+        });
+        selections.push(selection);
+      } else {
+        // Databases named by ARN share the selection of their type (ids and names by type and group number only).
+        selection = shared.add(this, kind, db.database.arn, (n) => {
+          const created = new backup.CfnRestoreTestingSelection(this, `Selection.${kind}.${n}`, {
+            ...selectionProps(kind, `by_arn_${kind}_${n}`),
+            protectedResourceArns: [],
+          });
+          selections.push(created);
+          return created;
+        });
+      }
+      selection.addResourceDependency(this.restoreTestingPlan);
+      selectionOf.set(db.name, selection);
+    }
+    this.selections = selections;
+    this.selectionByDatabase = selectionOf;
 
     // --- validator
     const validatorConfig: ValidatorConfig = {
@@ -283,7 +304,11 @@ export class RestoreVerification extends Construct {
       rowCountAbsoluteTolerance: props.rowCountAbsoluteTolerance ?? 0,
       rowCountGrowthRatePerDay: props.rowCountGrowthRatePerDay ?? 0.05,
       databases: props.databases.map((d) => ({
-        name: d.name, engine: d.engine, sourceArn: d.database.arn, secretArn: d.masterSecret.secretArn, databaseName: d.databaseName,
+        name: d.name, engine: d.engine,
+        // The validator reads only the resource type of a tag-selected database's pattern: written without the stack's
+        // partition, Region and account (deploy-time references), a fleet's configuration can move to its object.
+        sourceArn: d.database.selectionTags ? `arn:*:rds:*:*:${d.database.kind === DatabaseResourceKind.AURORA_CLUSTER ? 'cluster' : 'db'}:*` : d.database.arn,
+        secretArn: d.masterSecret.secretArn, databaseName: d.databaseName,
         ...(d.database.selectionTags ? { sourceTags: Object.fromEntries(d.database.selectionTags.map((t) => [t.key, t.value])) } : {}),
       })),
     };
@@ -336,6 +361,11 @@ export class RestoreVerification extends Construct {
       eventPattern: { source: ['aws.backup'], detailType: ['Restore Job State Change'], detail: { status: ['COMPLETED'] } },
     });
     this.restoreCompletedRule.addTarget(new targets.LambdaFunction(this.validator, { retryAttempts: 8, maxEventAge: Duration.hours(2) }));
+  }
+
+  /** The restore testing selection that selects a verified database (shared with the other databases of its resource type when it is named by ARN). */
+  public selectionOf(database: string): backup.CfnRestoreTestingSelection {
+    return this.selectionByDatabase.get(this.known(database))!;
   }
 
   /** `VerificationSuccess` of one database. @default sum over 5 minutes */

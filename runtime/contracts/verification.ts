@@ -41,8 +41,9 @@ export interface ValidatorDatabaseConfig {
   readonly name: string;
   readonly engine: VerifiedEngineName;
   /**
-   * ARN of the protected RDS instance or Aurora cluster (the restore job's SourceResourceArn); for
-   * a database selected by tags, the ARN pattern of its resource type (`…:db:*`, `…:cluster:*`).
+   * ARN of the protected RDS instance or Aurora cluster (the restore job's SourceResourceArn, which
+   * tells apart the databases of one shared restore testing selection); for
+   * a database selected by tags, the ARN pattern of its resource type (`arn:*:rds:*:*:db:*`, `…:cluster:*`).
    */
   readonly sourceArn: string;
   /**

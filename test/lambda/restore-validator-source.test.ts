@@ -12,8 +12,8 @@ import { ValidatorDatabaseConfig } from '../../runtime/contracts/verification';
 const rdsMock = mockClient(RDSClient);
 const rds = new RDSClient({});
 const NAMED: ValidatorDatabaseConfig = { name: 'orders', engine: 'postgres', sourceArn: 'arn:aws:rds:eu-west-1:111122223333:db:orders', secretArn: 's', databaseName: 'orders' };
-const TAGGED: ValidatorDatabaseConfig = { name: 'shop', engine: 'postgres', sourceArn: 'arn:aws:rds:eu-west-1:111122223333:db:*', sourceTags: { app: 'shop', tier: 'gold' }, secretArn: 's', databaseName: 'shop' };
-const TAGGED_CLUSTER: ValidatorDatabaseConfig = { ...TAGGED, name: 'shop-cluster', sourceArn: 'arn:aws:rds:eu-west-1:111122223333:cluster:*' };
+const TAGGED: ValidatorDatabaseConfig = { name: 'shop', engine: 'postgres', sourceArn: 'arn:*:rds:*:*:db:*', sourceTags: { app: 'shop', tier: 'gold' }, secretArn: 's', databaseName: 'shop' };
+const TAGGED_CLUSTER: ValidatorDatabaseConfig = { ...TAGGED, name: 'shop-cluster', sourceArn: 'arn:*:rds:*:*:cluster:*' };
 
 beforeEach(() => rdsMock.reset());
 
@@ -41,4 +41,12 @@ test('no tag-selected database of that type: no tag read; a failed read throws',
   expect(rdsMock.commandCalls(ListTagsForResourceCommand)).toHaveLength(0);
   rdsMock.on(ListTagsForResourceCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
   await expect(sourceDatabase(rds, [TAGGED], 'arn:aws:rds:eu-west-1:111122223333:db:x')).rejects.toThrow(/Rate exceeded/);
+});
+
+test('databases sharing one restore testing selection (one ARN list) are told apart by the restore job\'s source ARN', async () => {
+  // RestoreVerification lists the ARNs of one resource type in one selection: the job's SourceResourceArn names the database.
+  const billing: ValidatorDatabaseConfig = { ...NAMED, name: 'billing', sourceArn: 'arn:aws:rds:eu-west-1:111122223333:db:billing' };
+  expect(await sourceDatabase(rds, [NAMED, billing, TAGGED], billing.sourceArn)).toBe(billing);
+  expect(await sourceDatabase(rds, [NAMED, billing, TAGGED], NAMED.sourceArn)).toBe(NAMED);
+  expect(rdsMock.commandCalls(ListTagsForResourceCommand)).toHaveLength(0);
 });

@@ -7,7 +7,8 @@ import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_events as eve
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ConfigurationError } from '../../lib/errors';
 import { AlarmTopic } from '../../lib/monitoring/alarm-topic';
-import { ProtectedDatabase } from '../../lib/protection';
+import { DatabaseResourceKind, ProtectedDatabase } from '../../lib/protection';
+import { Construct } from 'constructs';
 import { DrRegionRecovery, DrRegionRecoveryProps } from '../../lib/recovery/dr-region-recovery';
 import { DR_RESTORE_ENV } from '../../lib/recovery/dr-region-validation';
 import { RunnerEngine } from '../../lib/runner';
@@ -215,7 +216,7 @@ describe('DR-region recovery with the DR network', () => {
     expect(recovery.unavailable).toEqual([]);
   });
 
-  test('the restore testing plan selects the DR vault\'s copies; one selection per database with the DR network', () => {
+  test('the restore testing plan selects the DR vault\'s copies; one selection per resource type with the DR network', () => {
     template.hasResourceProperties('AWS::Backup::RestoreTestingPlan', {
       ScheduleExpression: 'cron(0 6 ? * SUN,WED *)',
       RecoveryPointSelection: {
@@ -225,7 +226,7 @@ describe('DR-region recovery with the DR network', () => {
     });
     const serviceRole = { 'Fn::GetAtt': [roleId(stack, recovery.restoreServiceRole), 'Arn'] };
     template.hasResourceProperties('AWS::Backup::RestoreTestingSelection', {
-      RestoreTestingSelectionName: 'dr_orders', ProtectedResourceType: 'RDS', ProtectedResourceArns: [ORDERS], IamRoleArn: serviceRole,
+      RestoreTestingSelectionName: 'dr_RDS_1', ProtectedResourceType: 'RDS', ProtectedResourceArns: [ORDERS], IamRoleArn: serviceRole,
       RestoreMetadataOverrides: {
         dbInstanceClass: 'db.t4g.medium', publiclyAccessible: 'false',
         dbSubnetGroupName: { Ref: Match.stringLikeRegexp('RestoreSubnetGroup') }, vpcSecurityGroupIds: Match.anyValue(),
@@ -233,10 +234,13 @@ describe('DR-region recovery with the DR network', () => {
       ValidationWindowHours: 2,
     });
     template.hasResourceProperties('AWS::Backup::RestoreTestingSelection', {
-      RestoreTestingSelectionName: 'dr_billing', ProtectedResourceType: 'Aurora', ProtectedResourceArns: [BILLING], IamRoleArn: serviceRole,
+      RestoreTestingSelectionName: 'dr_Aurora_1', ProtectedResourceType: 'Aurora', ProtectedResourceArns: [BILLING], IamRoleArn: serviceRole,
       RestoreMetadataOverrides: { dbSubnetGroupName: Match.anyValue(), vpcSecurityGroupIds: Match.anyValue(), dbInstanceClass: Match.absent() },
     });
     expect(stack.resolve(recovery.restoreTestingPlanName)).toMatch(/^[A-Za-z0-9_]{1,50}$/);
+    expect(recovery.restoreTestingSelectionOf('orders')?.protectedResourceType).toBe('RDS');
+    expect(recovery.restoreTestingSelectionOf('billing')?.protectedResourceType).toBe('Aurora');
+    expect(recovery.restoreTestingSelectionOf('nope')).toBeUndefined();
   });
 
   test('alarms: a failed restore and no completed restore within 7 days, per resource type, each notifying the DR topic', () => {
@@ -301,6 +305,77 @@ describe('DR-region recovery without a DR network', () => {
 
   test('no unacknowledged finding in the four packs on what it adds (the replica bucket alone is the storage tests\' subject)', () => {
     expect(nagFindings(stack).filter((f) => f.includes('— Dr/Recovery/'))).toEqual([]);
+  });
+});
+
+describe('restore tests of a fleet: databases named by ARN share a selection per resource type and scope', () => {
+  const rdsArn = (i: number) => `arn:aws:rds:us-east-1:111122223333:db:shop${i}-prod`;
+  /** `instances` RDS instances by ARN in the construct, then `inScope` in a scope of the stack (as the DR app's database stacks are). */
+  function fleet(instances: number, inScope = 0, extra: (recovery: DrRegionRecovery, scope: Construct) => void = () => undefined) {
+    const built = drStack(true, { restoreTests: [] });
+    const scope = new Construct(built.stack, 'Databases2');
+    for (let i = 0; i < instances; i++) built.recovery.addRestoreTest({ name: `shop${i}`, database: ProtectedDatabase.fromInstanceArn(rdsArn(i)) });
+    for (let i = 0; i < inScope; i++) {
+      built.recovery.addRestoreTest({ name: `scoped${i}`, database: ProtectedDatabase.fromInstanceArn(rdsArn(100 + i)), scope });
+    }
+    extra(built.recovery, scope);
+    const selections = Object.entries(Template.fromStack(built.stack).findResources('AWS::Backup::RestoreTestingSelection'))
+      .map(([id, r]: [string, any]) => ({ id, name: r.Properties.RestoreTestingSelectionName as string, arns: r.Properties.ProtectedResourceArns as string[], props: r.Properties }));
+    return { ...built, scope, selections };
+  }
+
+  test('up to 30 ARNs a selection (AWS Backup\'s limit), then a second; another scope has its own, named after it', () => {
+    const { recovery, selections } = fleet(31, 2);
+    expect(selections.map((x) => `${x.name} ${x.arns.length}`).sort()).toEqual(['dr_Databases2_RDS_1 2', 'dr_RDS_1 30', 'dr_RDS_2 1']);
+    expect(selections.find((x) => x.name === 'dr_RDS_1')!.arns).toEqual(Array.from({ length: 30 }, (_, i) => rdsArn(i)));
+    expect(selections.find((x) => x.name === 'dr_RDS_2')!.arns).toEqual([rdsArn(30)]);
+    expect(selections.find((x) => x.name === 'dr_Databases2_RDS_1')!.id).toMatch(/^Databases2RestoreTestsRDS1/);
+    expect(recovery.restoreTestingSelections).toHaveLength(3);
+    expect(recovery.restoreTestingSelectionOf('shop0')).toBe(recovery.restoreTestingSelectionOf('shop29'));
+    expect(recovery.restoreTestingSelectionOf('shop30')).not.toBe(recovery.restoreTestingSelectionOf('shop29'));
+    expect(recovery.restoreTestingSelectionOf('scoped1')!.node.scope!.node.id).toBe('Databases2');
+    // Every selection has the restore network and the small instance class.
+    for (const x of selections) expect(x.props.RestoreMetadataOverrides).toMatchObject({ dbInstanceClass: 'db.t4g.medium', publiclyAccessible: 'false' });
+  });
+
+  test('adding databases replaces no selection: the existing ones keep their logical ids and names', () => {
+    const before = fleet(29, 1).selections;
+    const after = fleet(30, 2).selections;
+    expect(after.map((x) => [x.id, x.name])).toEqual(before.map((x) => [x.id, x.name]));
+    const more = fleet(31, 2).selections;
+    expect(more.filter((x) => !after.some((a) => a.id === x.id)).map((x) => x.name)).toEqual(['dr_RDS_2']);
+    for (const a of after) expect(more.find((x) => x.id === a.id)).toEqual(a);
+  });
+
+  test('a database selected by tags keeps a selection of its own, by its tags', () => {
+    const { recovery, selections } = fleet(2, 0, (r) => {
+      r.addRestoreTest({ name: 'tagged', database: ProtectedDatabase.fromTags(DatabaseResourceKind.RDS_INSTANCE, [{ key: 'app', value: 'shop' }, { key: 'tier', value: 'gold' }]) });
+    });
+    expect(selections.map((x) => `${x.name} ${x.arns.join(',')}`)).toEqual([`dr_RDS_1 ${rdsArn(0)},${rdsArn(1)}`, 'dr_tagged *']);
+    expect(selections[1].props.ProtectedResourceConditions).toEqual({
+      StringEquals: [{ Key: 'aws:ResourceTag/app', Value: 'shop' }, { Key: 'aws:ResourceTag/tier', Value: 'gold' }],
+    });
+    expect(recovery.restoreTestingSelectionOf('tagged')).toBe(recovery.restoreTestingSelections[1]);
+  });
+
+  test('a second restore test of a name, and one without a name or database, are refused by field', () => {
+    const { recovery } = fleet(1);
+    let error: unknown;
+    try {
+      recovery.addRestoreTest({ name: 'shop0', database: ProtectedDatabase.fromInstanceArn(rdsArn(7)) });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigurationError).problems).toEqual(['restoreTests[1].name: "shop0" already has a DR restore test']);
+    try {
+      recovery.addRestoreTest({ name: ' ', database: undefined as unknown as ProtectedDatabase });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigurationError).problems).toEqual([
+      'restoreTests[1].name must not be empty, got " "',
+      'restoreTests[1].database is required (the RDS instance or Aurora cluster whose copies are in the DR vault)',
+    ]);
   });
 });
 

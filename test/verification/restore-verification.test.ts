@@ -10,7 +10,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { ProtectedDatabase } from '../../lib/protection/protected-database';
+import { DatabaseResourceKind, ProtectedDatabase } from '../../lib/protection/protected-database';
 import { AlarmTopic, BackupMonitoring } from '../../lib/monitoring';
 import { BaselineCapture, CheckExpectation, RestoreVerification, RestoreVerificationProps, VerifiedEngine } from '../../lib/verification';
 import { nagFindings } from '../support/nag';
@@ -71,13 +71,13 @@ describe('RestoreVerification', () => {
   });
 
   it('selects each database with overrides that keep the restored copy small and private', () => {
-    const { template } = setup();
+    const { template, verification } = setup();
     const t = template();
     t.resourceCountIs('AWS::Backup::RestoreTestingSelection', 2);
     t.hasResourceProperties('AWS::Backup::RestoreTestingSelection', {
       ProtectedResourceType: 'RDS',
       ProtectedResourceArns: ['arn:aws:rds:eu-west-1:123456789012:db:shop-prod'],
-      RestoreTestingSelectionName: 'shop',
+      RestoreTestingSelectionName: 'by_arn_RDS_1',
       ValidationWindowHours: 4,
       RestoreMetadataOverrides: {
         dbInstanceClass: 'db.t4g.medium',
@@ -89,7 +89,78 @@ describe('RestoreVerification', () => {
     t.hasResourceProperties('AWS::Backup::RestoreTestingSelection', {
       ProtectedResourceType: 'Aurora',
       ProtectedResourceArns: ['arn:aws:rds:eu-west-1:123456789012:cluster:ledger-prod'],
+      RestoreTestingSelectionName: 'by_arn_Aurora_1',
       RestoreMetadataOverrides: { dbSubnetGroupName: Match.anyValue(), vpcSecurityGroupIds: Match.anyValue(), dbInstanceClass: Match.absent() },
+    });
+    expect(verification.selections.map((x) => x.protectedResourceType)).toEqual(['RDS', 'Aurora']);
+    expect(verification.selectionOf('shop')).toBe(verification.selections[0]);
+    expect(verification.selectionOf('ledger')).toBe(verification.selections[1]);
+    expect(() => verification.selectionOf('nope')).toThrow(/database: 'nope' is not verified here/);
+  });
+
+  describe('databases named by ARN share a selection per resource type', () => {
+    const RDS_ARN = (i: number) => `arn:aws:rds:eu-west-1:123456789012:db:shop${i}-prod`;
+    /** `instances` RDS databases by ARN, one Aurora cluster by ARN, and one RDS instance selected by tags when `tagged`. */
+    const fleet = (instances: number, tagged = false) => setup((defaults) => ({
+      databases: [
+        ...Array.from({ length: instances }, (_, i) => ({ ...defaults.databases[0], checks: undefined, name: `shop${i}`, database: ProtectedDatabase.fromInstanceArn(RDS_ARN(i)) })),
+        defaults.databases[1],
+        ...(tagged ? [{
+          ...defaults.databases[0], checks: undefined, name: 'tagged',
+          database: ProtectedDatabase.fromTags(DatabaseResourceKind.RDS_INSTANCE, [{ key: 'app', value: 'tagged' }]),
+        }] : []),
+      ],
+    }));
+    const selectionsOf = (t: Template) => Object.entries(t.findResources('AWS::Backup::RestoreTestingSelection'))
+      .map(([id, r]) => ({ id, name: r.Properties.RestoreTestingSelectionName as string, arns: r.Properties.ProtectedResourceArns as string[] }));
+
+    it('up to 30 ARNs per selection (AWS Backup\'s limit), then a second one; a database selected by tags keeps its own', () => {
+      const { template, verification } = fleet(31);
+      const selections = selectionsOf(template());
+      expect(selections.map((x) => `${x.name} ${x.arns.length}`).sort()).toEqual(['by_arn_Aurora_1 1', 'by_arn_RDS_1 30', 'by_arn_RDS_2 1']);
+      const rds1 = selections.find((x) => x.name === 'by_arn_RDS_1')!;
+      expect(rds1.arns).toEqual(Array.from({ length: 30 }, (_, i) => RDS_ARN(i)));
+      expect(selections.find((x) => x.name === 'by_arn_RDS_2')!.arns).toEqual([RDS_ARN(30)]);
+      const small = fleet(2, true);
+      expect(selectionsOf(small.template()).map((x) => `${x.name} ${x.arns.join(',')}`).sort())
+        .toEqual(['by_arn_Aurora_1 arn:aws:rds:eu-west-1:123456789012:cluster:ledger-prod', `by_arn_RDS_1 ${RDS_ARN(0)},${RDS_ARN(1)}`, 'tagged *']);
+      small.template().hasResourceProperties('AWS::Backup::RestoreTestingSelection', {
+        RestoreTestingSelectionName: 'tagged', ProtectedResourceConditions: { StringEquals: [{ Key: 'aws:ResourceTag/app', Value: 'tagged' }] },
+      });
+      expect(small.verification.selectionOf('tagged')).not.toBe(small.verification.selectionOf('shop0'));
+      expect(verification.selectionOf('shop0')).toBe(verification.selectionOf('shop29'));
+      expect(verification.selectionOf('shop30')).not.toBe(verification.selectionOf('shop29'));
+      expect(verification.selectionOf('shop30').protectedResourceArns).toEqual([RDS_ARN(30)]);
+    });
+
+    it('adding a database replaces no selection: the existing ones keep their logical ids and names', () => {
+      const before = selectionsOf(fleet(29).template());
+      const after = selectionsOf(fleet(30).template());
+      const afterById = new Map(after.map((x) => [x.id, x]));
+      for (const b of before) expect(afterById.get(b.id)?.name).toBe(b.name);
+      expect(after).toHaveLength(before.length);
+      // The 30th instance joins the first group in place.
+      expect(after.find((x) => x.name === 'by_arn_RDS_1')!.arns).toHaveLength(30);
+      // The 31st starts a second group; the first is unchanged.
+      const more = selectionsOf(fleet(31).template());
+      expect(more.filter((x) => !afterById.has(x.id)).map((x) => x.name)).toEqual(['by_arn_RDS_2']);
+      for (const a of after) expect(more.find((x) => x.id === a.id)).toEqual(a);
+    });
+
+    it('the validator still maps each restore to its database by the source ARN', () => {
+      const { template } = fleet(2, true);
+      const fn = Object.values(template().findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.VERIFICATION_CONFIG)!;
+      const config = parseConfig(fn.Properties.Environment.Variables.VERIFICATION_CONFIG);
+      expect(config.databases.map((d: { name: string; sourceArn: string }) => `${d.name} ${d.sourceArn}`)).toEqual([
+        `shop0 ${RDS_ARN(0)}`, `shop1 ${RDS_ARN(1)}`, 'ledger arn:aws:rds:eu-west-1:123456789012:cluster:ledger-prod', 'tagged arn:*:rds:*:*:db:*',
+      ]);
+    });
+
+    it('a fleet with a database selected by tags moves its validator configuration to the configuration object (no deploy-time reference in it)', () => {
+      const { template } = fleet(31, true);
+      const fn = Object.values(template().findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.VERIFICATION_CONFIG)!;
+      expect(fn.Properties.Environment.Variables.VERIFICATION_CONFIG_OBJECT).toBeDefined();
+      expect(parseConfig(fn.Properties.Environment.Variables.VERIFICATION_CONFIG).databases).toBeUndefined();
     });
   });
 
