@@ -57,7 +57,7 @@ export function stackLimitProblems(stack: Stack): string[] {
   for (const what of ['resources', 'outputs', 'parameters'] as const) {
     if (counts[what] > CLOUDFORMATION_LIMITS[what]) {
       problems.push(`stack ${stack.node.path}: ${counts[what]} ${what}, over CloudFormation's limit of ${CLOUDFORMATION_LIMITS[what]} per template; `
-        + 'spread the databases over more stacks (the DR app places them in database stacks of databasesPerStack each)');
+        + 'spread the databases over more stacks (the DR app packs them by their estimated resources and bytes: lower resourcesPerStack, or set databasesPerStack)');
     }
   }
   // Rendered only within the resource limit: aws-cdk-lib's rendering itself refuses more.
@@ -68,7 +68,7 @@ export function stackLimitProblems(stack: Stack): string[] {
   } else if (bytes > CLOUDFORMATION_LIMITS.templateBytes) {
     problems.push(`stack ${stack.node.path}: its template takes ${bytes.toLocaleString('en-US')} bytes, over CloudFormation's limit of `
       + `${CLOUDFORMATION_LIMITS.templateBytes.toLocaleString('en-US')} bytes per template; `
-      + 'spread the databases over more stacks (the DR app places them in database stacks of databasesPerStack each)');
+      + 'spread the databases over more stacks (the DR app packs them by their estimated resources and bytes: lower resourcesPerStack, or set databasesPerStack)');
   }
   return problems;
 }

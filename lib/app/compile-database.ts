@@ -70,7 +70,7 @@ export interface CompiledDatabase {
 }
 
 /** The tiers AWS Backup takes. */
-const AWS_BACKUP_TIERS: readonly TierKind[] = [TierKind.CONTINUOUS, TierKind.SNAPSHOT];
+export const AWS_BACKUP_TIERS: readonly TierKind[] = [TierKind.CONTINUOUS, TierKind.SNAPSHOT];
 
 export function compileDatabase(ctx: AppContext, a: DatabaseAssessment): CompiledDatabase {
   const db = a.database;
@@ -92,7 +92,7 @@ export function compileDatabase(ctx: AppContext, a: DatabaseAssessment): Compile
 }
 
 /** The catalog engines of a database's tiers, each once: the logical engine first, then in tier order. */
-function runnerEngines(tiers: TierDecision[]): EngineRecord[] {
+export function runnerEngines(tiers: TierDecision[]): EngineRecord[] {
   const out: EngineRecord[] = [];
   for (const t of [...tiers].sort((x, y) => Number(y.kind === TierKind.LOGICAL) - Number(x.kind === TierKind.LOGICAL))) {
     const e = findEngine(t.tool);

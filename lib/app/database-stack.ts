@@ -11,11 +11,12 @@ export interface DatabaseStackProps {
 }
 
 /**
- * A nested stack holding up to `databasesPerStack` databases. In the primary stack: their
- * protections, runners and roles, restore verification, drills and alarms. The shared resources
- * (vault, bucket, keys, cluster, logs, queue, alarm topic) stay in the primary stack. Databases are
- * placed in plan order with a fixed capacity per stack, so adding a database at the end of the
- * plan never moves another database's resources (their logical ids stay the same). In the DR
+ * A nested stack holding the databases the DR app packs into it (stack-packing.ts). In the
+ * primary stack: their protections, runners and roles, restore verification, drills, measured RPO
+ * and the functions' alarms. The shared resources (vault, bucket, keys, cluster, logs, queue,
+ * alarm topic, fleet alarms) stay in the primary stack. Databases are placed in plan order, so
+ * adding a database at the end of the plan never moves another database's resources (their
+ * logical ids stay the same). In the DR
  * stack, the same databases' DR-Region recovery: restore tasks, restore tests and DR documents.
  *
  * Nested rather than top-level stacks: one `cdk deploy` of the primary stack deploys them in
@@ -34,9 +35,4 @@ export class DatabaseStack extends NestedStack {
     this.databaseNames = props.databaseNames;
     guardStackLimits(this);
   }
-}
-
-/** The database stack (from 1) of the database at `index` (from 0, plan order), `capacity` per stack. */
-export function databaseStackNumberOf(index: number, capacity: number): number {
-  return Math.floor(index / capacity) + 1;
 }

@@ -8,7 +8,7 @@
  */
 import { App, Duration, aws_events as events } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BackupPlanConfig, DatabaseAssessment, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
+import { BackupPlanConfig, DeploymentKind, FeasibilityResult, assessPlan } from '../plan';
 import { BackupMonitoring, MonitoringCoverage } from '../monitoring/backup-monitoring';
 import { FleetAlarms } from '../monitoring/fleet-alarms';
 import { RecoveryRunbooks, runbookDatabaseFromPlan } from '../recovery';
@@ -21,7 +21,8 @@ import { ConfigurationError } from '../errors';
 import { guardStackLimits } from '../stack-limits';
 import { BackupVault } from '../storage';
 import { AppContext, CompiledDatabase, compileDatabase } from './compile-database';
-import { DatabaseStack, databaseStackNumberOf } from './database-stack';
+import { DatabaseStack } from './database-stack';
+import { DEFAULT_RESOURCES_PER_STACK, groupByCount, packDatabases } from './stack-packing';
 import { DrRegionStack } from './dr-region-stack';
 import { RUNNER_PREFIX, checkExpectation, importPlanVpc, runnerImageOf, idOf, importSecret, schedulerCron, vaultLockOf, verifiedEngine } from './plan-values';
 import { PrimaryRegionStack } from './primary-region-stack';
@@ -34,15 +35,22 @@ export interface DrAppOptions {
    */
   readonly stackIdPrefix?: string;
   /**
-   * Databases per database stack (nested in the primary stack), placed in plan order. Keep it
-   * fixed once deployed: changing it moves databases between stacks, which replaces their
-   * resources (an app deployed with the earlier default of 10 keeps its layout with
-   * `databasesPerStack: 10`). 15 keeps a stack of the heaviest database kind (self-managed
-   * PostgreSQL with pgBackRest, a dump, a drill and restore verification, about 27 resources in
-   * its database stack) under CloudFormation's 500.
-   * @default 15
+   * A fixed number of databases per database stack (nested in the primary stack), in plan order,
+   * instead of packing them by their resources (`resourcesPerStack`). Keep the layout fixed once
+   * deployed: moving a database to another stack replaces its resources.
+   * @default - databases are packed by their estimated resources
    */
   readonly databasesPerStack?: number;
+  /**
+   * The resources the databases of one database stack may add, by the estimate of each
+   * (`estimateDatabaseResources`: an upper bound of its runners' task definitions and schedules,
+   * roles, selections and drill). Databases fill stacks in plan order, so adding one at the end
+   * never moves another; changing a database's tiers may move the databases after it (pin them
+   * with `databasesPerStack`). The default leaves room under CloudFormation's 500 for what each
+   * stack shares.
+   * @default 410
+   */
+  readonly resourcesPerStack?: number;
 }
 
 /** What {@link buildDrApp} built. */
@@ -73,8 +81,6 @@ export interface DrApp {
   readonly fleetAlarms: FleetAlarms;
 }
 
-/** Default of {@link DrAppOptions.databasesPerStack}. */
-export const DEFAULT_DATABASES_PER_STACK = 15;
 
 /**
  * Builds both stacks of the DR app from a plan (already validated by `loadPlanFile`/`parsePlan`).
@@ -118,16 +124,18 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
   const verifies = vpc && plan.databases.some((d) => d.verification);
   const baselineBucket = verifies ? BaselineCapture.createBaselineBucket(new Construct(primary, 'Baselines'), functionsKey) : undefined;
 
-  const perStack = options.databasesPerStack ?? DEFAULT_DATABASES_PER_STACK;
-  if (!Number.isInteger(perStack) || perStack < 1) {
-    throw new ConfigurationError(`${plan.sourceName}: invalid for the DR app`, [`databasesPerStack: a whole number of at least 1, got ${perStack}`]);
-  }
-  // Databases fill stacks of `perStack` in plan order: adding one at the end never moves another.
+  const problems: string[] = [];
+  const perStack = options.databasesPerStack;
+  if (perStack !== undefined && (!Number.isInteger(perStack) || perStack < 1)) problems.push(`databasesPerStack: a whole number of at least 1, got ${perStack}`);
+  const budget = options.resourcesPerStack ?? DEFAULT_RESOURCES_PER_STACK;
+  if (!Number.isInteger(budget) || budget < 1 || budget > 500) problems.push(`resourcesPerStack: a whole number from 1 to 500 (CloudFormation's limit per template), got ${budget}`);
+  if (perStack !== undefined && options.resourcesPerStack !== undefined) problems.push(`databasesPerStack and resourcesPerStack: give one, got ${perStack} and ${options.resourcesPerStack}`);
+  if (problems.length > 0) throw new ConfigurationError(`${plan.sourceName}: invalid for the DR app`, problems);
   // One multi-time-series alarm per condition for every database of the plan (each database a
   // contributor with its own notification), in the primary stack: alarms do not grow with databases.
   const fleetAlarms = new FleetAlarms(primary, 'FleetAlarms', { planName: plan.name, alarmTopic: primary.alarmTopic });
-  const groups: DatabaseAssessment[][] = [];
-  assessment.databases.forEach((a, i) => (groups[databaseStackNumberOf(i, perStack) - 1] ??= []).push(a));
+  // Databases fill stacks in plan order: adding one at the end never moves another.
+  const groups = perStack !== undefined ? groupByCount(assessment.databases, perStack) : packDatabases(assessment.databases, vpc !== undefined, budget);
 
   const databaseStacks: DatabaseStack[] = [];
   const databaseMonitorings: BackupMonitoring[] = [];

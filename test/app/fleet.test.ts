@@ -26,8 +26,8 @@ export function fleetPlan(n: number): unknown {
   return { ...EXAMPLE, databases };
 }
 
-function build(n: number, databasesPerStack?: number): DrApp {
-  return buildDrApp(new App(), parsePlan(fleetPlan(n), `fleet-${n}.json`), { databasesPerStack });
+function build(n: number, options: { databasesPerStack?: number; resourcesPerStack?: number } = {}): DrApp {
+  return buildDrApp(new App(), parsePlan(fleetPlan(n), `fleet-${n}.json`), options);
 }
 
 /** Every stack of the app (top-level and nested) with its template. */
@@ -37,13 +37,15 @@ function templates(built: DrApp): Array<{ stack: Stack; template: Record<string,
 
 describe('a fleet of 25 databases, and the same plan with a 26th', () => {
   const n = 25;
-  const small = build(6);
-  const fleet = build(n);
-  const grown = build(n + 1);
+  // A small resource budget, so that 25 databases of the example's mix span several stacks.
+  const small = build(6, { resourcesPerStack: 150 });
+  const fleet = build(n, { resourcesPerStack: 150 });
+  const grown = build(n + 1, { resourcesPerStack: 150 });
   const fleetTemplates = templates(fleet);
 
-  test('25 databases fill database stacks of 15 in plan order; each template stays under 500 resources and well under 1 MB', () => {
-    expect(fleet.databaseStacks.map((s) => s.databaseNames.length)).toEqual([15, 10]);
+  test('25 databases fill database stacks in plan order by their estimated resources; each template stays under 500 resources and well under 1 MB', () => {
+    // orders 4, billing 12, ledger 26 (estimateDatabaseResources): 11 (142) to a budget of 150, then 9, the last 5 in a third.
+    expect(fleet.databaseStacks.map((s) => s.databaseNames.length)).toEqual([11, 9, 5]);
     expect(fleet.databaseStacks.flatMap((s) => s.databaseNames)).toEqual(fleet.plan.databases.map((d) => d.name));
     for (const { stack, template } of fleetTemplates) {
       const resources = Object.keys(template.Resources).length;
@@ -56,7 +58,7 @@ describe('a fleet of 25 databases, and the same plan with a 26th', () => {
   });
 
   test('the 26th database joins the last database stack: every resource of the first 25 keeps its logical id and type', () => {
-    expect(grown.databaseStacks.map((s) => s.databaseNames.length)).toEqual([15, 11]);
+    expect(grown.databaseStacks.map((s) => s.databaseNames.length)).toEqual([11, 9, 6]);
     const grownTemplates = new Map(templates(grown).map(({ stack, template }) => [stack.node.path, template]));
     let compared = 0;
     for (const { stack, template } of fleetTemplates) {
@@ -69,7 +71,7 @@ describe('a fleet of 25 databases, and the same plan with a 26th', () => {
     }
     expect(compared).toBeGreaterThan(25 * 10);
     // The new database's resources are all in the last database stack (and its alarms' shared series in the primary stack).
-    const last = grown.databaseStacks[1];
+    const last = grown.databaseStacks[2];
     expect(Object.keys(Template.fromStack(last).toJSON().Resources).filter((id) => id.startsWith('billing8')).length).toBeGreaterThan(5);
   });
 
@@ -131,19 +133,38 @@ describe('a fleet of 25 databases, and the same plan with a 26th', () => {
     expect(String((error as Error).message)).toMatch(/stack CdkDatabaseDr-Primary\/Databases1: \d{3,4} resources, over CloudFormation's limit of 500 per template/);
   });
 
-  test('a full database stack of the heaviest kind (pgBackRest, a dump, a drill, verification) stays under 500 resources', () => {
+  test('a plan of only the heaviest kind (pgBackRest, a dump, a drill) is packed into stacks each under 500 resources and 1 MB', () => {
     const ledger = EXAMPLE.databases[2];
     const plan = { ...EXAMPLE, databases: Array.from({ length: 16 }, (_, i) => ({ ...ledger, name: `ledger${i}` })) };
     const heavy = buildDrApp(new App(), parsePlan(plan, 'heavy.json'));
-    expect(heavy.databaseStacks.map((s) => s.databaseNames.length)).toEqual([15, 1]);
-    const resources = Object.keys(Template.fromStack(heavy.databaseStacks[0]).toJSON().Resources).length;
-    process.stdout.write(`15 pgBackRest databases: ${resources} resources\n`);
-    expect(resources).toBeLessThanOrEqual(CLOUDFORMATION_LIMITS.resources);
+    // 64,400 estimated bytes each: 13 fit the 850,000 a stack's databases may add.
+    expect(heavy.databaseStacks.map((s) => s.databaseNames.length)).toEqual([13, 3]);
+    const assembly = (heavy.primary.node.root as App).synth();
+    const template = assembly.getStackArtifact(heavy.primary.artifactId).template;
+    expect(template).toBeDefined();
+    for (const stack of heavy.databaseStacks) {
+      const resources = countTemplateElements(stack).resources;
+      const bytes = templateSizeBytes(stack);
+      process.stdout.write(`${stack.node.path} (${stack.databaseNames.length} pgBackRest databases): ${resources} resources, ${bytes} bytes\n`);
+      expect(resources).toBeLessThanOrEqual(CLOUDFORMATION_LIMITS.resources);
+      expect(bytes).toBeLessThan(1_000_000);
+    }
   });
 
-  test('databasesPerStack must be a whole number of at least 1', () => {
-    expect(() => build(3, 0)).toThrow(/databasesPerStack: a whole number of at least 1, got 0/);
+  test('databasesPerStack and resourcesPerStack are checked, every problem at once', () => {
+    expect(() => build(3, { databasesPerStack: 0, resourcesPerStack: 600 })).toThrow(ConfigurationError);
+    try {
+      build(3, { databasesPerStack: 0, resourcesPerStack: 600 });
+    } catch (e) {
+      expect((e as ConfigurationError).problems).toEqual([
+        'databasesPerStack: a whole number of at least 1, got 0',
+        'resourcesPerStack: a whole number from 1 to 500 (CloudFormation\'s limit per template), got 600',
+        'databasesPerStack and resourcesPerStack: give one, got 0 and 600',
+      ]);
+    }
+    expect(build(7, { databasesPerStack: 3 }).databaseStacks.map((s) => s.databaseNames.length)).toEqual([3, 3, 1]);
   });
+
 });
 
 describe('the template-size guard', () => {
