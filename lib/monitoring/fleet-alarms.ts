@@ -105,8 +105,8 @@ export class FleetAlarms extends Construct {
     });
   }
 
-  /** The measured-RPO levels to publish and alarm on: [severity, percent] of the enabled ones. */
-  public get measuredRpoLevels(): Array<[AlarmSeverity, number]> {
+  /** @internal The measured-RPO levels alarmed on: [severity, percent] of the enabled ones. */
+  public _measuredRpoLevels(): Array<[AlarmSeverity, number]> {
     const out: Array<[AlarmSeverity, number]> = [];
     const w = this.props.measuredRpoWarning;
     const c = this.props.measuredRpoCritical;
@@ -153,7 +153,7 @@ export class FleetAlarms extends Construct {
 
   /** @internal `measured-rpo` at one severity, judged on MeasuredRpoPercentOfObjective. */
   public _measuredRpo(database: string, severity: AlarmSeverity): cloudwatch.Alarm | undefined {
-    const level = this.measuredRpoLevels.find(([s]) => s === severity);
+    const level = this._measuredRpoLevels().find(([s]) => s === severity);
     if (!level) return undefined;
     const m = RECOVERY_METRICS;
     return this.alarm(MEASURED_RPO, severity, database,
