@@ -3,10 +3,13 @@
  * shared policy only when its templated statements equal the policy's, and the policy evaluated
  * for the role's tag is exactly what the role's own policy granted without sharing.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack, Tags, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_s3 as s3, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { buildDrApp } from '../../../lib/app';
 import { ConfigurationError } from '../../../lib/errors';
+import { parsePlan } from '../../../lib/plan';
 import { BackupRunner } from '../../../lib/runner/backup-runner';
 import { DatabasePolicyPool, DatabaseRole, MANAGED_POLICY_MAX_CHARACTERS, RunnerInfrastructure, RunnerRoles } from '../../../lib/runner';
 import { evaluateVariable, templateSegments } from '../../../lib/runner/policy-template';
@@ -207,5 +210,41 @@ describe('DatabasePolicyPool: stable, exact, refused when unsafe', () => {
     expect(pool.policies).toHaveLength(1);
     expect(() => role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: ['arn:aws:s3:::b/orders/*'] })))
       .toThrow(ConfigurationError);
+  });
+});
+
+describe('DatabasePolicyPool in the DR app', () => {
+  const example = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'examples', 'backup-plan.json'), 'utf8'));
+  const grownPlan = { ...example, databases: [...example.databases, ...example.databases.slice(1).map((d: any) => ({ ...d, name: `${d.name}2` }))] };
+  const before = buildDrApp(new App(), parsePlan(example, 'example.json'));
+  const after = buildDrApp(new App(), parsePlan(grownPlan, 'grown.json'));
+  const t0 = Template.fromStack(before.databaseStacks[0]).toJSON();
+  const t1 = Template.fromStack(after.databaseStacks[0]).toJSON();
+  const policies = (t: any) => Object.keys(t.Resources).filter((id) => t.Resources[id].Type === 'AWS::IAM::ManagedPolicy').sort();
+
+  test('databases added at the end of the plan join the shared policies: every existing policy keeps its logical id, none is added for them', () => {
+    expect(after.databaseStacks).toHaveLength(1);
+    expect(policies(t0).filter((id) => !policies(t1).includes(id))).toEqual([]);
+    // Only the new pgBackRest database's host policy (for its database host, not a role of ours) is new.
+    expect(policies(t1).filter((id) => !policies(t0).includes(id))).toEqual([expect.stringMatching(/^ledger2PgBackRestDatabaseHostPolicy/)]);
+    const shared = policies(t1).filter((id) => id.startsWith('RunnersDatabasePolicies'));
+    expect(shared).toHaveLength(5);
+    for (const id of shared) expect(t1.Resources[id].Properties.PolicyDocument).toEqual(t0.Resources[id].Properties.PolicyDocument);
+    // billing2's backup and expire roles and ledger2's backup, expire and drill roles joined the existing policies.
+    expect(shared.reduce((n, id) => n + t1.Resources[id].Properties.Roles.length - t0.Resources[id].Properties.Roles.length, 0)).toBe(5);
+  });
+
+  test('every runner and drill role of the app reaches only its own database\'s folders and baseline', () => {
+    const names = after.plan.databases.map((d) => d.name);
+    const roles = Object.entries<any>(t1.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role' && (r.Properties.Tags ?? []).some((x: any) => x.Key === TAG));
+    expect(roles).toHaveLength(10);
+    for (const [id, role] of roles) {
+      const database = role.Properties.Tags.find((x: any) => x.Key === TAG).Value;
+      expect(id.startsWith(database)).toBe(true);
+      const text = JSON.stringify(effectiveStatements(t1, id));
+      expect(text).not.toContain('${');
+      expect(text).toContain(`/${database}/`);
+      for (const other of names.filter((n) => n !== database)) expect(text).not.toMatch(new RegExp(`[/"]${other}[/"]`));
+    }
   });
 });
