@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack, Tags, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_s3 as s3, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Tags, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_s3 as s3, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildDrApp } from '../../../lib/app';
 import { ConfigurationError } from '../../../lib/errors';
@@ -183,6 +183,19 @@ describe('DatabasePolicyPool: stable, exact, refused when unsafe', () => {
     const granted = effectiveStatements(a.template, orders).map((st: any) => JSON.stringify(st.Resource));
     expect(granted).toHaveLength(60);
     expect(granted.every((r) => r.includes('/orders/objects/*') && !r.includes('billing'))).toBe(true);
+  });
+
+  test('what depends on a statement\'s policyDependable waits for the shared policies', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const pool = new DatabasePolicyPool(stack, 'Pool');
+    const role = new DatabaseRole(stack, 'OrdersRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), database: 'orders', policyPool: pool });
+    const result = role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/orders/*'] }));
+    expect(result.statementAdded).toBe(true);
+    const waiter = new CfnResource(stack, 'Waiter', { type: 'AWS::SQS::Queue' });
+    waiter.node.addDependency(result.policyDependable!);
+    const t = Template.fromStack(stack).toJSON();
+    expect(t.Resources.Waiter.DependsOn).toEqual([stack.getLogicalId(pool.policies[0].node.defaultChild as iam.CfnManagedPolicy)]);
   });
 
   test('a tag that would change the role\'s database, or a trust policy allowing session tags, fails synthesis by name', () => {
