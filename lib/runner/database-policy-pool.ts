@@ -19,6 +19,38 @@ import { containsText, evaluateVariable, principalTagVariable, tagKeyProblems, t
 /** IAM's limit on a managed policy document, in characters without whitespace. */
 export const MANAGED_POLICY_MAX_CHARACTERS = 6144;
 
+/** What a reference is counted as in a document's size: longer than a bucket, key or role ARN. */
+const REFERENCE_CHARACTERS = 128;
+
+/** Characters of a resolved value once deployed, as a JSON value (a reference becomes a string). */
+function deployedJsonLength(value: unknown): number {
+  if (isIntrinsic(value)) return deployedTextLength(value) + 2;
+  if (typeof value === 'string') return JSON.stringify(value).length;
+  if (Array.isArray(value)) return 2 + value.reduce((n: number, v) => n + deployedJsonLength(v), 0) + Math.max(0, value.length - 1);
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    return 2 + entries.reduce((n, [k, v]) => n + JSON.stringify(k).length + 1 + deployedJsonLength(v), 0) + Math.max(0, entries.length - 1);
+  }
+  return JSON.stringify(value).length;
+}
+
+/** Characters of a resolved string value once CloudFormation filled in its references. */
+function deployedTextLength(value: unknown): number {
+  if (typeof value === 'string') return JSON.stringify(value).length - 2;
+  const join = isIntrinsic(value) ? (value as Record<string, unknown>)['Fn::Join'] : undefined;
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+    const parts = join[1] as unknown[];
+    return parts.reduce((n: number, p) => n + deployedTextLength(p), 0) + join[0].length * Math.max(0, parts.length - 1);
+  }
+  return REFERENCE_CHARACTERS;
+}
+
+function isIntrinsic(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
+}
+
 /** Properties of {@link DatabasePolicyPool}. */
 export interface DatabasePolicyPoolProps {
   /**
@@ -137,14 +169,14 @@ export class DatabasePolicyPool extends Construct {
   }
 
   /**
-   * Statement ranges of at most IAM's size each, in order (deterministic). Sizes are measured on the
-   * document as synthesized, with each reference counted at its CloudFormation length (an estimate:
-   * IAM counts the deployed ARNs).
+   * Statement ranges of at most IAM's size each, in order (deterministic). IAM counts the deployed
+   * document, whose references CloudFormation has filled in: each reference (an ARN, a name) is
+   * counted as REFERENCE_CHARACTERS, more than any ARN of ours, so the estimate errs on the safe side.
    */
   private split(statements: iam.PolicyStatement[], roles: DatabaseRole[]): Array<[number, number]> {
     const stack = Stack.of(this);
     const overhead = '{"Version":"2012-10-17","Statement":[]}'.length;
-    const sizes = statements.map((st) => JSON.stringify(stack.resolve(st.toStatementJson())).length);
+    const sizes = statements.map((st) => deployedJsonLength(stack.resolve(st.toStatementJson())));
     const ranges: Array<[number, number]> = [];
     let from = 0;
     let size = overhead;
