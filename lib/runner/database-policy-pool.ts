@@ -121,7 +121,8 @@ export class DatabasePolicyPool extends Construct {
     const stack = Stack.of(this);
     const groups = new Map<string, { statements: iam.PolicyStatement[]; roles: DatabaseRole[] }>();
     const problems: string[] = [];
-    for (const role of [...this.roles].sort((a, b) => a.node.path.localeCompare(b.node.path))) {
+    // Construct paths in code-point order (not the locale's): the same roles list on every machine.
+    for (const role of [...this.roles].sort((a, b) => (a.node.path < b.node.path ? -1 : a.node.path > b.node.path ? 1 : 0))) {
       const raw = role.statements;
       if (raw.length === 0) continue;
       if (raw.some((st) => st.hasPrincipal)) problems.push(`${role.node.path}: a statement with a principal cannot go into an identity policy`);
