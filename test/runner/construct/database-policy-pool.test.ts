@@ -185,6 +185,31 @@ describe('DatabasePolicyPool: stable, exact, refused when unsafe', () => {
     expect(granted.every((r) => r.includes('/orders/objects/*') && !r.includes('billing'))).toBe(true);
   });
 
+  test('a name that cannot be a tag value is not templated (no tag, its own document); a statement already holding the variable is refused', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const pool = new DatabasePolicyPool(stack, 'Pool');
+    const roles = ['eu/orders', 'us/orders'].map((database, i) => {
+      const role = new DatabaseRole(stack, `Role${i}`, { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), database, policyPool: pool });
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`arn:aws:s3:::b/${database}/*`] }));
+      return role;
+    });
+    const t = Template.fromStack(stack).toJSON();
+    expect(roles.map((r) => r.templatable)).toEqual([false, false]);
+    roles.forEach((role, i) => {
+      const id = stack.getLogicalId(role.node.defaultChild as iam.CfnRole);
+      expect(t.Resources[id].Properties.Tags).toBeUndefined();
+      expect(policiesOf(t, id).map(([, p]) => p.Properties.PolicyDocument.Statement[0].Resource)).toEqual([`arn:aws:s3:::b/${['eu/orders', 'us/orders'][i]}/*`]);
+    });
+
+    const app2 = new App();
+    const stack2 = new Stack(app2, 'S');
+    const pool2 = new DatabasePolicyPool(stack2, 'Pool');
+    const role = new DatabaseRole(stack2, 'Role', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), database: 'orders', policyPool: pool2 });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`arn:aws:s3:::b/${VARIABLE}/*`] }));
+    expect(() => app2.synth()).toThrow(/S\/Role: a statement already holds \$\{aws:PrincipalTag\/CdkDatabaseDrDatabase\}/);
+  });
+
   test('what depends on a statement\'s policyDependable waits for the shared policies', () => {
     const app = new App();
     const stack = new Stack(app, 'S');
