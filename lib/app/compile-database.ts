@@ -44,7 +44,7 @@ function sharedRunnerProps(ctx: AppContext, db: DatabaseConfig) {
   if (!infra) return {};
   const id = `${idOf(db.name)}-RunnerRoles`;
   const roles = (ctx.scope.node.tryFindChild(id) as RunnerRoles | undefined)
-    ?? new RunnerRoles(ctx.scope, id, { database: db.name, path: infra.taskRolePath, schedulerRole: infra.schedulerRole });
+    ?? new RunnerRoles(ctx.scope, id, { database: db.name, path: infra.taskRolePath, schedulerRole: infra.schedulerRole, policyPool: infra.databasePolicies });
   return {
     cluster: infra.cluster,
     encryptionKey: infra.encryptionKey,

@@ -237,6 +237,7 @@ export function buildDrApp(app: App, plan: BackupPlanConfig, options: DrAppOptio
           // The database's runners' scheduler role starts its drill too.
           schedulerRole: shardRunners ? runner.schedulerRole : undefined,
           taskRolePath: shardRunners?.taskRolePath,
+          policyPool: shardRunners?.databasePolicies,
         }));
       }
     }

@@ -20,6 +20,7 @@ import {
   completePgBackRestSettings, grantHostPassphrase, grantPgBackRestExpire, pgBackRestRunnerProps, publishDatabaseHostSide,
 } from './pgbackrest-host';
 import { DatabaseConnectionProps, PgBackRestRunnerProps } from './preset-props';
+import { DatabaseRole } from './database-role';
 import { acknowledgeRunnerFindings } from './runner-acknowledgements';
 import {
   RunnerCommand, RunnerEngine, RunnerSchedule, backupIntervalOf, defaultRunnerSchedules, scheduleProblems, scheduledCommandsOf,
@@ -360,7 +361,7 @@ export class BackupRunner extends BackupRunnerBase {
       bucket: props.backupBucket,
       taskDefinitions: this.taskDefinitions,
       deadLetterQueue: props.deadLetterQueue ? undefined : this.deadLetterQueue,
-      dataRoles: [backupRole, expireRole].filter((r): r is ManagedPolicyRole => r instanceof ManagedPolicyRole),
+      dataRoles: [backupRole, expireRole].filter((r): r is ManagedPolicyRole | DatabaseRole => r instanceof ManagedPolicyRole || r instanceof DatabaseRole),
       keyPrefixes: this.keyPrefixes,
       // A shared execution role is acknowledged once, by its owner.
       executionRole: !props.executionRole && executionRole instanceof ManagedPolicyRole ? executionRole : undefined,

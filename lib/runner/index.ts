@@ -9,3 +9,5 @@ export type { DatabaseConnectionProps, PgBackRestRunnerProps } from './preset-pr
 export type { PgBackRestDatabaseHost, PgBackRestPosixRepository, PgBackRestS3Repository, PgBackRestSettings } from '../../runtime/pgbackrest/config';
 export * from './runner-infrastructure';
 export * from './runner-roles';
+export * from './database-policy-pool';
+export * from './database-role';

@@ -5,6 +5,7 @@ import { aws_ecs as ecs, aws_iam as iam, aws_sqs as sqs } from 'aws-cdk-lib';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
 import { IBackupBucket } from '../storage/backup-bucket';
 import { PgBackRestSettings, repositoryPrefixes } from '../../runtime/pgbackrest/config';
+import { DatabaseRole } from './database-role';
 import { ManagedPolicyRole } from './managed-policy-role';
 
 /** The parts of a runner whose findings are acknowledged. */
@@ -18,8 +19,8 @@ export interface RunnerFindingScope {
    * @default - a shared queue: acknowledged by its owner
    */
   readonly deadLetterQueue?: sqs.IQueue;
-  /** Backup and expire roles. */
-  readonly dataRoles: ManagedPolicyRole[];
+  /** Backup and expire roles (a DatabaseRole's acknowledgements go to its shared policy). */
+  readonly dataRoles: Array<ManagedPolicyRole | DatabaseRole>;
   /** The bucket folders the data roles reach. */
   readonly keyPrefixes: string[];
   /**
@@ -47,11 +48,12 @@ export function acknowledgeRunnerFindings(s: RunnerFindingScope): void {
     ]);
   }
   if (s.deadLetterQueue) acknowledgeDeadLetterQueue(s.deadLetterQueue);
+  const objectsReason = 'Backup objects are named by the runner and the backup tool at run time (one key per object, WAL segment or manifest) inside this database\'s own folder; the actions on them are fixed: no delete for the backup role, only DeleteObject (delete markers) for the expire role.';
   for (const role of s.dataRoles) {
-    if (!role.managedPolicy) continue;
     for (const prefix of s.keyPrefixes) {
-      acknowledgeWildcardResource(role.managedPolicy, s.bucket.bucket.arnForObjects(`${prefix}/*`),
-        'Backup objects are named by the runner and the backup tool at run time (one key per object, WAL segment or manifest) inside this database\'s own folder; the actions on them are fixed: no delete for the backup role, only DeleteObject (delete markers) for the expire role.');
+      const objects = s.bucket.bucket.arnForObjects(`${prefix}/*`);
+      if (role instanceof DatabaseRole) role.acknowledgeWildcardResource(objects, `${objectsReason} A shared policy names the folder through the role's own database tag.`);
+      else if (role.managedPolicy) acknowledgeWildcardResource(role.managedPolicy, objects, objectsReason);
     }
   }
   if (s.executionRole) acknowledgeExecutionRole(s.executionRole);

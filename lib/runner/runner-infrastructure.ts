@@ -8,6 +8,7 @@
 import { Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { throwIfProblems } from '../errors';
+import { DatabasePolicyPool } from './database-policy-pool';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledgeDeadLetterQueue, acknowledgeExecutionRole, acknowledgeSharedSchedulerRole } from './runner-acknowledgements';
 
@@ -96,6 +97,11 @@ export class RunnerInfrastructure extends Construct {
    * @default - none (no shared scheduler role)
    */
   public readonly taskRolePath?: string;
+  /**
+   * The managed policies the per-database roles of this infrastructure's runners and drills share
+   * (give it to RunnerRoles and RunnerDrill as `policyPool`); it creates nothing unless given roles.
+   */
+  public readonly databasePolicies: DatabasePolicyPool;
 
   constructor(scope: Construct, id: string, props: RunnerInfrastructureProps) {
     super(scope, id);
@@ -150,6 +156,7 @@ export class RunnerInfrastructure extends Construct {
     this.logGroup.grantWrite(executionRole);
     acknowledgeExecutionRole(executionRole);
     this.executionRole = executionRole;
+    this.databasePolicies = new DatabasePolicyPool(this, 'DatabasePolicies');
 
     if (props.taskRolePath !== undefined) {
       // One identity for every schedule of these runners instead of one per database: it may start

@@ -5,6 +5,8 @@
  */
 import { Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { DatabasePolicyPool } from './database-policy-pool';
+import { DatabaseRole } from './database-role';
 import { ManagedPolicyRole } from './managed-policy-role';
 
 /** Properties of {@link RunnerRoles}. */
@@ -23,6 +25,13 @@ export interface RunnerRolesProps {
    * @default - a new role for this database's schedules
    */
   readonly schedulerRole?: iam.IRole;
+  /**
+   * The pool of managed policies the backup and expire roles share with the same roles of the
+   * stack's other databases (e.g. a RunnerInfrastructure's `databasePolicies`): each role is tagged
+   * with its database and the shared statements name its folders through that tag.
+   * @default - each role has a managed policy of its own
+   */
+  readonly policyPool?: DatabasePolicyPool;
 }
 
 /**
@@ -44,8 +53,11 @@ export class RunnerRoles extends Construct {
     this.database = props.database;
     const assumedBy = new iam.ServicePrincipal('ecs-tasks.amazonaws.com');
     const path = props.path;
-    this.backupRole = new ManagedPolicyRole(this, 'BackupRole', { assumedBy, path, description: `Backup runners of ${props.database}: write and read its backups, never delete` });
-    this.expireRole = new ManagedPolicyRole(this, 'ExpireRole', { assumedBy, path, description: `Backup runners of ${props.database}: expire its backups with delete markers only` });
+    const role = (id: string, description: string): iam.Role => (props.policyPool
+      ? new DatabaseRole(this, id, { assumedBy, path, description, database: props.database, policyPool: props.policyPool })
+      : new ManagedPolicyRole(this, id, { assumedBy, path, description }));
+    this.backupRole = role('BackupRole', `Backup runners of ${props.database}: write and read its backups, never delete`);
+    this.expireRole = role('ExpireRole', `Backup runners of ${props.database}: expire its backups with delete markers only`);
     this.schedulerRole = props.schedulerRole ?? new ManagedPolicyRole(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
       description: `Backup runners of ${props.database}: EventBridge Scheduler starts the runner tasks`,

@@ -15,6 +15,8 @@ import { Construct, IDependable } from 'constructs';
 import { ConfigurationError } from '../errors';
 import { VerificationMetrics } from '../monitoring/verification-metrics';
 import { BackupRunner, IBackupRunner } from '../runner/backup-runner';
+import { DatabasePolicyPool } from '../runner/database-policy-pool';
+import { DatabaseRole } from '../runner/database-role';
 import { RUNNER_ENV } from '../../runtime/contracts/runner-env';
 import { PGBACKREST_RUNNER_ENV } from '../../runtime/pgbackrest/config';
 import { acknowledge, acknowledgeWildcardResource } from '../storage/acknowledgements';
@@ -87,6 +89,13 @@ export interface RunnerDrillProps {
    */
   readonly taskRolePath?: string;
   /**
+   * The pool of managed policies the drill's task role shares with the drills of the stack's other
+   * databases (e.g. a RunnerInfrastructure's `databasePolicies`): the role is tagged with its
+   * database and the shared statements name its folders and baseline through that tag.
+   * @default - the task role has a managed policy of its own (`policy`)
+   */
+  readonly policyPool?: DatabasePolicyPool;
+  /**
    * Alarm when no drill passed for this long (whole days, 1–7).
    * @default Duration.days(7)
    */
@@ -121,7 +130,13 @@ const DRILL_DIR = '/tmp/runner-drill';
 export class RunnerDrill extends Construct {
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly taskRole: iam.Role;
-  public readonly policy: iam.ManagedPolicy;
+  /**
+   * The task role's own managed policy.
+   * @default - none: with `policyPool`, the role's statements are in the pool's shared policies
+   */
+  public readonly policy?: iam.ManagedPolicy;
+  /** What to depend on to wait for the task role's permissions (its policy, or the pool). */
+  public readonly policyDependable: IDependable;
   public readonly schedule: scheduler.Schedule;
   /** The drilled database (the runner's `--database`). */
   public readonly database: string;
@@ -159,34 +174,50 @@ export class RunnerDrill extends Construct {
     const objectKey = props.baselineObjectKey ?? baselineKey('baselines/', runner.database);
 
     // The drill's identity reads this database's backups and its baseline; it writes nothing.
-    this.taskRole = new iam.Role(this, 'TaskRole', {
+    const taskRoleProps: iam.RoleProps = {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       path: props.taskRolePath,
       description: `Restore drill of ${runner.database}: reads its runner backups and baseline`,
-    });
+    };
     // The runner's backups of this database, and for pgBackRest its stanza's repository folders
     // (backup and archive: the restore and the recovery's archive-get read them).
     const readPrefixes = [`${prefix}/${runner.database}`, ...(pgBackRest ? runner.keyPrefixes.filter((p) => !p.startsWith(`${prefix}/${runner.database}/`)) : [])];
     const backups = readPrefixes.map((p) => props.backupBucket.bucket.arnForObjects(`${p}/*`));
     const baselineObject = props.baselineBucket.arnForObjects(objectKey);
-    // A customer-managed policy: inline policies fail the HIPAA/NIST/PCI IAMNoInlinePolicy rule.
-    this.policy = new iam.ManagedPolicy(this, 'Policy', {
-      roles: [this.taskRole],
-      description: `Restore drill of ${runner.database}: read-only`,
-      statements: [
-        new iam.PolicyStatement({ sid: 'ReadBackups', actions: ['s3:GetObject'], resources: backups }),
-        new iam.PolicyStatement({
-          sid: 'ListBackups', actions: ['s3:ListBucket'], resources: [props.backupBucket.bucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': readPrefixes.flatMap((p) => [`${p}/*`, `${p}/`]) } },
-        }),
-        new iam.PolicyStatement({ sid: 'DecryptBackups', actions: ['kms:Decrypt'], resources: [props.backupBucket.encryptionKey.keyArn] }),
-        new iam.PolicyStatement({ sid: 'ReadBaseline', actions: ['s3:GetObject'], resources: [baselineObject] }),
-        new iam.PolicyStatement({ sid: 'DecryptBaseline', actions: ['kms:Decrypt'], resources: [props.baselineEncryptionKey.keyArn] }),
-      ],
-    });
-    for (const b of backups) {
-      acknowledgeWildcardResource(this.policy, b,
-        `Backup object names carry the backup id chosen at backup time; the prefix limits reads to ${runner.database}'s runner backups${pgBackRest ? ' and its pgBackRest stanza\'s repository folders' : ''}`);
+    const statements = [
+      new iam.PolicyStatement({ sid: 'ReadBackups', actions: ['s3:GetObject'], resources: backups }),
+      new iam.PolicyStatement({
+        sid: 'ListBackups', actions: ['s3:ListBucket'], resources: [props.backupBucket.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': readPrefixes.flatMap((p) => [`${p}/*`, `${p}/`]) } },
+      }),
+      new iam.PolicyStatement({ sid: 'DecryptBackups', actions: ['kms:Decrypt'], resources: [props.backupBucket.encryptionKey.keyArn] }),
+      new iam.PolicyStatement({ sid: 'ReadBaseline', actions: ['s3:GetObject'], resources: [baselineObject] }),
+      new iam.PolicyStatement({ sid: 'DecryptBaseline', actions: ['kms:Decrypt'], resources: [props.baselineEncryptionKey.keyArn] }),
+    ];
+    const folders = pgBackRest ? ' and its pgBackRest stanza\'s repository folders' : '';
+    if (props.policyPool) {
+      // Shared with the other databases' drills: the statements name this database through the role's tag.
+      const role = new DatabaseRole(this, 'TaskRole', { ...taskRoleProps, database: runner.database, policyPool: props.policyPool });
+      for (const st of statements) role.addToPrincipalPolicy(st);
+      for (const b of backups) {
+        role.acknowledgeWildcardResource(b, `Backup object names carry the backup id chosen at backup time; the prefix, named through the role's own database tag, limits reads to that database's runner backups${folders}`);
+      }
+      this.taskRole = role;
+      this.policyDependable = props.policyPool;
+    } else {
+      this.taskRole = new iam.Role(this, 'TaskRole', taskRoleProps);
+      // A customer-managed policy: inline policies fail the HIPAA/NIST/PCI IAMNoInlinePolicy rule.
+      const policy = new iam.ManagedPolicy(this, 'Policy', {
+        roles: [this.taskRole],
+        description: `Restore drill of ${runner.database}: read-only`,
+        statements,
+      });
+      for (const b of backups) {
+        acknowledgeWildcardResource(policy, b,
+          `Backup object names carry the backup id chosen at backup time; the prefix limits reads to ${runner.database}'s runner backups${folders}`);
+      }
+      this.policy = policy;
+      this.policyDependable = policy;
     }
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {

@@ -10,7 +10,7 @@ import { BackupRunner } from '../../lib/runner/backup-runner';
 import { BackupBucket } from '../../lib/storage/backup-bucket';
 import { AlarmTopic, BackupMonitoring } from '../../lib/monitoring';
 import { BaselineCapture, CheckExpectation, RestoreVerification, RunnerDrill, VerifiedEngine } from '../../lib/verification';
-import { RunnerRoles } from '../../lib/runner';
+import { RunnerInfrastructure, RunnerRoles } from '../../lib/runner';
 import { ProtectedDatabase } from '../../lib/protection/protected-database';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import { nagFindings } from '../support/nag';
@@ -71,7 +71,7 @@ describe('RunnerDrill', () => {
 
   it('gives the drill read-only access to its backups and baseline', () => {
     const { template, stack, drill } = setup();
-    const policy = template().toJSON().Resources[stack.getLogicalId(drill.policy.node.defaultChild as any)];
+    const policy = template().toJSON().Resources[stack.getLogicalId(drill.policy!.node.defaultChild as any)];
     const actions = (stack.resolve(policy.Properties.PolicyDocument.Statement) as any[]).flatMap((s) => [].concat(s.Action)).sort();
     expect(actions).toEqual(['kms:Decrypt', 'kms:Decrypt', 's3:GetObject', 's3:GetObject', 's3:ListBucket']);
     expect(JSON.stringify(stack.resolve(policy.Properties.PolicyDocument))).toContain('runner/orders/*');
@@ -85,6 +85,46 @@ describe('RunnerDrill', () => {
     const managed = Object.values(template().findResources('AWS::IAM::ManagedPolicy')).filter((p) => JSON.stringify(p).includes(tdId));
     expect(managed).toHaveLength(1);
     expect(JSON.stringify(managed[0])).toMatch(/ecs:RunTask[\s\S]*iam:PassRole[\s\S]*sqs:SendMessage/);
+  });
+
+  it('given a policy pool: the drills of two databases share one policy through their tags, each reading only its own backups and baseline', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Db', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const bucket = new BackupBucket(stack, 'Backups');
+    const password = new secretsmanager.Secret(stack, 'Password');
+    const infra = new RunnerInfrastructure(stack, 'Runners', { vpc, taskRolePath: '/db-runners/' });
+    const names = ['orders', 'shop'];
+    const baselines = new BaselineCapture(stack, 'Baselines', {
+      vpc, databases: names.map((n) => ({ name: n, engine: VerifiedEngine.POSTGRESQL, databaseName: n, readOnlySecret: password, host: `${n}.internal` })),
+    });
+    const drills = names.map((n) => {
+      const runner = BackupRunner.pgDump(stack, `${n}-Runner`, {
+        database: n, backupBucket: bucket, vpc, host: `${n}.internal`, user: 'backup', databaseName: n, passwordSecret: password, image, cluster: infra.cluster,
+      });
+      return new RunnerDrill(stack, `${n}-Drill`, {
+        runner, backupBucket: bucket, baselineBucket: baselines.baselineBucket, baselineEncryptionKey: baselines.baselineEncryptionKey,
+        baselineObjectKey: baselines.baselineObjectKey(n), databaseName: n, image, taskRolePath: infra.taskRolePath, policyPool: infra.databasePolicies,
+      });
+    });
+    const t = Template.fromStack(stack).toJSON();
+    const variable = '${aws:PrincipalTag/CdkDatabaseDrDatabase}';
+    const roleIds = drills.map((d) => stack.getLogicalId(d.taskRole.node.defaultChild as any));
+    const attached = (id: string) => Object.entries<any>(t.Resources).filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy' && (r.Properties.Roles ?? []).some((x: any) => x.Ref === id));
+    expect(drills.map((d) => d.policy)).toEqual([undefined, undefined]);
+    expect(drills.map((d) => d.policyDependable)).toEqual([infra.databasePolicies, infra.databasePolicies]);
+    const [[sharedId, shared], ...others] = attached(roleIds[0]);
+    expect(others).toEqual([]);
+    expect(attached(roleIds[1]).map(([id]) => id)).toEqual([sharedId]);
+    expect(shared.Properties.Roles).toEqual(roleIds.map((id) => ({ Ref: id })));
+    names.forEach((n, i) => {
+      expect(t.Resources[roleIds[i]].Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'CdkDatabaseDrDatabase', Value: n }]));
+      // What IAM evaluates for this role: the variable replaced by its tag.
+      const text = JSON.stringify(shared.Properties.PolicyDocument).split(variable).join(n);
+      for (const key of [`/runner/${n}/*`, `/baselines/${n}/baseline.json`, `"runner/${n}/*"`]) expect(text).toContain(key);
+      for (const other of names.filter((o) => o !== n)) expect(text).not.toContain(other);
+    });
+    expect(nagFindings(stack).filter((f) => /-Drill\/|DatabasePolicies/.test(f))).toEqual([]);
   });
 
   it('given the scheduler role of its database\'s runner: no role or policy of its own, its statements in that role\'s policy', () => {
@@ -155,7 +195,7 @@ describe('RunnerDrill', () => {
 
     it('reads the stanza\'s repository folders, read only: no write, no delete, nothing of another database', () => {
       const { template, stack, drill } = setup({}, 'pgbackrest');
-      const policy = template().toJSON().Resources[stack.getLogicalId(drill.policy.node.defaultChild as any)];
+      const policy = template().toJSON().Resources[stack.getLogicalId(drill.policy!.node.defaultChild as any)];
       const statements = stack.resolve(policy.Properties.PolicyDocument.Statement) as any[];
       const actions = statements.flatMap((st) => [].concat(st.Action)).sort();
       expect(actions).toEqual(['kms:Decrypt', 'kms:Decrypt', 's3:GetObject', 's3:GetObject', 's3:ListBucket']);
