@@ -64,10 +64,11 @@ export function estimateDatabaseResources(a: DatabaseAssessment, hasVpc: boolean
         runners++;
       }
     }
-    // The database's backup and expire roles, each with its policy.
-    if (runners > 0) n += 4;
-    // A drill: its task definition, schedule, role and policy.
-    if (db.verification && db.deployment === DeploymentKind.SELF_MANAGED && runners > 0) n += 4;
+    // The database's backup and expire roles (their policies are the stack's, shared by the
+    // databases of the same kind through a principal tag: DatabasePolicyPool).
+    if (runners > 0) n += 2;
+    // A drill: its task definition, schedule and role (its policy shared the same way).
+    if (db.verification && db.deployment === DeploymentKind.SELF_MANAGED && runners > 0) n += 3;
   }
   // A margin for what a database may add besides (an output, an imported secret's policy).
   return n + 1;

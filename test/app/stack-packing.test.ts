@@ -43,16 +43,16 @@ describe('packing', () => {
   const plan = parsePlan({ ...EXAMPLE, databases: Array.from({ length: 12 }, (_, i) => ({ ...EXAMPLE.databases[i % 3], name: `db${i}` })) }, 'mix.json');
   const assessments = assessPlan(plan).databases;
   const names = (groups: DatabaseAssessment[][]) => groups.map((g) => g.map((a) => a.database.name));
-  // Estimates of the mix: orders-like 4, billing-like 12, ledger-like 26 resources.
+  // Estimates of the mix: orders-like 4, billing-like 10, ledger-like 23 resources.
   const weights = assessments.map((a) => estimateDatabaseResources(a, true));
 
   test('fills stacks in plan order and opens a new one when the next database would exceed the resource budget', () => {
-    expect(weights.slice(0, 3)).toEqual([4, 12, 26]);
-    expect(names(packDatabases(assessments, true, 42))).toEqual([
+    expect(weights.slice(0, 3)).toEqual([4, 10, 23]);
+    expect(names(packDatabases(assessments, true, 37))).toEqual([
       ['db0', 'db1', 'db2'], ['db3', 'db4', 'db5'], ['db6', 'db7', 'db8'], ['db9', 'db10', 'db11'],
     ]);
     // One less: each third database opens a stack.
-    expect(names(packDatabases(assessments, true, 41))).toEqual([
+    expect(names(packDatabases(assessments, true, 36))).toEqual([
       ['db0', 'db1'], ['db2', 'db3'], ['db4', 'db5'], ['db6', 'db7'], ['db8', 'db9'], ['db10', 'db11'],
     ]);
   });
