@@ -53,6 +53,9 @@ interface Measure {
   iamRoles: number;
   managedPolicies: number;
   backupPlans: number;
+  /** Metrics Insights multi-time-series alarms (FleetAlarms) and the time series they analyze (one per database they watch). */
+  fleetAlarms: number;
+  fleetAlarmSeries: number;
 }
 
 /**
@@ -78,7 +81,7 @@ function measure(n: number, packs: boolean): Measure {
   try {
     const started = process.hrtime.bigint();
     const app = new App({ outdir });
-    buildDrApp(app, parsePlan(fleetPlan(n), `fleet-${n}.json`));
+    const built = buildDrApp(app, parsePlan(fleetPlan(n), `fleet-${n}.json`));
     if (packs) applyCompliancePacks(app);
     const assembly = app.synth();
     const synthSeconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -100,6 +103,8 @@ function measure(n: number, packs: boolean): Measure {
       iamRoles: sum(count('AWS::IAM::Role')),
       managedPolicies: sum(count('AWS::IAM::ManagedPolicy')),
       backupPlans: sum(count('AWS::Backup::BackupPlan')),
+      fleetAlarms: built.fleetAlarms.alarmFactory.alarms.length,
+      fleetAlarmSeries: sum(built.fleetAlarms.alarmFactory.describeAlarms().map((d) => d.databases.length)),
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -114,12 +119,18 @@ function runChild(n: number, packs: boolean): Measure {
   return JSON.parse(line) as Measure;
 }
 
-/** Fixed monthly cost of the DR infrastructure: keys and alarms; schedules within the free tier. */
+/**
+ * Fixed monthly cost of the DR infrastructure: keys and alarms; schedules within the free tier.
+ * A Metrics Insights alarm is counted at the standard alarm price per time series it analyzes (one
+ * per database it watches), the conservative reading of the price list: it is never cheaper here
+ * than one alarm per database.
+ */
 function monthlyCost(m: Measure): { total: number; scheduleInvocationsUpperBound: number } {
   // Upper bound: every schedule and rule firing hourly (the plan's are daily or weekly).
   const invocations = (m.schedules + m.rules) * 24 * 31;
   const scheduler = Math.max(0, invocations - PRICES.schedulerFreeInvocationsPerMonth) / 1e6 * PRICES.schedulerPerMillionAfterFreeTier;
-  return { total: m.kmsKeys * PRICES.kmsKeyMonth + m.alarms * PRICES.standardAlarmMonth + scheduler, scheduleInvocationsUpperBound: invocations };
+  const alarms = (m.alarms - m.fleetAlarms + m.fleetAlarmSeries) * PRICES.standardAlarmMonth;
+  return { total: m.kmsKeys * PRICES.kmsKeyMonth + alarms + scheduler, scheduleInvocationsUpperBound: invocations };
 }
 
 /** `n` as a percentage of `quota`. */
@@ -163,7 +174,8 @@ function main(): void {
     ...rows.map((m) => [String(m.databases).padStart(9), `${m.iamRoles} (${pct(m.iamRoles, QUOTAS.iamRoles)})`.padStart(22),
       `${m.managedPolicies} (${pct(m.managedPolicies, QUOTAS.managedPolicies)})`.padStart(30), `${m.backupPlans} (${pct(m.backupPlans, QUOTAS.backupPlansPerRegion)})`.padStart(35)].join(' | ')),
     `synth x example: each size's synth time over the 3-database example's, each in a fresh process; per added db: (resources - example's) / (databases - 3), all stacks.`,
-    `fixed $/month: KMS keys x $${PRICES.kmsKeyMonth.toFixed(2)} + standard alarms x $${PRICES.standardAlarmMonth.toFixed(2)} + EventBridge Scheduler beyond ${PRICES.schedulerFreeInvocationsPerMonth / 1e6}M free invocations `
+    `alarms: CloudFormation alarms, of which Metrics Insights fleet alarms (each database a contributor): ${rows.map((m) => `${m.databases} dbs ${m.fleetAlarms} watching ${m.fleetAlarmSeries} series`).join('; ')}.`,
+    `fixed $/month: KMS keys x $${PRICES.kmsKeyMonth.toFixed(2)} + alarms x $${PRICES.standardAlarmMonth.toFixed(2)} (a fleet alarm: per series it analyzes) + EventBridge Scheduler beyond ${PRICES.schedulerFreeInvocationsPerMonth / 1e6}M free invocations `
       + `(upper bound ${monthlyCost(rows[rows.length - 1]).scheduleInvocationsUpperBound} a month at the largest size: $0); prices ${PRICES.region}, list of ${PRICES.date}. Usage (storage, backups, requests, Lambda, Fargate) is not fixed and not counted.`,
   ].join('\n') + '\n');
 }
