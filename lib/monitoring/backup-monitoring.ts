@@ -290,7 +290,9 @@ export class BackupMonitoring extends Construct {
    */
   public addDrill(drill: RunnerDrill, options: VerificationMonitoringOptions = {}): void {
     this.checkOpen('addDrill');
-    this._verificationEntries.push({ database: drill.database, maxAge: options.maxAge ?? drill.maxTimeWithoutSuccess, source: `drill ${drill.node.path}`, drill: true });
+    this._verificationEntries.push({
+      database: drill.database, maxAge: options.maxAge ?? drill.maxTimeWithoutSuccess, source: `drill ${drill.node.path}`, drill: true, rtoObjective: drill.rtoObjective,
+    });
   }
 
   /** Watches a baseline capture's function: errors and dead letters. */
@@ -347,6 +349,19 @@ export class BackupMonitoring extends Construct {
     const fleet = this._props.fleetAlarms;
     if (fleet) {
       if (this._props.measuredRpoAlarm) problems.push('measuredRpoAlarm: set the levels on the fleetAlarms (measuredRpoWarning, measuredRpoCritical) they judge, not here');
+      // The fleet's drill-rto-exceeded judges RtoObjectiveMet, which a drill publishes only when given the database's RTO.
+      for (const db of this._model().databases.values()) {
+        const rto = db.objectives.rto;
+        for (const v of db.verifications.filter((x) => x.drill)) {
+          const given = v.rtoObjective;
+          if (rto.isUnresolved()) continue;
+          if (!given) {
+            problems.push(`${v.source}: with fleetAlarms, drill-rto-exceeded judges the drill's RtoObjectiveMet, which it publishes only when given rto: give it the RTO of ${db.objectives.name} (${rto.toHumanString()})`);
+          } else if (!given.isUnresolved() && given.toSeconds() !== rto.toSeconds()) {
+            problems.push(`${v.source}: rto ${given.toHumanString()} differs from the RTO of ${db.objectives.name} (${rto.toHumanString()}); the fleet's drill-rto-exceeded would judge the drill's`);
+          }
+        }
+      }
       const interval = this.measuredRpoInterval();
       if (!interval.isUnresolved() && interval.toSeconds() > fleet.period.toSeconds()) {
         problems.push(`measuredRpoInterval: the measured-RPO Lambda must run at least once per fleet alarm period (${fleet.period.toHumanString()}), got ${interval.toHumanString()}`);

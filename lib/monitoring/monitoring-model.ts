@@ -66,7 +66,7 @@ export interface ProtectionEntry { readonly protection: DatabaseProtection; read
 /** @internal */
 export interface RunnerEntry { readonly runner: IBackupRunner; readonly options: RunnerMonitoringOptions }
 /** @internal */
-export interface VerificationEntry { readonly database: string; readonly maxAge: Duration; readonly source: string; readonly drill?: boolean }
+export interface VerificationEntry { readonly database: string; readonly maxAge: Duration; readonly source: string; readonly drill?: boolean; readonly rtoObjective?: Duration }
 
 /** @internal Everything known of one database. */
 export interface DatabaseModel {

@@ -144,6 +144,11 @@ export class RunnerDrill extends Construct {
   public readonly runner: IBackupRunner;
   /** How long the database may go without a passing drill before it is alarmed. */
   public readonly maxTimeWithoutSuccess: Duration;
+  /**
+   * The RTO the drill judges its measured RTO against (`RtoObjectiveMet`).
+   * @default - none given
+   */
+  public readonly rtoObjective?: Duration;
 
   constructor(scope: Construct, id: string, props: RunnerDrillProps) {
     super(scope, id);
@@ -169,6 +174,7 @@ export class RunnerDrill extends Construct {
     this.database = runner.database;
     this.runner = runner;
     this.maxTimeWithoutSuccess = props.maxTimeWithoutSuccess ?? Duration.days(7);
+    this.rtoObjective = props.rto;
     const stack = Stack.of(this);
     const prefix = (props.s3Prefix ?? 'runner').replace(/^\/+|\/+$/g, '');
     const objectKey = props.baselineObjectKey ?? baselineKey('baselines/', runner.database);

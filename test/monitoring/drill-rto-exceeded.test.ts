@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { App, Duration, Stack, aws_ec2 as ec2, aws_ecs as ecs } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { AlarmTopic, BackupMonitoring, VerificationMetrics } from '../../lib/monitoring';
+import { AlarmTopic, BackupMonitoring, FleetAlarms, VerificationMetrics } from '../../lib/monitoring';
+import { ConfigurationError } from '../../lib/errors';
 import { BackupRunner } from '../../lib/runner/backup-runner';
 import { BackupBucket } from '../../lib/storage/backup-bucket';
 import { RunnerDrill } from '../../lib/verification';
@@ -46,6 +47,30 @@ describe('drill-rto-exceeded', () => {
       AlarmActions: [{ Ref: stack.getLogicalId(topic.topic.node.defaultChild as any) }],
       AlarmDescription: Match.stringLikeRegexp('docs/alarms/drill-rto-exceeded\\.md'),
     });
+  });
+
+  test('with fleet alarms: one alarm on RtoObjectiveMet for every drilled database; a drill without the database\'s RTO, or another one, is refused', () => {
+    const objectives = [{ name: 'orders', rpo: Duration.days(2), rto: Duration.hours(4) }];
+    const ok = setup({ rto: Duration.hours(4) });
+    const fleet = new FleetAlarms(ok.stack, 'Fleet', { planName: 'p', alarmTopic: ok.topic });
+    new BackupMonitoring(ok.stack, 'Monitoring', { planName: 'p', alarmTopic: ok.topic, fleetAlarms: fleet, databases: objectives, runners: [{ runner: ok.runner }], drills: [ok.drill()] });
+    // The monitoring builds its alarms at synthesis.
+    Template.fromStack(ok.stack);
+    expect(fleet.alarmFactory.describeAlarms().filter((d) => d.kind === 'drill-rto-exceeded')).toEqual([expect.objectContaining({
+      databases: ['orders'], threshold: 1, comparisonOperator: 'LessThanThreshold', periodSeconds: 3600,
+      metric: 'SELECT MIN(RtoObjectiveMet) FROM SCHEMA("CdkDatabaseDr/Verification", Database) GROUP BY Database',
+    })]);
+
+    for (const [rto, problem] of [
+      [undefined, /drill Db\/Drill: with fleetAlarms, drill-rto-exceeded judges the drill's RtoObjectiveMet, which it publishes only when given rto: give it the RTO of orders \(4 hours\)/],
+      [Duration.hours(8), /drill Db\/Drill: rto 8 hours differs from the RTO of orders \(4 hours\)/],
+    ] as const) {
+      const bad = setup(rto ? { rto } : {});
+      const badFleet = new FleetAlarms(bad.stack, 'Fleet', { planName: 'p', alarmTopic: bad.topic });
+      new BackupMonitoring(bad.stack, 'Monitoring', { planName: 'p', alarmTopic: bad.topic, fleetAlarms: badFleet, databases: objectives, runners: [{ runner: bad.runner }], drills: [bad.drill()] });
+      expect(() => Template.fromStack(bad.stack)).toThrow(ConfigurationError);
+      expect(() => Template.fromStack(bad.stack)).toThrow(problem);
+    }
   });
 
   test('no drill, no alarm: the database\'s other alarms only', () => {
