@@ -104,13 +104,17 @@ export interface SilenceMeasurement extends Omit<SilenceResult, 'lastSuccess'> {
   readonly database: string;
   readonly lastSuccess?: string;
   readonly secondsSinceLastSuccess: number;
+  /** The check's silence window and alarm kind, when it is published as SilencePercentOfWindow too. */
+  readonly windowSeconds?: number;
+  readonly kind?: string;
 }
 
 export async function handler(): Promise<{ databases: DatabaseMeasurement[]; silences: SilenceMeasurement[] }> {
   const config = await loadConfig(process.env, () => ssmClient());
   const nowMs = Date.now();
+  const measured = config.databases.filter(hasRecoverySource);
   const [measurements, silences] = await Promise.all([
-    Promise.all(config.databases.filter(hasRecoverySource).map((db) => measureDatabase(db, nowMs))),
+    Promise.all(measured.map((db) => measureDatabase(db, nowMs))),
     Promise.all(config.databases.flatMap((db) => (db.silenceChecks ?? []).map(async (c): Promise<SilenceMeasurement> => {
       const r = await lastSuccess(c, cloudWatchClient(), nowMs);
       return {
@@ -119,6 +123,7 @@ export async function handler(): Promise<{ databases: DatabaseMeasurement[]; sil
         lastSuccess: r.lastSuccess?.toISOString(),
         // Never succeeded within the lookback (or could not look): the same breaching value as "no recovery point".
         secondsSinceLastSuccess: r.lastSuccess ? ageSeconds(r.lastSuccess, nowMs) : noRecoveryPointAgeSeconds(nowMs),
+        ...(c.windowSeconds && c.kind ? { windowSeconds: c.windowSeconds, kind: c.kind } : {}),
       };
     }))),
   ]);
@@ -137,16 +142,14 @@ export async function handler(): Promise<{ databases: DatabaseMeasurement[]; sil
     Unit: 'Seconds',
     Value: m.measuredRpoSeconds,
   }));
-  const byName = new Map(config.databases.map((db) => [db.name, db]));
-  for (const m of measurements) {
-    const rpo = byName.get(m.database)?.rpoSeconds;
-    if (rpo) data.push(percentDatum(RECOVERY_METRICS.measuredRpoPercentOfObjective, [[RECOVERY_METRICS.dimensions.database, m.database]], m.measuredRpoSeconds, rpo, timestamp));
-  }
+  const d = RECOVERY_METRICS.dimensions;
+  measurements.forEach((m, i) => {
+    const rpo = measured[i].rpoSeconds;
+    if (rpo) data.push(percentDatum(RECOVERY_METRICS.measuredRpoPercentOfObjective, [[d.database, m.database]], m.measuredRpoSeconds, rpo, timestamp));
+  });
   for (const s of silences) {
-    const c = byName.get(s.database)?.silenceChecks?.find((x) => x.check === s.check);
-    if (c?.windowSeconds && c.kind) {
-      const d = RECOVERY_METRICS.dimensions;
-      data.push(percentDatum(RECOVERY_METRICS.silencePercentOfWindow, [[d.database, s.database], [d.check, s.check], [d.kind, c.kind]], s.secondsSinceLastSuccess, c.windowSeconds, timestamp));
+    if (s.windowSeconds && s.kind) {
+      data.push(percentDatum(RECOVERY_METRICS.silencePercentOfWindow, [[d.database, s.database], [d.check, s.check], [d.kind, s.kind]], s.secondsSinceLastSuccess, s.windowSeconds, timestamp));
     }
     data.push({
       MetricName: RECOVERY_METRICS.secondsSinceLastSuccess,

@@ -8,7 +8,7 @@ import { Annotations, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager 
 import { ConfigurationError } from '../errors';
 import { BackupPlanConfig, DatabaseAssessment, DatabaseConfig, DeploymentKind, TierDecision, TierKind, databasePath } from '../plan';
 import { DatabaseProtection, protectedDatabaseFromPlan, protectionOptionsFromPlan } from '../protection';
-import { BackupRunner, DatabaseConnectionProps, RunnerEngine, RunnerInfrastructure, RunnerRoles } from '../runner';
+import { BackupRunner, DatabaseConnectionProps, RunnerEngine, RunnerInfrastructure, RunnerRoles, RunnerSchedule } from '../runner';
 import { IBackupVault } from '../storage';
 import { acknowledge } from '../storage/acknowledgements';
 import { VerifiedDatabase } from '../verification';
@@ -141,40 +141,56 @@ function protect(ctx: AppContext, db: DatabaseConfig): DatabaseProtection {
   return protection;
 }
 
+/**
+ * How the DR app deploys one engine tier of a database: as a logical dump runner, as a pgBackRest
+ * runner (it needs the host's TLS identity), or not at all (no VPC or host to reach it, a tier
+ * that runs on the database host, or an engine this app has no runner for).
+ */
+export function deployedRunnerKind(db: DatabaseConfig, engine: EngineRecord, hasVpc: boolean): 'logical' | 'pgbackrest' | undefined {
+  if (!hasVpc || !db.host || engine.placement === 'database-host') return undefined;
+  if (engine.kind === 'logical') return 'logical';
+  if (engine.name === RunnerEngine.PGBACKREST && db.host.tlsSecretArn) return 'pgbackrest';
+  return undefined;
+}
+
+/** The jobs of a database's logical dump runner: the plan's cron drives the full dump; the engine's other default jobs (expire) stay. */
+export function logicalRunnerSchedules(db: DatabaseConfig, engine: EngineRecord): RunnerSchedule[] {
+  return [
+    { backupType: 'full', schedule: schedulerCron(db.scheduleCron) },
+    ...BackupRunner.defaultSchedules(engine.name as RunnerEngine).filter((s) => s.command !== undefined),
+  ];
+}
+
 /** The runner of one engine tier, or undefined (with a warning) when this app cannot deploy it. */
 function buildRunner(ctx: AppContext, db: DatabaseConfig, engine: EngineRecord): BackupRunner | undefined {
   const { primary, vpc, scope } = ctx;
-  if (!vpc || !db.host) return undefined;
-  const id = idOf(db.name);
-  if (engine.placement === 'database-host') {
-    Annotations.of(primary).addWarningV2(`cdk-database-dr:host-side-physical-${db.name}`,
-      `${db.name}: the physical tier (${engine.name}) reads InnoDB files and runs on the database host with the runner CLI (runner/src/engines/mariabackup/README.md); this app deploys its other tiers only`);
-    return undefined;
-  }
-  if (engine.kind === 'logical') {
+  const kind = deployedRunnerKind(db, engine, vpc !== undefined);
+  if (kind === 'pgbackrest') return pgBackRestRunner(ctx, db, db.host!.tlsSecretArn!);
+  if (kind === 'logical') {
+    const id = idOf(db.name);
+    const host = db.host!;
     const connection: DatabaseConnectionProps = {
       ...sharedRunnerProps(ctx, db),
       database: db.name,
       backupBucket: primary.bucket,
-      vpc,
+      vpc: vpc!,
       s3Prefix: RUNNER_PREFIX,
-      host: db.host.address,
-      port: db.host.port,
-      user: db.host.user,
-      databaseName: db.host.databaseNames[0],
-      passwordSecret: importSecret(scope, `${id}-BackupUserSecret`, db.host.secretArn),
+      host: host.address,
+      port: host.port,
+      user: host.user,
+      databaseName: host.databaseNames[0],
+      passwordSecret: importSecret(scope, `${id}-BackupUserSecret`, host.secretArn),
       image: ctx.runnerImage,
-      // The plan's cron drives the dump; the engine's other default jobs (expire) stay.
-      schedules: [
-        { backupType: 'full', schedule: schedulerCron(db.scheduleCron) },
-        ...BackupRunner.defaultSchedules(engine.name as RunnerEngine).filter((s) => s.command !== undefined),
-      ],
+      schedules: logicalRunnerSchedules(db, engine),
     };
     const preset = LOGICAL_PRESETS[engine.name];
     return preset(scope, `${id}-Dump`, connection);
   }
-  if (engine.name === RunnerEngine.PGBACKREST && db.host.tlsSecretArn) {
-    return pgBackRestRunner(ctx, db, db.host.tlsSecretArn);
+  if (!vpc || !db.host) return undefined;
+  if (engine.placement === 'database-host') {
+    Annotations.of(primary).addWarningV2(`cdk-database-dr:host-side-physical-${db.name}`,
+      `${db.name}: the physical tier (${engine.name}) reads InnoDB files and runs on the database host with the runner CLI (runner/src/engines/mariabackup/README.md); this app deploys its other tiers only`);
+    return undefined;
   }
   Annotations.of(primary).addWarningV2(`cdk-database-dr:undeployed-tier-${db.name}-${engine.name}`,
     `${db.name}: the ${engine.name} tier is in the plan's model but this app does not deploy ${engine.name} runners yet; run it with the runner CLI or compose a BackupRunner`);

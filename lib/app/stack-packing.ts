@@ -9,7 +9,7 @@
  */
 import { DatabaseAssessment, DeploymentKind } from '../plan';
 import { BackupRunner, RunnerEngine } from '../runner';
-import { AWS_BACKUP_TIERS, runnerEngines } from './compile-database';
+import { AWS_BACKUP_TIERS, deployedRunnerKind, logicalRunnerSchedules, runnerEngines } from './compile-database';
 
 /**
  * Resources a database stack holds besides its databases' own (at most, the example's mix: the
@@ -29,17 +29,22 @@ export const DEFAULT_RESOURCES_PER_STACK = 500 - DATABASE_STACK_SHARED_RESOURCES
 export const DATABASE_STACK_BYTES_BUDGET = 850_000;
 
 /**
- * An upper bound of the template bytes one database adds to its database stack: 2,400 per
- * resource of its estimate (task definitions and policies are the largest, about 2,300 each as
+ * An upper bound of the template bytes one database adds to its database stack, from its resource
+ * estimate: 2,400 per resource (task definitions and policies are the largest, about 2,300 each as
  * synthesized) and 2,000 for its dashboard widgets.
  */
 export function estimateDatabaseBytes(a: DatabaseAssessment, hasVpc: boolean): number {
-  return 2_400 * estimateDatabaseResources(a, hasVpc) + 2_000;
+  return bytesOf(estimateDatabaseResources(a, hasVpc));
+}
+
+function bytesOf(resources: number): number {
+  return 2_400 * resources + 2_000;
 }
 
 /**
  * An upper bound of the resources one database adds to its database stack, from the tiers the
- * plan decided for it (test/app/stack-packing.test.ts checks it against the synthesized stacks).
+ * plan decided for it and the runners the DR app deploys for them (compile-database.ts);
+ * test/app/stack-packing.test.ts checks it against the synthesized stacks.
  */
 export function estimateDatabaseResources(a: DatabaseAssessment, hasVpc: boolean): number {
   const db = a.database;
@@ -48,28 +53,23 @@ export function estimateDatabaseResources(a: DatabaseAssessment, hasVpc: boolean
   // Its share of the restore verification's selection.
   if (db.verification && hasVpc && db.deployment !== DeploymentKind.SELF_MANAGED) n += 1;
   let runners = 0;
-  if (hasVpc && db.host) {
-    for (const engine of runnerEngines(a.tiers)) {
-      if (engine.placement === 'database-host') continue;
-      if (engine.kind === 'logical') {
-        // The plan's full backup and the engine's other commands: a task definition and a schedule
-        // each; a restore task definition for the runbooks.
-        const jobs = 1 + BackupRunner.defaultSchedules(engine.name as RunnerEngine).filter((s) => s.command !== undefined).length;
-        n += 2 * jobs + 1;
-        runners++;
-      } else if (engine.name === RunnerEngine.PGBACKREST && db.host.tlsSecretArn) {
-        // Each default job a task definition and a schedule; the cipher secret, the host's
-        // policy and its two parameters.
-        n += 2 * BackupRunner.defaultSchedules(RunnerEngine.PGBACKREST).length + 4;
-        runners++;
-      }
+  for (const engine of runnerEngines(a.tiers)) {
+    const kind = deployedRunnerKind(db, engine, hasVpc);
+    if (kind === 'logical') {
+      // A task definition and a schedule per job; a restore task definition for the runbooks.
+      n += 2 * logicalRunnerSchedules(db, engine).length + 1;
+    } else if (kind === 'pgbackrest') {
+      // A task definition and a schedule per default job; the cipher secret, the host's policy
+      // and its two parameters.
+      n += 2 * BackupRunner.defaultSchedules(RunnerEngine.PGBACKREST).length + 4;
     }
-    // The database's backup and expire roles (their policies are the stack's, shared by the
-    // databases of the same kind through a principal tag: DatabasePolicyPool).
-    if (runners > 0) n += 2;
-    // A drill: its task definition, schedule and role (its policy shared the same way).
-    if (db.verification && db.deployment === DeploymentKind.SELF_MANAGED && runners > 0) n += 3;
+    if (kind) runners++;
   }
+  // The database's backup and expire roles (their policies are the stack's, shared by the
+  // databases of the same kind through a principal tag: DatabasePolicyPool).
+  if (runners > 0) n += 2;
+  // A drill: its task definition, schedule and role (its policy shared the same way).
+  if (db.verification && db.deployment === DeploymentKind.SELF_MANAGED && runners > 0) n += 3;
   // A margin for what a database may add besides (an output, an imported secret's policy).
   return n + 1;
 }
@@ -85,7 +85,7 @@ export function packDatabases(assessments: DatabaseAssessment[], hasVpc: boolean
   let bytes = 0;
   for (const a of assessments) {
     const weight = estimateDatabaseResources(a, hasVpc);
-    const size = estimateDatabaseBytes(a, hasVpc);
+    const size = bytesOf(weight);
     if (groups.length === 0 || used + weight > budget || bytes + size > bytesBudget) {
       groups.push([]);
       used = 0;

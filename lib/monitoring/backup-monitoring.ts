@@ -24,8 +24,8 @@ import { MeasuredRpo } from './measured-rpo';
 import { buildMonitoringDashboard } from './monitoring-dashboard';
 import { buildMonitoringAlarms, measuredRpoDatabases, replicationsOf } from './monitoring-alarms';
 import {
-  DatabaseModel, DatabaseObjectives, LevelOptions, MonitoringModel, ProtectionEntry, ProtectionMonitoringOptions, RunnerEntry,
-  RunnerMonitoringOptions, VerificationEntry, hasMeasuredSource,
+  DEFAULT_MEASURED_RPO_LEVELS, DatabaseModel, DatabaseObjectives, LevelOptions, MonitoringModel, ProtectionEntry, ProtectionMonitoringOptions, RunnerEntry,
+  RunnerMonitoringOptions, VerificationEntry, hasMeasuredSource, levelEntries,
 } from './monitoring-model';
 import { monitoringProblems } from './monitoring-validation';
 import { RecoveryMetrics } from './recovery-metrics';
@@ -345,30 +345,36 @@ export class BackupMonitoring extends Construct {
 
   /** Every problem of the whole picture, at once; throws them as one ConfigurationError. */
   private validateMonitoring(): string[] {
-    const problems = monitoringProblems(this, this._model(), this.measuredRpoInterval(), this._props.coverage !== MonitoringCoverage.SHARED_SERIES);
+    const model = this._model();
+    const interval = this.measuredRpoInterval();
+    const problems = monitoringProblems(this, model, interval, this._props.coverage !== MonitoringCoverage.SHARED_SERIES);
     const fleet = this._props.fleetAlarms;
-    if (fleet) {
-      if (this._props.measuredRpoAlarm) problems.push('measuredRpoAlarm: set the levels on the fleetAlarms (measuredRpoWarning, measuredRpoCritical) they judge, not here');
-      // The fleet's drill-rto-exceeded judges RtoObjectiveMet, which a drill publishes only when given the database's RTO.
-      for (const db of this._model().databases.values()) {
-        const rto = db.objectives.rto;
-        for (const v of db.verifications.filter((x) => x.drill)) {
-          const given = v.rtoObjective;
-          if (rto.isUnresolved()) continue;
-          if (!given) {
-            problems.push(`${v.source}: with fleetAlarms, drill-rto-exceeded judges the drill's RtoObjectiveMet, which it publishes only when given rto: give it the RTO of ${db.objectives.name} (${rto.toHumanString()})`);
-          } else if (!given.isUnresolved() && given.toSeconds() !== rto.toSeconds()) {
-            problems.push(`${v.source}: rto ${given.toHumanString()} differs from the RTO of ${db.objectives.name} (${rto.toHumanString()}); the fleet's drill-rto-exceeded would judge the drill's`);
-          }
-        }
-      }
-      const interval = this.measuredRpoInterval();
-      if (!interval.isUnresolved() && interval.toSeconds() > fleet.period.toSeconds()) {
-        problems.push(`measuredRpoInterval: the measured-RPO Lambda must run at least once per fleet alarm period (${fleet.period.toHumanString()}), got ${interval.toHumanString()}`);
-      }
-    }
+    if (fleet) problems.push(...this.fleetProblems(fleet, model, interval));
     if (problems.length > 0) throw new ConfigurationError(`BackupMonitoring '${this._props.planName}'`, problems);
     return [];
+  }
+
+  /** What the fleet alarms need of this monitoring: their levels, a drill's RTO, a Lambda at least once per period. */
+  private fleetProblems(fleet: FleetAlarms, model: MonitoringModel, interval: Duration): string[] {
+    const problems: string[] = [];
+    if (this._props.measuredRpoAlarm) problems.push('measuredRpoAlarm: set the levels on the fleetAlarms that judge them (FleetAlarms measuredRpoAlarm), not here');
+    // The fleet's drill-rto-exceeded judges RtoObjectiveMet, which a drill publishes only when given the database's RTO.
+    for (const db of model.databases.values()) {
+      const rto = db.objectives.rto;
+      if (rto.isUnresolved()) continue;
+      for (const v of db.verifications.filter((x) => x.drill)) {
+        const given = v.rtoObjective;
+        if (!given) {
+          problems.push(`${v.source}: with fleetAlarms, drill-rto-exceeded judges the drill's RtoObjectiveMet, which it publishes only when given rto: give it the RTO of ${db.objectives.name} (${rto.toHumanString()})`);
+        } else if (!given.isUnresolved() && given.toSeconds() !== rto.toSeconds()) {
+          problems.push(`${v.source}: rto ${given.toHumanString()} differs from the RTO of ${db.objectives.name} (${rto.toHumanString()}); the fleet's drill-rto-exceeded would judge the drill's`);
+        }
+      }
+    }
+    if (!interval.isUnresolved() && interval.toSeconds() > fleet.period.toSeconds()) {
+      problems.push(`measuredRpoInterval: the measured-RPO Lambda must run at least once per fleet alarm period (${fleet.period.toHumanString()}), got ${interval.toHumanString()}`);
+    }
+    return problems;
   }
 
   /** 5 minutes, shortened so that twice the interval fits in the shortest RPO of a measured database. */
@@ -411,7 +417,9 @@ export class BackupMonitoring extends Construct {
     // A bad plan name is reported by the validation; it would only fail the dashboard here.
     if ((this._props.dashboard ?? true) && /^[A-Za-z0-9_-]{1,100}$/.test(this._props.planName)) {
       this.board = buildMonitoringDashboard(this, this._props.dashboardName ?? `${this._props.planName}-backup-dr`, [...model.databases.values()], this.alarmFactory,
-        (this._props.measuredRpoAlarm?.warning?.enabled === false) ? undefined : (this._props.measuredRpoAlarm?.warning?.percentOfObjective ?? 80),
+        // The Warning level the dashboard marks: the fleet's when its alarms judge the measured RPO.
+        (fleet ? fleet._measuredRpoLevels() : levelEntries(this._props.measuredRpoAlarm as LevelOptions | undefined, DEFAULT_MEASURED_RPO_LEVELS))
+          .find(([severity]) => severity === AlarmSeverity.WARNING)?.[1],
         replicationsOf(this, model));
     }
   }

@@ -256,8 +256,7 @@ export class DrAlarms {
 
   /** A silence the measured-RPO Lambda dates and publishes as a percentage of its window, for the fleet alarm of `kind`. */
   private fleetSilence(kind: AlarmKind, subject: string, database: string, success: (period: Duration) => cloudwatch.Metric, window: Duration): void {
-    const check = subject === database ? kind.id : `${subject}-${kind.id}`;
-    this.longSilence({ database, check, success: success(Duration.minutes(5)), window, kind: kind.id });
+    this.longSilence({ database, check: checkOf(kind, subject, database), success: success(Duration.minutes(5)), window, kind: kind.id });
   }
 
   private vaultCount(kind: AlarmKind, t: VaultAlarmTarget, meaning: string, metric: cloudwatch.Metric, o: AlarmOverrides,
@@ -278,12 +277,16 @@ export class DrAlarms {
         threshold: 1, thresholdUnit: unit, evaluationPeriods: w.evaluationPeriods, ...o });
     }
     const owner = databases[0];
-    const check = subject === owner ? kind.id : `${subject}-${kind.id}`;
-    const metric = this.longSilence({ database: owner, check, success: success(Duration.minutes(5)), window });
+    const metric = this.longSilence({ database: owner, check: checkOf(kind, subject, owner), success: success(Duration.minutes(5)), window });
     return this.factory.createAlarm({ kind, subject, severity, databases,
       meaning: `${meaning} (dated by the measured-RPO Lambda: the window exceeds the 7 days an alarm can evaluate)`,
       metric, threshold: window.toSeconds(), thresholdUnit: 'seconds', comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, ...o });
   }
+}
+
+/** The `Check` dimension of a silence the measured-RPO Lambda dates: the kind, prefixed by the subject when it is not the database. */
+function checkOf(kind: AlarmKind, subject: string, database: string): string {
+  return subject === database ? kind.id : `${subject}-${kind.id}`;
 }
 
 /** Replica lag is judged over 3 consecutive 1-minute data points, so a single spike does not page. */

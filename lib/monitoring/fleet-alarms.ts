@@ -24,19 +24,11 @@ import { RUNNER_JOB_FAILED } from './alarms/runner-job-failed';
 import { RUNNER_SILENT } from './alarms/runner-silent';
 import { VERIFICATION_FAILED } from './alarms/verification-failed';
 import { VERIFICATION_MISSING } from './alarms/verification-missing';
+import type { ObjectiveAlarmOptions } from './backup-monitoring';
+import { DEFAULT_MEASURED_RPO_LEVELS, levelEntries } from './monitoring-model';
+import { levelProblems } from './monitoring-validation';
 import { ConfigurationError } from '../errors';
 import { RECOVERY_METRICS, RUNNER_METRICS, VERIFICATION_METRICS } from '../../runtime/metrics/names';
-
-/** One level of the fleet's measured-RPO alarm. */
-export interface FleetObjectiveLevel {
-  /** The threshold, as a percentage of each database's RPO (100 = the RPO itself). */
-  readonly percentOfObjective: number;
-  /**
-   * Whether to create this level's alarm.
-   * @default true
-   */
-  readonly enabled?: boolean;
-}
 
 /** Properties of FleetAlarms. */
 export interface FleetAlarmsProps {
@@ -52,15 +44,10 @@ export interface FleetAlarmsProps {
    */
   readonly period?: Duration;
   /**
-   * Warning level of `measured-rpo`.
-   * @default 80 % of each database's RPO
+   * Measured-RPO alarm levels, as percentages of each database's RPO.
+   * @default - Warning at 80 %, Critical at 100 % of the RPO
    */
-  readonly measuredRpoWarning?: FleetObjectiveLevel;
-  /**
-   * Critical level of `measured-rpo`.
-   * @default 100 % of each database's RPO
-   */
-  readonly measuredRpoCritical?: FleetObjectiveLevel;
+  readonly measuredRpoAlarm?: ObjectiveAlarmOptions;
   /**
    * Whether alarm actions are enabled.
    * @default true
@@ -96,9 +83,7 @@ export class FleetAlarms extends Construct {
     if (this.period.isUnresolved() || this.period.toSeconds() < 60 || this.period.toSeconds() % 60 !== 0 || this.period.toSeconds() > 3 * 3600) {
       problems.push(`period: a whole number of minutes between 1 minute and 3 hours (Metrics Insights alarms read the last 3 hours), got ${this.period.toHumanString()}`);
     }
-    for (const [field, level] of [['measuredRpoWarning', props.measuredRpoWarning], ['measuredRpoCritical', props.measuredRpoCritical]] as const) {
-      if (level && !(level.percentOfObjective > 0)) problems.push(`${field}.percentOfObjective: a percentage above 0, got ${level.percentOfObjective}`);
-    }
+    problems.push(...levelProblems('measuredRpoAlarm', props.measuredRpoAlarm));
     if (problems.length > 0) throw new ConfigurationError(`FleetAlarms ${this.node.path}`, problems);
     this.alarmFactory = new AlarmFactory(this, {
       alarmNamePrefix: props.planName, topic: props.alarmTopic.topic, actionsEnabled: props.actionsEnabled, docsBaseUrl: props.docsBaseUrl,
@@ -107,12 +92,7 @@ export class FleetAlarms extends Construct {
 
   /** @internal The measured-RPO levels alarmed on: [severity, percent] of the enabled ones. */
   public _measuredRpoLevels(): Array<[AlarmSeverity, number]> {
-    const out: Array<[AlarmSeverity, number]> = [];
-    const w = this.props.measuredRpoWarning;
-    const c = this.props.measuredRpoCritical;
-    if (w?.enabled !== false) out.push([AlarmSeverity.WARNING, w?.percentOfObjective ?? 80]);
-    if (c?.enabled !== false) out.push([AlarmSeverity.CRITICAL, c?.percentOfObjective ?? 100]);
-    return out;
+    return levelEntries(this.props.measuredRpoAlarm, DEFAULT_MEASURED_RPO_LEVELS);
   }
 
   /** @internal `runner-job-failed` of every runner job of the fleet. */

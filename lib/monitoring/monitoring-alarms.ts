@@ -9,7 +9,7 @@ import { BackupResourceType } from './backup-metrics';
 import { DrAlarms } from './dr-alarms';
 import { MeasuredRpoDatabase, MeasuredRpoVault } from './measured-rpo';
 import {
-  DatabaseModel, LevelOptions, MonitoringModel, hasMeasuredSource, levelEntries, protectionWindow, resourceTypeOf, runnerWindow, vaultLabeler,
+  DEFAULT_MEASURED_RPO_LEVELS, DatabaseModel, LevelOptions, MonitoringModel, hasMeasuredSource, levelEntries, protectionWindow, resourceTypeOf, runnerWindow, vaultLabeler,
 } from './monitoring-model';
 import { S3ReplicationMetrics, S3ReplicationRule } from './s3-replication-metrics';
 import { DatabaseResourceKind } from '../protection/protected-database';
@@ -18,7 +18,6 @@ import { BackupBucket, IBackupBucket } from '../storage/backup-bucket';
 import { BaselineCapture } from '../verification/baseline-capture';
 import { RestoreVerification } from '../verification/restore-verification';
 
-const DEFAULT_MEASURED_RPO_LEVELS = { warning: 80, critical: 100 };
 const DEFAULT_LAG_LEVELS = { warning: 50, critical: 100 };
 
 /** @internal What of BackupMonitoring the builder reads. */

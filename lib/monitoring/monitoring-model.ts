@@ -127,6 +127,9 @@ export interface LevelOptions {
   readonly critical?: { readonly percentOfObjective: number; readonly enabled?: boolean };
 }
 
+/** @internal Default measured-RPO levels: Warning at 80 %, Critical at 100 % of the RPO. */
+export const DEFAULT_MEASURED_RPO_LEVELS = { warning: 80, critical: 100 };
+
 /** @internal The enabled levels with their percentages. */
 export function levelEntries(options: LevelOptions | undefined, defaults: { warning: number; critical: number }): Array<[AlarmSeverity, number]> {
   const out: Array<[AlarmSeverity, number]> = [];

@@ -29,12 +29,7 @@ export function monitoringProblems(scope: Construct & MonitoringSources & { read
   if (interval.isUnresolved() || interval.toSeconds() < 60 || interval.toSeconds() % 60 !== 0) {
     problems.push(`measuredRpoInterval must be a whole number of minutes of at least 1, got ${interval.toHumanString()}`);
   }
-  for (const [name, opts] of [['measuredRpoAlarm', props.measuredRpoAlarm], ['replicaLagAlarm', props.replicaLagAlarm]] as const) {
-    for (const level of ['warning', 'critical'] as const) {
-      const pct = opts?.[level]?.percentOfObjective;
-      if (pct !== undefined && !(pct > 0)) problems.push(`${name}.${level}.percentOfObjective must be above 0, got ${pct}`);
-    }
-  }
+  problems.push(...levelProblems('measuredRpoAlarm', props.measuredRpoAlarm), ...levelProblems('replicaLagAlarm', props.replicaLagAlarm));
   // A monitoring of the shared series only leaves each database's checks to the one that watches it.
   for (const db of perDatabase ? model.databases.values() : []) problems.push(...databaseProblems(scope, db, interval, props.replicaLagAlarm as LevelOptions | undefined));
   for (const { bucket, options } of scope._replications) {
@@ -133,4 +128,14 @@ function window(problems: string[], d: string, what: string, w: Duration, resolu
   if (w.toSeconds() > MAX_SILENCE_WINDOW.toSeconds()) {
     problems.push(`${d}: ${what} (${w.toHumanString()}) is longer than the ${MAX_SILENCE_WINDOW.toDays()} days CloudWatch keeps metric history for`);
   }
+}
+
+/** @internal The problems of Warning/Critical levels given as `name` (a percentage above 0 each). */
+export function levelProblems(name: string, opts: LevelOptions | undefined): string[] {
+  const problems: string[] = [];
+  for (const level of ['warning', 'critical'] as const) {
+    const pct = opts?.[level]?.percentOfObjective;
+    if (pct !== undefined && !(pct > 0)) problems.push(`${name}.${level}.percentOfObjective must be above 0, got ${pct}`);
+  }
+  return problems;
 }
