@@ -13,6 +13,7 @@ import { ConfigurationError } from '../../lib/errors';
 import { DrApp, buildDrApp } from '../../lib/app';
 import { parsePlan } from '../../lib/plan';
 import { CLOUDFORMATION_LIMITS, countTemplateElements, guardStackLimits, templateSizeBytes } from '../../lib/stack-limits';
+import { thrownBy } from '../support/thrown';
 
 const EXAMPLE = JSON.parse(readFileSync(join(__dirname, '..', '..', 'examples', 'backup-plan.json'), 'utf8'));
 
@@ -126,12 +127,7 @@ describe('a fleet of 25 databases, and the same plan with a 26th', () => {
     const ledger = EXAMPLE.databases[2];
     const plan = { ...EXAMPLE, databases: Array.from({ length: 40 }, (_, i) => ({ ...ledger, name: `ledger${i}` })) };
     const crowded = buildDrApp(new App(), parsePlan(plan, 'crowded.json'), { databasesPerStack: 40 });
-    let error: unknown;
-    try {
-      (crowded.primary.node.root as App).synth();
-    } catch (e) {
-      error = e;
-    }
+    const error = thrownBy(() => (crowded.primary.node.root as App).synth());
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(String((error as Error).message)).toMatch(/stack CdkDatabaseDr-Primary\/Databases1: \d{3,4} resources, over CloudFormation's limit of 500 per template/);
   });
@@ -155,16 +151,13 @@ describe('a fleet of 25 databases, and the same plan with a 26th', () => {
   });
 
   test('databasesPerStack and resourcesPerStack are checked, every problem at once', () => {
-    expect(() => build(3, { databasesPerStack: 0, resourcesPerStack: 600 })).toThrow(ConfigurationError);
-    try {
-      build(3, { databasesPerStack: 0, resourcesPerStack: 600 });
-    } catch (e) {
-      expect((e as ConfigurationError).problems).toEqual([
-        'databasesPerStack: a whole number of at least 1, got 0',
-        'resourcesPerStack: a whole number from 1 to 500 (CloudFormation\'s limit per template), got 600',
-        'databasesPerStack and resourcesPerStack: give one, got 0 and 600',
-      ]);
-    }
+    const error = thrownBy(() => build(3, { databasesPerStack: 0, resourcesPerStack: 600 }));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).problems).toEqual([
+      'databasesPerStack: a whole number of at least 1, got 0',
+      'resourcesPerStack: a whole number from 1 to 500 (CloudFormation\'s limit per template), got 600',
+      'databasesPerStack and resourcesPerStack: give one, got 0 and 600',
+    ]);
     expect(build(7, { databasesPerStack: 3 }).databaseStacks.map((s) => s.databaseNames.length)).toEqual([3, 3, 1]);
   });
 
@@ -180,12 +173,7 @@ describe('the template-size guard', () => {
     }
     guardStackLimits(stack);
     expect(templateSizeBytes(stack)).toBeGreaterThan(CLOUDFORMATION_LIMITS.templateBytes);
-    let error: unknown;
-    try {
-      app.synth();
-    } catch (e) {
-      error = e;
-    }
+    const error = thrownBy(() => app.synth());
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(String((error as Error).message)).toMatch(/stack Big: its template takes 1,08\d,\d{3} bytes, over CloudFormation's limit of 1,000,000 bytes per template/);
   });

@@ -11,13 +11,14 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AlarmTopic, BackupMonitoring } from '../../lib/monitoring';
+import { AlarmTopic, BackupMonitoring, FleetAlarms } from '../../lib/monitoring';
 import { DatabaseProtection, ProtectedDatabase } from '../../lib/protection';
 import { BackupVault } from '../../lib/storage/backup-vault';
 import { handler } from '../../lambda/measured-rpo/index';
 import { checkConfig } from '../../lambda/measured-rpo/config';
 import { MEASURED_RPO_ENV, MeasuredRpoConfig, noRecoveryPointAgeSeconds } from '../../runtime/contracts/measured-rpo';
 import { RECOVERY_METRICS } from '../../runtime/metrics/names';
+import { joinedText } from '../support/templates';
 
 const NOW = Date.parse('2026-11-23T06:00:00Z');
 const ago = (seconds: number) => new Date(NOW - seconds * 1000);
@@ -321,6 +322,45 @@ describe('choosing among sources', () => {
     const data = cw.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData ?? [];
     expect(data.filter((d) => d.MetricName === RECOVERY_METRICS.measuredRpoPercentOfObjective).map((d) => [d.Dimensions, d.Value, d.Unit]))
       .toEqual([[[{ Name: 'Database', Value: 'orders' }], 25, 'Percent']]);
+  });
+
+  test('the fleet alarms FleetAlarms creates fire on the published percentage of a stale database, not on a fresh one, and on none at all', async () => {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const alarmTopic = new AlarmTopic(stack, 'Alarms', { email: 'oncall@example.com' });
+    const fleet = new FleetAlarms(stack, 'Fleet', { planName: 'p', alarmTopic });
+    const monitoring = new BackupMonitoring(stack, 'M', { planName: 'p', alarmTopic, fleetAlarms: fleet });
+    monitoring.addDatabase({ name: 'orders', rpo: Duration.hours(1), rto: Duration.hours(4) });
+    monitoring.addProtection(new DatabaseProtection(stack, 'Protect', {
+      database: ProtectedDatabase.fromInstanceArn(INSTANCE_ARN), vault: BackupVault.fromBackupVaultName(stack, 'Vault', 'primary'), rpo: Duration.hours(1),
+    }), { database: 'orders' });
+    const template = Template.fromStack(stack);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r: any) => r.Properties);
+    // The configuration the synthesized monitoring gives the Lambda (it carries orders' RPO in seconds).
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).map((r: any) => r.Properties)
+      .find((p: any) => p.Environment?.Variables?.[MEASURED_RPO_ENV.config]);
+    const config = JSON.parse(joinedText(fn.Environment.Variables[MEASURED_RPO_ENV.config])) as MeasuredRpoConfig;
+    expect(config.databases[0]).toMatchObject({ name: 'orders', rpoSeconds: 3600, rds: { instanceIdentifier: 'orders' } });
+    const level = (name: string) => alarms.find((a) => a.AlarmName === name);
+    const [warning, critical] = [level('p-fleet-measured-rpo-warning'), level('p-fleet-measured-rpo-critical')];
+    expect([warning.ComparisonOperator, critical.ComparisonOperator]).toEqual(['GreaterThanThreshold', 'GreaterThanThreshold']);
+    const percentFor = async (ageSeconds: number | undefined) => {
+      cw.reset();
+      cw.on(PutMetricDataCommand).resolves({});
+      backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [] });
+      configure(config);
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [ageSeconds === undefined ? {} : { LatestRestorableTime: ago(ageSeconds) }] });
+      await handler();
+      const data = cw.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData ?? [];
+      return data.find((d) => d.MetricName === RECOVERY_METRICS.measuredRpoPercentOfObjective)!.Value!;
+    };
+    const stale = await percentFor(2 * 3600);
+    expect(stale).toBe(200);
+    expect(stale).toBeGreaterThan(critical.Threshold);
+    const fresh = await percentFor(30 * 60);
+    expect(fresh).toBe(50);
+    expect(fresh).toBeLessThan(warning.Threshold);
+    expect(await percentFor(undefined)).toBeGreaterThan(critical.Threshold);
   });
 
   test('a failed PutMetricData fails the invocation (the alarm then sees missing data, treated as breaching)', async () => {

@@ -19,3 +19,13 @@ export function templateWithNested(stack: Stack): Template {
   }
   return Template.fromJSON(merged);
 }
+
+/**
+ * A synthesized string value as text: the literal parts of an `Fn::Join` kept, every reference
+ * (`Ref`, `Fn::GetAtt`, a pseudo parameter) replaced by `placeholder`.
+ */
+export function joinedText(value: unknown, placeholder = 'TOKEN'): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join'];
+  return join ? join[1].map((part) => joinedText(part, placeholder)).join(join[0]) : placeholder;
+}
